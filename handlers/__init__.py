@@ -1,0 +1,1 @@
+"""One module per spec tag, one function per operationId; each calls the core and shapes the reply."""

@@ -1,0 +1,29 @@
+"""What every handler needs: the running services, the caller, and reply shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from connexion.context import scope
+from starlette.responses import Response
+
+from nekoapi.services import Services
+from nekoapi.sessions.session import Session
+from nekoapi.web.state import services_of
+
+
+def services() -> Services:
+    return services_of(scope)
+
+
+def caller(token_info: dict[str, Any]) -> Session:
+    return token_info["session"]  # type: ignore[no-any-return]
+
+
+def json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+def no_content() -> Response:
+    return Response(status_code=204)

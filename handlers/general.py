@@ -1,0 +1,11 @@
+"""Tag ``general``: server-wide operations."""
+
+from __future__ import annotations
+
+from starlette.responses import Response
+
+from ._reply import json
+
+
+async def healthcheck() -> Response:
+    return json(True)

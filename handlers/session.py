@@ -1,0 +1,39 @@
+"""Tag ``session``: the caller's own session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from nekoapi.web.cookies import clear_session_cookie, set_session_cookie
+
+from ._reply import caller, json, no_content, services
+
+
+async def login(body: dict[str, Any]) -> Response:
+    cookie = services().config.session.cookie
+    session, token = await services().sessions.login(body["username"], body["password"])
+    data = session.data()
+    if not cookie.enabled:
+        data["token"] = token
+    reply = json(data)
+    if cookie.enabled:
+        set_session_cookie(reply, token, cookie)
+    return reply
+
+
+async def logout(token_info: dict[str, Any]) -> Response:
+    await services().sessions.logout(caller(token_info))
+    reply = json(True)
+    clear_session_cookie(reply, services().config.session.cookie)
+    return reply
+
+
+async def whoami(token_info: dict[str, Any]) -> Response:
+    return json(caller(token_info).data())
+
+
+async def profile(body: dict[str, Any], token_info: dict[str, Any]) -> Response:
+    await services().sessions.change_own_profile(caller(token_info), body)
+    return no_content()

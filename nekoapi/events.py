@@ -1,0 +1,83 @@
+"""Typed domain events and the synchronous bus that delivers them.
+
+Subscribers must not block: the WebSocket broadcaster only enqueues, metrics
+only count. A failing subscriber is logged and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from .models import MemberProfile, Settings
+
+if TYPE_CHECKING:
+    from .sessions.session import Session
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SessionCreated:
+    session: Session
+
+
+@dataclass(frozen=True)
+class SessionDeleted:
+    session: Session
+
+
+@dataclass(frozen=True)
+class SessionConnected:
+    session: Session
+
+
+@dataclass(frozen=True)
+class SessionDisconnected:
+    session: Session
+
+
+@dataclass(frozen=True)
+class ProfileChanged:
+    session: Session
+    old: MemberProfile
+    new: MemberProfile
+
+
+@dataclass(frozen=True)
+class StateChanged:
+    session: Session
+
+
+@dataclass(frozen=True)
+class HostChanged:
+    host_id: str | None
+    changed_by: str
+
+
+@dataclass(frozen=True)
+class SettingsChanged:
+    settings: Settings
+    changed_by: str
+
+
+E = TypeVar("E")
+Subscriber = Callable[[Any], None]
+
+
+class EventBus:
+    def __init__(self) -> None:
+        self._subscribers: dict[type, list[Subscriber]] = defaultdict(list)
+
+    def subscribe(self, event_type: type[E], callback: Callable[[E], None]) -> None:
+        self._subscribers[event_type].append(callback)
+
+    def publish(self, event: object) -> None:
+        for callback in self._subscribers.get(type(event), ()):
+            try:
+                callback(event)
+            except Exception:
+                log.exception("event subscriber failed on %s", type(event).__name__)

@@ -1,0 +1,83 @@
+"""Value types shared by the core: member profiles, session state, room settings."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class MemberProfile:
+    name: str = ""
+    is_admin: bool = False
+    can_login: bool = True
+    can_connect: bool = True
+    can_watch: bool = True
+    can_host: bool = True
+    can_share_media: bool = True
+    can_access_clipboard: bool = True
+    sends_inactive_cursor: bool = True
+    can_see_inactive_cursors: bool = False
+    plugins: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def merged(self, changes: dict[str, Any]) -> MemberProfile:
+        """A copy with the fields in ``changes`` replaced; unknown keys are ignored."""
+        known = {k: v for k, v in changes.items() if k in PROFILE_FIELDS}
+        return dataclasses.replace(self, **known)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> MemberProfile:
+        return cls().merged(data)
+
+
+PROFILE_FIELDS = frozenset(f.name for f in dataclasses.fields(MemberProfile))
+
+ADMIN_PROFILE = MemberProfile(is_admin=True, can_see_inactive_cursors=True)
+USER_PROFILE = MemberProfile()
+
+
+def rfc3339(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class SessionState:
+    is_connected: bool = False
+    connected_since: datetime | None = None
+    not_connected_since: datetime | None = None
+    is_watching: bool = False
+    watching_since: datetime | None = None
+    not_watching_since: datetime | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                out[f.name] = rfc3339(value)
+            elif value is not None:
+                out[f.name] = value
+        return out
+
+
+@dataclass
+class Settings:
+    """Room settings; the initial values come from the ``session.*`` configuration."""
+
+    private_mode: bool = False
+    locked_logins: bool = False
+    locked_controls: bool = False
+    control_protection: bool = False
+    implicit_hosting: bool = False
+    inactive_cursors: bool = False
+    merciful_reconnect: bool = True
+    heartbeat_interval: int = 10
+    plugins: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)

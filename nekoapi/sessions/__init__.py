@@ -1,0 +1,1 @@
+"""Sessions: who is logged in, who is connected, and the events between them."""

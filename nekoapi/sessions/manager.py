@@ -1,0 +1,281 @@
+"""The session manager: logins, lookups, forced disconnects, the host, and stats.
+
+Every change is announced on the event bus; the WebSocket broadcaster, and
+later metrics and persistence, listen there instead of being called from here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hmac
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from .. import errors
+from ..config import SessionConfig
+from ..events import (
+    EventBus,
+    HostChanged,
+    ProfileChanged,
+    SessionConnected,
+    SessionCreated,
+    SessionDeleted,
+    SessionDisconnected,
+    StateChanged,
+)
+from ..models import ADMIN_PROFILE, MemberProfile, Settings
+from ..tokens import new_token, token_digest
+from ..types import MemberProvider, SessionStore
+from ..ws import protocol
+from ..ws.peer import WebSocketPeer
+from .memory_store import MemorySessionStore
+from .session import Session
+
+API_SESSION_ID = "API"
+# The API token acts as an administrator that never has a WebSocket.
+API_PROFILE = dataclasses.replace(ADMIN_PROFILE, name="API", can_connect=False, can_watch=False, can_host=False)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclasses.dataclass
+class Stats:
+    server_started_at: datetime
+    total_users: int = 0
+    total_admins: int = 0
+    last_user_left_at: datetime | None = None
+    last_admin_left_at: datetime | None = None
+
+
+class SessionManager:
+    def __init__(
+        self,
+        config: SessionConfig,
+        members: MemberProvider,
+        bus: EventBus,
+        store: SessionStore | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.settings = Settings(
+            **{f.name: getattr(config, f.name) for f in dataclasses.fields(Settings) if f.name != "plugins"}
+        )
+        self.bus = bus
+        self._members = members
+        self._store: SessionStore = store if store is not None else MemorySessionStore()
+        self._clock = clock
+        self._grace = config.reconnect_grace
+        self._api_token = config.api_token
+        self._api_session = Session(API_SESSION_ID, b"", API_PROFILE, is_api=True)
+        self.host_id: str | None = None
+        self.stats = Stats(server_started_at=clock())
+
+    # ---
+    # lookups
+    # ---
+
+    def get(self, session_id: str) -> Session:
+        session = self._store.get(session_id)
+        if session is None:
+            raise errors.SessionNotFound()
+        return session
+
+    def list(self) -> list[Session]:
+        return list(self._store.all())
+
+    def connected(self) -> list[Session]:
+        return [s for s in self._store.all() if s.peer is not None]
+
+    async def authenticate(self, token: str) -> Session:
+        """The session a token belongs to; raises unless it may use the API."""
+        session = self._store.by_token(token)
+        if (
+            session is None
+            and self._api_token
+            and hmac.compare_digest(self._api_token.encode(), token.encode("utf-8", "surrogatepass"))
+        ):
+            session = self._api_session
+        if session is None:
+            raise errors.NotAuthenticated()
+        if not session.profile.can_login:
+            raise errors.LoginDisabled()
+        return session
+
+    # ---
+    # login, logout, removal
+    # ---
+
+    async def login(self, username: str, password: str) -> tuple[Session, str]:
+        member_id, profile = await self._members.authenticate(username, password)
+        if not profile.can_login:
+            raise errors.LoginDisabled()
+        if self.settings.locked_logins and not profile.is_admin:
+            raise errors.LoginsLocked()
+        existing = self._store.get(member_id)
+        if existing is not None:
+            if existing.state.is_connected:
+                raise errors.SessionAlreadyConnected()
+            self._forget(existing)
+        return self._create(member_id, profile)
+
+    def _create(self, session_id: str, profile: MemberProfile) -> tuple[Session, str]:
+        token = new_token()
+        session = Session(session_id, token_digest(token), profile)
+        self._store.add(session)
+        self.bus.publish(SessionCreated(session))
+        return session, token
+
+    async def logout(self, session: Session) -> None:
+        if session.is_api:
+            raise errors.CannotLogout("the API session cannot log out")
+        self._delete(session)
+
+    async def remove(self, caller: Session, session_id: str) -> None:
+        session = self.get(session_id)
+        if session is caller:
+            raise errors.CannotDeleteOwnSession()
+        self._delete(session)
+
+    async def delete(self, session_id: str) -> None:
+        self._delete(self.get(session_id))
+
+    def _delete(self, session: Session) -> None:
+        self._destroy_peer(session, protocol.REASON_DELETED)
+        self._forget(session)
+
+    def _forget(self, session: Session) -> None:
+        if session.is_api or self._store.get(session.id) is not session:
+            return
+        session.cancel_grace()
+        if self.host_id == session.id:
+            self.set_host(None, changed_by=session.id)
+        self._store.remove(session)
+        self.bus.publish(SessionDeleted(session))
+
+    async def disconnect(self, session_id: str) -> None:
+        """Close the session's WebSocket; the session and its token remain."""
+        self._destroy_peer(self.get(session_id), protocol.REASON_DISCONNECTED)
+
+    # ---
+    # profiles
+    # ---
+
+    async def update_profile(self, session_id: str, profile: MemberProfile) -> None:
+        self._apply_profile(self.get(session_id), profile)
+
+    async def change_own_profile(self, caller: Session, changes: dict[str, Any]) -> None:
+        current = caller.profile
+        if not current.is_admin:
+            forbidden = [k for k, v in changes.items() if k != "name" and getattr(current, k) != v]
+            if forbidden:
+                raise errors.ProfileChangeForbidden()
+        self._apply_profile(caller, current.merged(changes))
+
+    def _apply_profile(self, session: Session, profile: MemberProfile) -> None:
+        old = session.profile
+        if old == profile:
+            return
+        if session.state.is_connected and old.is_admin != profile.is_admin:
+            self._count_connection(old, -1)
+            self._count_connection(profile, +1)
+        session.profile = profile
+        self.bus.publish(ProfileChanged(session, old, profile))
+        if not profile.can_host and self.host_id == session.id:
+            self.set_host(None, changed_by=session.id)
+        if not (profile.can_login and profile.can_connect):
+            self._destroy_peer(session, protocol.REASON_PROFILE_CHANGED)
+
+    # ---
+    # websocket
+    # ---
+
+    def connect(self, session: Session, peer: WebSocketPeer) -> bool:
+        """Attach a new socket to the session; False when it was refused (and closed)."""
+        if not session.profile.can_connect:
+            peer.destroy(protocol.REASON_CONNECTION_DISABLED)
+            return False
+        if session.state.is_connected and not self.settings.merciful_reconnect:
+            peer.destroy(protocol.REASON_ALREADY_CONNECTED)
+            return False
+        session.cancel_grace()
+        previous, session.peer = session.peer, peer
+        if previous is not None:
+            previous.destroy(protocol.REASON_REPLACED)
+        if not session.state.is_connected:
+            self._mark_connected(session)
+        else:
+            # A replaced socket keeps the session connected; the new one still needs init.
+            self.bus.publish(SessionConnected(session))
+        return True
+
+    def peer_closed(self, session: Session, peer: WebSocketPeer, *, abnormal: bool) -> None:
+        """The client side of ``peer`` went away; abnormal closes wait for a reconnect."""
+        if session.peer is not peer:
+            return
+        if abnormal and self._grace > 0:
+            session.cancel_grace()
+            loop = asyncio.get_running_loop()
+            session.grace_timer = loop.call_later(self._grace, self._grace_expired, session, peer)
+            return
+        self._detach(session)
+
+    def _grace_expired(self, session: Session, peer: WebSocketPeer) -> None:
+        session.grace_timer = None
+        if session.peer is peer:
+            self._detach(session)
+
+    def _destroy_peer(self, session: Session, reason: str) -> None:
+        peer = session.peer
+        if peer is None:
+            return
+        self._detach(session)
+        peer.destroy(reason)
+
+    def _detach(self, session: Session) -> None:
+        session.cancel_grace()
+        session.peer = None
+        if session.state.is_connected:
+            self._mark_disconnected(session)
+
+    def _mark_connected(self, session: Session) -> None:
+        state = session.state
+        state.is_connected = True
+        state.connected_since = self._clock()
+        state.not_connected_since = None
+        self._count_connection(session.profile, +1)
+        self.bus.publish(SessionConnected(session))
+        self.bus.publish(StateChanged(session))
+
+    def _mark_disconnected(self, session: Session) -> None:
+        state = session.state
+        state.is_connected = False
+        state.connected_since = None
+        state.not_connected_since = self._clock()
+        self._count_connection(session.profile, -1)
+        if self.host_id == session.id:
+            self.set_host(None, changed_by=session.id)
+        self.bus.publish(SessionDisconnected(session))
+        self.bus.publish(StateChanged(session))
+
+    def _count_connection(self, profile: MemberProfile, delta: int) -> None:
+        stats = self.stats
+        if profile.is_admin:
+            stats.total_admins += delta
+            stats.last_admin_left_at = self._clock() if stats.total_admins == 0 and delta < 0 else None
+        else:
+            stats.total_users += delta
+            stats.last_user_left_at = self._clock() if stats.total_users == 0 and delta < 0 else None
+
+    # ---
+    # host
+    # ---
+
+    def set_host(self, session: Session | None, *, changed_by: str) -> None:
+        host_id = session.id if session is not None else None
+        if host_id == self.host_id:
+            return
+        self.host_id = host_id
+        self.bus.publish(HostChanged(host_id, changed_by))

@@ -1,0 +1,1 @@
+"""The HTTP and WebSocket edge: everything that knows about Connexion and Starlette."""

@@ -1,0 +1,67 @@
+"""The one error table: every error the server answers becomes ``{"message", "code"}`` JSON."""
+
+from __future__ import annotations
+
+import logging
+
+import orjson
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from .. import errors
+
+log = logging.getLogger(__name__)
+
+STATUS: dict[type[errors.NekoError], int] = {
+    errors.NotAuthenticated: 401,
+    errors.InvalidCredentials: 401,
+    errors.LoginDisabled: 403,
+    errors.LoginsLocked: 403,
+    errors.AdminRequired: 403,
+    errors.ProfileChangeForbidden: 403,
+    errors.SessionNotFound: 404,
+    errors.CannotDeleteOwnSession: 400,
+    errors.CannotLogout: 400,
+    errors.SessionAlreadyConnected: 422,
+}
+
+
+def status_of(exc: errors.NekoError) -> int:
+    for cls in type(exc).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    raise LookupError(f"{type(exc).__name__} has no HTTP status in the error table")
+
+
+def error_body(status: int, message: str) -> bytes:
+    return orjson.dumps({"message": message, "code": status})
+
+
+def json_error(status: int, message: str, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    headers = dict(headers or {})
+    if status == 401:
+        headers.setdefault("WWW-Authenticate", "Bearer")
+    return ConnexionResponse(
+        status_code=status, mimetype="application/json", body=error_body(status, message), headers=headers
+    )
+
+
+async def on_domain_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, errors.NekoError)
+    return json_error(status_of(exc), exc.text)
+
+
+async def on_http_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    """Connexion's own problems (400, 401, 403, 404, 405, 415) and Starlette's routing errors."""
+    assert isinstance(exc, HTTPException)
+    message = exc.detail if isinstance(exc.detail, str) and exc.detail else _generic(exc.status_code)
+    return json_error(exc.status_code, message, dict(exc.headers or {}))
+
+
+async def on_unexpected_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    log.error("unhandled error: %s", type(exc).__name__, exc_info=exc)
+    return json_error(500, "internal server error")
+
+
+def _generic(status: int) -> str:
+    return {404: "not found", 405: "method not allowed"}.get(status, "request failed")

@@ -1,0 +1,67 @@
+"""Credentials: the three schemes of the spec, resolved to a session by one function.
+
+HTTP requests reach ``token_info`` through Connexion's security handlers; the
+WebSocket endpoint calls ``token_from_scope`` and then the same manager method.
+"""
+
+from __future__ import annotations
+
+import http.cookies
+from typing import Any
+from urllib.parse import parse_qs
+
+from connexion.exceptions import Forbidden, OAuthProblem
+from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
+
+from .. import errors
+from .state import services_of
+
+
+async def token_info(token: str, request: Any) -> dict[str, Any]:
+    sessions = services_of(request.scope).sessions
+    try:
+        session = await sessions.authenticate(token)
+    except errors.LoginDisabled as exc:
+        raise Forbidden(detail=exc.text) from None
+    except errors.NotAuthenticated as exc:
+        raise OAuthProblem(detail=exc.text) from None
+    return {"sub": session.id, "session": session}
+
+
+class _BearerHandler(BearerSecurityHandler):
+    def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+        return token_info
+
+
+class _ApiKeyHandler(ApiKeySecurityHandler):
+    def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
+        return token_info
+
+
+SECURITY_MAP = {"bearer": _BearerHandler, "apiKey": _ApiKeyHandler}
+
+
+def token_from_scope(scope: dict[str, Any], cookie_name: str) -> str | None:
+    """The token of a WebSocket handshake, looked for as Neko does: cookie, header, query."""
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    cookie = _cookie(headers.get("cookie"), cookie_name)
+    if cookie:
+        return cookie
+    scheme, _, value = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    tokens = query.get("token")
+    return tokens[0] if tokens else None
+
+
+def _cookie(header: str | None, name: str) -> str | None:
+    if not header:
+        return None
+    jar = http.cookies.SimpleCookie()
+    try:
+        jar.load(header)
+    except http.cookies.CookieError:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None else None

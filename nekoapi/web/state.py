@@ -1,0 +1,14 @@
+"""Where a request finds the running services: the ASGI scope's ``state``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..services import Services
+
+STATE_KEY = "nekoapi"
+
+
+def services_of(scope: Any) -> Services:
+    return scope["state"][STATE_KEY]  # type: ignore[no-any-return]

@@ -1,0 +1,1 @@
+"""The session WebSocket: peers, the message protocol, and the event broadcaster."""

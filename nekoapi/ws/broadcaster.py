@@ -1,0 +1,99 @@
+"""Turns domain events into WebSocket messages for every connected session."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from ..events import (
+    HostChanged,
+    ProfileChanged,
+    SessionConnected,
+    SessionCreated,
+    SessionDeleted,
+    SettingsChanged,
+    StateChanged,
+)
+from ..sessions.manager import SessionManager
+from ..sessions.session import Session
+from . import protocol
+
+log = logging.getLogger(__name__)
+
+# This server drives no desktop; clients still expect these fields in system/init.
+NEUTRAL_SCREEN_SIZE = {"width": 1280, "height": 720, "rate": 30}
+
+
+class Broadcaster:
+    def __init__(self, sessions: SessionManager) -> None:
+        self._sessions = sessions
+        self._heartbeat: asyncio.Task[None] | None = None
+        bus = sessions.bus
+        bus.subscribe(SessionCreated, lambda e: self.broadcast(protocol.SESSION_CREATED, e.session.data()))
+        bus.subscribe(SessionDeleted, lambda e: self.broadcast(protocol.SESSION_DELETED, {"id": e.session.id}))
+        bus.subscribe(SessionConnected, lambda e: self._greet(e.session))
+        bus.subscribe(ProfileChanged, self._on_profile)
+        bus.subscribe(StateChanged, self._on_state)
+        bus.subscribe(HostChanged, self._on_host)
+        bus.subscribe(SettingsChanged, self._on_settings)
+
+    def broadcast(self, event: str, payload: Any) -> None:
+        for session in self._sessions.connected():
+            session.send(event, payload)
+
+    def _greet(self, session: Session) -> None:
+        session.send(protocol.SYSTEM_INIT, self.init_payload(session))
+        if session.profile.is_admin:
+            session.send(
+                protocol.SYSTEM_ADMIN,
+                {"screen_sizes_list": [], "broadcast_status": {"is_active": False, "url": ""}},
+            )
+
+    def init_payload(self, session: Session) -> dict[str, Any]:
+        manager = self._sessions
+        return {
+            "session_id": session.id,
+            "control_host": self._control_host(),
+            "screen_size": NEUTRAL_SCREEN_SIZE,
+            "sessions": {s.id: s.data() for s in manager.list()},
+            "settings": manager.settings.to_dict(),
+            "touch_events": False,
+            "screencast_enabled": False,
+            "webrtc": {"videos": []},
+        }
+
+    def _control_host(self) -> dict[str, Any]:
+        host_id = self._sessions.host_id
+        return {"has_host": True, "host_id": host_id} if host_id else {"has_host": False}
+
+    def _on_profile(self, event: ProfileChanged) -> None:
+        self.broadcast(protocol.SESSION_PROFILE, {"id": event.session.id, **event.new.to_dict()})
+
+    def _on_state(self, event: StateChanged) -> None:
+        self.broadcast(protocol.SESSION_STATE, {"id": event.session.id, **event.session.state.to_dict()})
+
+    def _on_host(self, event: HostChanged) -> None:
+        self.broadcast(protocol.CONTROL_HOST, {"id": event.changed_by, **self._control_host()})
+
+    def _on_settings(self, event: SettingsChanged) -> None:
+        self.broadcast(protocol.SYSTEM_SETTINGS, {"id": event.changed_by, **event.settings.to_dict()})
+
+    # ---
+    # heartbeat
+    # ---
+
+    def start(self) -> None:
+        self._heartbeat = asyncio.create_task(self._beat())
+
+    async def stop(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._heartbeat
+
+    async def _beat(self) -> None:
+        while True:
+            await asyncio.sleep(max(self._sessions.settings.heartbeat_interval, 1))
+            self.broadcast(protocol.SYSTEM_HEARTBEAT, None)

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+
+from nekoapi.config import Config
+
+from .support.client import ApiClient, api_client
+from .support.factory import make_config
+from .support.live import LiveServer, live_server
+
+
+@pytest.fixture
+def config() -> Config:
+    return make_config()
+
+
+@pytest.fixture
+async def client(config: Config) -> AsyncIterator[ApiClient]:
+    async with api_client(config) as c:
+        yield c
+
+
+@pytest.fixture
+def server(config: Config) -> Iterator[LiveServer]:
+    with live_server(config) as s:
+        yield s

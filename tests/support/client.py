@@ -1,0 +1,55 @@
+"""An in-process HTTP client for the ASGI app, with its lifespan running."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from asgi_lifespan import LifespanManager
+
+from nekoapi.config import Config
+from nekoapi.web.app import NekoServer, create_app
+
+from .factory import ADMIN_PASSWORD, USER_PASSWORD
+
+
+@dataclass
+class Login:
+    id: str
+    token: str
+    body: dict[str, Any]
+
+    @property
+    def bearer(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+class ApiClient(httpx.AsyncClient):
+    """httpx client with the app attached and login helpers."""
+
+    app: NekoServer
+
+    async def login(self, username: str, password: str) -> Login:
+        response = await self.post("/api/login", json={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return Login(body["id"], body.get("token", ""), body)
+
+    async def login_admin(self, username: str = "admin") -> Login:
+        return await self.login(username, ADMIN_PASSWORD)
+
+    async def login_user(self, username: str = "user") -> Login:
+        return await self.login(username, USER_PASSWORD)
+
+
+@contextlib.asynccontextmanager
+async def api_client(config: Config) -> AsyncIterator[ApiClient]:
+    app = create_app(config, validate_responses=True)
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        async with ApiClient(transport=transport, base_url="http://testserver") as client:
+            client.app = app
+            yield client

@@ -1,0 +1,97 @@
+"""A real uvicorn server on a free loopback port, in a thread, for WebSocket tests."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+import uvicorn
+import websockets
+
+from nekoapi.config import Config
+from nekoapi.web.app import NekoServer, create_app
+
+
+@dataclass
+class LiveServer:
+    app: NekoServer
+    port: int
+
+    @property
+    def http_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws_url(self, token: str | None = None) -> str:
+        url = f"ws://127.0.0.1:{self.port}/api/ws"
+        return f"{url}?token={token}" if token is not None else url
+
+
+@contextlib.contextmanager
+def live_server(config: Config) -> Iterator[LiveServer]:
+    app = create_app(config, validate_responses=True)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws_ping_interval=None, lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("test server did not start")
+        time.sleep(0.01)
+    try:
+        yield LiveServer(app, port)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+class EventClient:
+    """A WebSocket client that reads Neko events and waits for specific ones."""
+
+    def __init__(self, connection: websockets.ClientConnection) -> None:
+        self.connection = connection
+        self.seen: list[dict[str, Any]] = []
+
+    @classmethod
+    async def connect(cls, url: str, **kwargs: Any) -> EventClient:
+        return cls(await websockets.connect(url, **kwargs))
+
+    async def next(self, timeout: float = 5.0) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.connection.recv(), timeout)
+        message: dict[str, Any] = orjson.loads(raw)
+        self.seen.append(message)
+        return message
+
+    async def wait_for(self, event: str, timeout: float = 5.0, **fields: Any) -> dict[str, Any]:
+        """The payload of the next ``event`` whose payload has ``fields``; other events are skipped."""
+        deadline = asyncio.get_running_loop().time() + timeout
+        while True:
+            remaining = deadline - asyncio.get_running_loop().time()
+            message = await self.next(max(remaining, 0.001))
+            payload = message.get("payload") or {}
+            if message["event"] == event and all(payload.get(k) == v for k, v in fields.items()):
+                return payload  # type: ignore[no-any-return]
+
+    async def closed(self, timeout: float = 5.0) -> websockets.frames.Close | None:
+        """Read until the server closes the socket; the close frame it sent."""
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await self.next(timeout)
+        return self.connection.close_rcvd
+
+    async def send(self, event: str, payload: Any = None) -> None:
+        await self.connection.send(orjson.dumps({"event": event, "payload": payload}).decode())
+
+    async def close(self) -> None:
+        await self.connection.close()
