@@ -57,3 +57,12 @@ class CannotDeleteOwnSession(NekoError):
 
 class CannotLogout(NekoError):
     message = "this session cannot log out"
+
+
+# --- members (issue 3) -----------------------------------------------------
+
+
+# --- room (issue 4) --------------------------------------------------------
+
+
+# --- operability (issue 7) -------------------------------------------------

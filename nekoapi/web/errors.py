@@ -23,6 +23,9 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.CannotDeleteOwnSession: 400,
     errors.CannotLogout: 400,
     errors.SessionAlreadyConnected: 422,
+    # members (issue 3)
+    # room (issue 4)
+    # operability (issue 7)
 }
 
 
