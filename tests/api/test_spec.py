@@ -1,0 +1,49 @@
+"""The contract itself: valid OpenAPI, every operation wired to a handler, errors declared."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+
+from openapi_spec_validator import validate
+
+from nekoapi.web.spec import _raw_spec, operations
+
+SEED_SCHEMES = [{"BearerAuth": []}, {"CookieAuth": []}, {"TokenAuth": []}]
+
+
+def test_spec_is_valid_openapi() -> None:
+    validate(_raw_spec())
+
+
+def test_every_operation_has_an_async_handler_in_its_tag_module() -> None:
+    for info in operations(_raw_spec()).values():
+        module = importlib.import_module(f"handlers.{info.tag}")
+        handler = getattr(module, info.handler_name, None)
+        assert handler is not None, f"{info.operation_id}: handlers.{info.tag}.{info.handler_name} is missing"
+        assert inspect.iscoroutinefunction(handler), info.operation_id
+
+
+def test_seed_operation_matches_nekos_contract() -> None:
+    seed = operations(_raw_spec())["sessionDisconnect"]
+    assert (seed.method, seed.path) == ("post", "/api/sessions/{sessionId}/disconnect")
+    assert seed.operation["security"] == SEED_SCHEMES
+    assert set(seed.operation["responses"]) >= {"204", "401", "403", "404"}
+    assert "content" not in seed.operation["responses"]["204"]
+
+
+def test_secured_operations_declare_every_scheme_and_their_auth_errors() -> None:
+    for info in operations(_raw_spec()).values():
+        responses = info.operation["responses"]
+        assert "500" in responses, info.operation_id
+        if info.access == "public":
+            assert info.operation["security"] == [], info.operation_id
+            continue
+        assert info.operation["security"] == SEED_SCHEMES, info.operation_id
+        assert {"401", "403"} <= set(responses), info.operation_id
+
+
+def test_operations_with_a_body_declare_400_and_415() -> None:
+    for info in operations(_raw_spec()).values():
+        if "requestBody" in info.operation:
+            assert {"400", "415"} <= set(info.operation["responses"]), info.operation_id

@@ -1,0 +1,67 @@
+"""Configuration: Neko's key names, typed values, and errors that name the key."""
+
+from __future__ import annotations
+
+import pytest
+
+from nekoapi.config import Config, ConfigError, env_names, load_config
+
+
+def test_defaults_are_nekos() -> None:
+    config = load_config({})
+    assert config == Config()
+    assert config.server.bind == "127.0.0.1:8080"
+    assert config.session.merciful_reconnect is True
+    assert config.session.heartbeat_interval == 10
+    assert config.session.cookie.name == "NEKO_SESSION"
+    assert config.session.cookie.expiration == 24 * 3600
+    assert config.member.provider == "multiuser"
+    assert config.member.multiuser.admin_password == "admin"
+
+
+def test_nested_keys_come_from_neko_env_names() -> None:
+    config = load_config(
+        {
+            "NEKO_SERVER_BIND": "0.0.0.0:9000",
+            "NEKO_SESSION_COOKIE_ENABLED": "true",
+            "NEKO_SESSION_COOKIE_EXPIRATION": "1h30m",
+            "NEKO_SESSION_HEARTBEAT_INTERVAL": "3",
+            "NEKO_SESSION_API_TOKEN": "x" * 40,
+            "NEKO_SERVER_CORS": "https://a.example, https://b.example",
+            "NEKO_MEMBER_MULTIUSER_USER_PROFILE": '{"can_host": false}',
+        }
+    )
+    assert (config.server.host, config.server.port) == ("0.0.0.0", 9000)
+    assert config.session.cookie.enabled is True
+    assert config.session.cookie.expiration == 5400
+    assert config.session.heartbeat_interval == 3
+    assert config.session.api_token == "x" * 40
+    assert config.server.cors == ("https://a.example", "https://b.example")
+    assert config.member.multiuser.user_profile == {"can_host": False}
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "expected"),
+    [
+        ("NEKO_SESSION_LOCKED_LOGINS", "maybe", "NEKO_SESSION_LOCKED_LOGINS: expected true or false"),
+        ("NEKO_SESSION_HEARTBEAT_INTERVAL", "ten", "NEKO_SESSION_HEARTBEAT_INTERVAL: expected a whole number"),
+        ("NEKO_SESSION_COOKIE_EXPIRATION", "soon", "NEKO_SESSION_COOKIE_EXPIRATION: expected seconds"),
+        ("NEKO_MEMBER_MULTIUSER_ADMIN_PROFILE", "[1]", "NEKO_MEMBER_MULTIUSER_ADMIN_PROFILE: expected a JSON object"),
+        ("NEKO_SESSION_NO_SUCH_KEY", "1", "NEKO_SESSION_NO_SUCH_KEY: unknown configuration key"),
+    ],
+)
+def test_invalid_values_name_their_key(key: str, value: str, expected: str) -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config({key: value})
+    assert str(error.value).startswith(expected)
+
+
+def test_other_environment_variables_are_ignored() -> None:
+    assert load_config({"PATH": "/bin", "HOME": "/root"}) == Config()
+
+
+def test_env_names_lists_every_key() -> None:
+    names = env_names()
+    assert "NEKO_SESSION_COOKIE_HTTP_ONLY" in names
+    assert "NEKO_MEMBER_MULTIUSER_USER_PASSWORD" in names
+    assert all(name.startswith("NEKO_") for name in names)
