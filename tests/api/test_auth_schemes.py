@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from nekoapi.web.spec import OperationInfo, _raw_spec, operations
 from tests.support.client import ApiClient, Login, api_client
 from tests.support.factory import make_config
 
@@ -92,3 +93,39 @@ async def test_the_api_token_acts_as_an_unlisted_admin() -> None:
 async def test_the_api_token_is_off_by_default(client: ApiClient) -> None:
     response = await client.get("/api/whoami", **credentials("bearer", ""))
     assert response.status_code == 401
+
+
+def secured_operations() -> list[OperationInfo]:
+    return [info for info in operations(_raw_spec()).values() if info.access != "public"]
+
+
+def concrete_path(info: OperationInfo, session_id: str) -> str:
+    return info.path.replace("{sessionId}", session_id)
+
+
+@pytest.mark.parametrize("info", secured_operations(), ids=lambda info: info.operation_id)
+async def test_every_secured_operation_refuses_missing_bad_and_disabled_credentials(
+    client: ApiClient, info: OperationInfo
+) -> None:
+    target = await client.login_user("target")
+    path = concrete_path(info, target.id)
+    body = {} if "requestBody" in info.operation else None
+    assert (await client.request(info.method, path, json=body)).status_code == 401
+    for scheme in SCHEMES:
+        bad = await client.request(info.method, path, json=body, **credentials(scheme, "0" * 64))
+        assert bad.status_code == 401, scheme
+    admin = await disabled_admin(client)
+    disabled = await client.request(info.method, path, json=body, headers=admin.bearer)
+    assert disabled.status_code == 403
+    assert disabled.json()["message"] == "login is disabled for this session"
+
+
+@pytest.mark.parametrize(
+    "info", [i for i in secured_operations() if i.access == "admin"], ids=lambda info: info.operation_id
+)
+async def test_admin_operations_refuse_users_with_403(client: ApiClient, info: OperationInfo) -> None:
+    user = await client.login_user()
+    body = {} if "requestBody" in info.operation else None
+    response = await client.request(info.method, concrete_path(info, user.id), json=body, headers=user.bearer)
+    assert response.status_code == 403
+    assert response.json()["message"] == "only administrators may do this"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.support.client import ApiClient
 
 
@@ -36,3 +38,19 @@ async def test_health_needs_no_credentials(client: ApiClient) -> None:
     response = await client.get("/health")
     assert response.status_code == 200
     assert response.json() is True
+
+
+async def test_an_unexpected_failure_is_500_json_and_logged(
+    client: ApiClient, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    admin = await client.login_admin()
+
+    def broken() -> list[object]:
+        raise RuntimeError("store exploded")
+
+    monkeypatch.setattr(client.app.services.sessions, "list", broken)
+    response = await client.get("/api/sessions", headers=admin.bearer)
+    assert_json_error(response, 500)
+    assert response.json()["message"] == "internal server error"
+    assert "store exploded" not in response.text
+    assert any("RuntimeError" in r.getMessage() for r in caplog.records)

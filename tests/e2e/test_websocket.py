@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
+from nekoapi import errors
+from nekoapi.members import PROVIDERS
+from nekoapi.models import MemberProfile
 from tests.support.client import ApiClient
 from tests.support.factory import make_config
 from tests.support.live import EventClient, LiveServer, live_server
@@ -77,3 +82,29 @@ async def test_heartbeats_flow_and_junk_messages_are_ignored() -> None:
         await client.send("client/heartbeat")
         assert await client.wait_for("system/heartbeat", timeout=3) is None
         await client.close()
+
+
+class StableIds:
+    """A provider whose member id is the username, as Neko's file provider."""
+
+    async def authenticate(self, username: str, password: str) -> tuple[str, MemberProfile]:
+        if password != "pw":
+            raise errors.InvalidCredentials()
+        return username, MemberProfile(name=username)
+
+
+async def test_login_of_a_connected_member_is_422(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(PROVIDERS, "stable", lambda config: StableIds())
+    with live_server(make_config(NEKO_MEMBER_PROVIDER="stable")) as server:
+        async with ApiClient(base_url=server.http_url) as http:
+            first = await http.login("zoe", "pw")
+            client = await EventClient.connect(server.ws_url(first.token))
+            await client.wait_for("system/init")
+            again = await http.post("/api/login", json={"username": "zoe", "password": "pw"})
+            assert again.status_code == 422
+            assert again.json() == {"message": "session already connected", "code": 422}
+            await client.close()
+            await asyncio.sleep(0.1)
+            replaced = await http.post("/api/login", json={"username": "zoe", "password": "pw"})
+            assert replaced.status_code == 200
+            assert (await http.get("/api/whoami", headers=first.bearer)).status_code == 401
