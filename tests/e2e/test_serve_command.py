@@ -67,3 +67,45 @@ def test_serve_stops_with_a_clear_message_on_bad_configuration() -> None:
     result = subprocess.run([sys.executable, "-m", "nekoapi", "serve"], env=env, capture_output=True, timeout=30)
     assert result.returncode == 2
     assert "NEKO_SESSION_HEARTBEAT_INTERVAL: expected a whole number" in result.stderr.decode()
+
+
+def read_frame(sock: socket.socket) -> tuple[int, bytes]:
+    """One server frame (servers do not mask): its opcode and payload."""
+    head = sock.recv(2, socket.MSG_WAITALL)
+    length = head[1] & 0x7F
+    if length == 126:
+        length = int.from_bytes(sock.recv(2, socket.MSG_WAITALL), "big")
+    elif length == 127:
+        length = int.from_bytes(sock.recv(8, socket.MSG_WAITALL), "big")
+    return head[0] & 0x0F, sock.recv(length, socket.MSG_WAITALL) if length else b""
+
+
+async def test_serve_sends_protocol_pings_at_the_heartbeat_interval() -> None:
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("NEKO_")},
+        "NEKO_SERVER_BIND": f"127.0.0.1:{port}",
+        "NEKO_SESSION_HEARTBEAT_INTERVAL": "1",
+        "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
+    }
+    process = subprocess.Popen([sys.executable, "-m", "nekoapi", "serve"], env=env, stderr=subprocess.DEVNULL)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, process)
+        token = httpx.post(f"{url}/api/login", json={"username": "p", "password": USER_PASSWORD}).json()["token"]
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(
+                f"GET /api/ws?token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
+                "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                "Sec-WebSocket-Version: 13\r\n\r\n".encode()
+            )
+            response = b""
+            while b"\r\n\r\n" not in response:
+                response += sock.recv(1)
+            assert response.startswith(b"HTTP/1.1 101")
+            opcodes = [read_frame(sock)[0] for _ in range(4)]
+        assert 0x9 in opcodes  # a protocol ping, so proxies see traffic on idle sockets
+        assert 0x1 in opcodes  # besides the text events (system/init, system/heartbeat)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=15)
