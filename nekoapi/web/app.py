@@ -6,7 +6,6 @@ import contextlib
 from collections.abc import AsyncIterator
 from typing import Any
 
-from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
@@ -16,6 +15,7 @@ from ..config import Config
 from ..errors import NekoError
 from ..services import Services
 from .errors import on_domain_error, on_http_error, on_unexpected_error
+from .fastpath import VALIDATORS, PrebuiltAsyncApp
 from .resolver import HandlerResolver
 from .security import SECURITY_MAP
 from .spec import load_spec, operations
@@ -28,7 +28,7 @@ WEBSOCKET_PATH = "/api/ws"
 class NekoServer:
     """The ASGI app: WebSocket scopes go to ``/api/ws``, everything else to Connexion."""
 
-    def __init__(self, services: Services, api: AsyncApp) -> None:
+    def __init__(self, services: Services, api: PrebuiltAsyncApp) -> None:
         self.services = services
         self.api = api
 
@@ -58,10 +58,11 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
             await services.stop()
 
     spec = load_spec(config)
-    api = AsyncApp(
+    api = PrebuiltAsyncApp(
         __name__,
         lifespan=lifespan,
         security_map=SECURITY_MAP,
+        validator_map=VALIDATORS,
         pythonic_params=True,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )

@@ -28,14 +28,25 @@ async def token_info(token: str, request: Any) -> dict[str, Any]:
     return {"sub": session.id, "session": session}
 
 
-class _BearerHandler(BearerSecurityHandler):
+class _DirectCheck:
+    """Calls ``token_info`` directly: Connexion inspects the function's signature per request."""
+
     def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
         return token_info
 
+    def _generic_check(self, func: Any, exception_msg: str) -> Any:
+        async def check(request: Any, token: str, required_scopes: Any = None) -> dict[str, Any]:
+            return await token_info(token, request)
 
-class _ApiKeyHandler(ApiKeySecurityHandler):
-    def _resolve_func(self, security_scheme: dict[str, Any]) -> Any:
-        return token_info
+        return check
+
+
+class _BearerHandler(_DirectCheck, BearerSecurityHandler):
+    pass
+
+
+class _ApiKeyHandler(_DirectCheck, ApiKeySecurityHandler):
+    pass
 
 
 SECURITY_MAP = {"bearer": _BearerHandler, "apiKey": _ApiKeyHandler}
