@@ -17,6 +17,11 @@ def services() -> Services:
     return services_of(scope)
 
 
+def client_address() -> str | None:
+    client = scope.get("client")
+    return client[0] if client else None
+
+
 def caller(token_info: dict[str, Any]) -> Session:
     return token_info["session"]  # type: ignore[no-any-return]
 

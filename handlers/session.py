@@ -8,12 +8,12 @@ from starlette.responses import Response
 
 from nekoapi.web.cookies import clear_session_cookie, set_session_cookie
 
-from ._reply import caller, json, no_content, services
+from ._reply import caller, client_address, json, no_content, services
 
 
 async def login(body: dict[str, Any]) -> Response:
     cookie = services().config.session.cookie
-    session, token = await services().sessions.login(body["username"], body["password"])
+    session, token = await services().sessions.login(body["username"], body["password"], client_address())
     data = session.data()
     if not cookie.enabled:
         data["token"] = token

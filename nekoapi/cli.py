@@ -42,6 +42,8 @@ def _serve(config, log_level: str) -> int:  # type: ignore[no-untyped-def]
         ws_ping_interval=float(config.session.heartbeat_interval),
         ws_ping_timeout=float(config.session.heartbeat_interval) * 2,
         server_header=False,
+        ws_max_size=config.session.ws_max_message_size,
+        h11_max_incomplete_event_size=config.server.max_header_size,
         log_config=None,  # our handler, with the token redaction filter, prints everything
     )
     return 0

@@ -29,6 +29,9 @@ class ServerConfig:
     cors: tuple[str, ...] = ()
     metrics: bool = True
     path_prefix: str = "/"
+    # Requests whose headers or URL are larger are refused (431, 414) before any parsing.
+    max_header_size: int = 16 * 1024
+    max_url_length: int = 8 * 1024
 
     @property
     def host(self) -> str:
@@ -51,6 +54,17 @@ class CookieConfig:
 
 
 @dataclass(frozen=True)
+class ThrottleConfig:
+    """Back-off for failed logins, per client address and per username."""
+
+    enabled: bool = True
+    free_attempts: int = 5  # failures allowed without any wait
+    base_delay: float = 1.0  # seconds after the first throttled failure; doubles with each more
+    max_delay: float = 300.0
+    max_tracked: int = 10_000  # addresses and usernames remembered (each), most recent first
+
+
+@dataclass(frozen=True)
 class SessionConfig:
     private_mode: bool = False
     locked_logins: bool = False
@@ -67,7 +81,11 @@ class SessionConfig:
     reconnect_grace: float = 5.0
     # Events queued for one socket before it counts as too slow and is closed.
     send_queue_size: int = 1024
+    # Largest WebSocket message a client may send, in bytes, and how many per second.
+    ws_max_message_size: int = 64 * 1024
+    ws_message_rate: int = 50
     cookie: CookieConfig = field(default_factory=CookieConfig)
+    login_throttle: ThrottleConfig = field(default_factory=ThrottleConfig)
 
 
 @dataclass(frozen=True)
@@ -98,7 +116,18 @@ def load_config(environ: Mapping[str, str]) -> Config:
     unknown = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in known)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown configuration key")
+    _check(config)
     return config
+
+
+MIN_API_TOKEN_LENGTH = 32
+
+
+def _check(config: Config) -> None:
+    """Rules that span a value's type: the ones a typo or a weak secret would break."""
+    token = config.session.api_token
+    if token and len(token) < MIN_API_TOKEN_LENGTH:
+        raise ConfigError(f"NEKO_SESSION_API_TOKEN: must be at least {MIN_API_TOKEN_LENGTH} characters")
 
 
 def env_names() -> list[str]:

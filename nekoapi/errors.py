@@ -66,3 +66,12 @@ class CannotLogout(NekoError):
 
 
 # --- operability (issue 7) -------------------------------------------------
+
+
+# --- security (issue 8) ----------------------------------------------------
+class LoginThrottled(NekoError):
+    message = "too many failed logins; try again later"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__()
+        self.retry_after = retry_after

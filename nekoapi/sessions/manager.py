@@ -26,6 +26,7 @@ from ..events import (
     StateChanged,
 )
 from ..models import ADMIN_PROFILE, MemberProfile, Settings
+from ..throttle import LoginThrottle
 from ..tokens import new_token, token_digest
 from ..types import MemberProvider, SessionStore
 from ..ws import protocol
@@ -68,6 +69,7 @@ class SessionManager:
         self._store: SessionStore = store if store is not None else MemorySessionStore()
         self._clock = clock
         self._grace = config.reconnect_grace
+        self._throttle = LoginThrottle(config.login_throttle)
         self._api_token = config.api_token
         self._api_session = Session(API_SESSION_ID, b"", API_PROFILE, is_api=True)
         self.host_id: str | None = None
@@ -108,8 +110,15 @@ class SessionManager:
     # login, logout, removal
     # ---
 
-    async def login(self, username: str, password: str) -> tuple[Session, str]:
-        member_id, profile = await self._members.authenticate(username, password)
+    async def login(self, username: str, password: str, address: str | None = None) -> tuple[Session, str]:
+        """``address`` is the client's, for the brute-force throttle."""
+        self._throttle.check(address, username)
+        try:
+            member_id, profile = await self._members.authenticate(username, password)
+        except errors.InvalidCredentials:
+            self._throttle.failed(address, username)
+            raise
+        self._throttle.succeeded(username)
         if not profile.can_login:
             raise errors.LoginDisabled()
         if self.settings.locked_logins and not profile.is_admin:
@@ -221,6 +230,11 @@ class SessionManager:
             session.grace_timer = loop.call_later(self._grace, self._grace_expired, session, peer)
             return
         self._detach(session)
+
+    def kick(self, session: Session, peer: WebSocketPeer, reason: str) -> None:
+        """Close ``peer`` for misbehaving; the session stays, as after a forced disconnect."""
+        if session.peer is peer:
+            self._destroy_peer(session, reason)
 
     def _grace_expired(self, session: Session, peer: WebSocketPeer) -> None:
         session.grace_timer = None

@@ -16,6 +16,7 @@ from ..errors import NekoError
 from ..services import Services
 from .errors import on_domain_error, on_http_error, on_unexpected_error
 from .fastpath import VALIDATORS, PrebuiltAsyncApp
+from .hardening import HardeningMiddleware
 from .resolver import HandlerResolver
 from .security import SECURITY_MAP
 from .spec import load_spec, operations
@@ -30,11 +31,12 @@ class NekoServer:
 
     def __init__(self, services: Services, api: PrebuiltAsyncApp) -> None:
         self.services = services
-        self.api = api
+        self.connexion = api
+        self.api = HardeningMiddleware(api, services.config.server)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self.api(scope, receive, send)
+            await self.connexion(scope, receive, send)
             return
         scope.setdefault("state", {})[STATE_KEY] = self.services
         if scope["type"] == "websocket":

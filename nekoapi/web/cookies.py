@@ -33,6 +33,13 @@ def clear_session_cookie(response: Response, cookie: CookieConfig) -> None:
     )
 
 
+def expired_cookie_header(cookie: CookieConfig) -> str:
+    """A ``Set-Cookie`` value that makes the browser drop the session cookie."""
+    response = Response()
+    clear_session_cookie(response, cookie)
+    return response.headers["set-cookie"]
+
+
 def _same_site(cookie: CookieConfig) -> Literal["strict", "lax", "none"]:
     # As Neko: a Secure cookie may travel cross-site (a client served from another
     # origin); browsers reject SameSite=None without Secure, so fall back to Lax.

@@ -9,6 +9,8 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 
 from .. import errors
+from .cookies import expired_cookie_header
+from .state import services_of
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +28,8 @@ STATUS: dict[type[errors.NekoError], int] = {
     # members (issue 3)
     # room (issue 4)
     # operability (issue 7)
+    # security (issue 8)
+    errors.LoginThrottled: 429,
 }
 
 
@@ -51,14 +55,21 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
 
 async def on_domain_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, errors.NekoError)
-    return json_error(status_of(exc), exc.text)
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.LoginThrottled) else None
+    return json_error(status_of(exc), exc.text, headers)
 
 
-async def on_http_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+async def on_http_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     """Connexion's own problems (400, 401, 403, 404, 405, 415) and Starlette's routing errors."""
     assert isinstance(exc, HTTPException)
     message = exc.detail if isinstance(exc.detail, str) and exc.detail else _generic(exc.status_code)
-    return json_error(exc.status_code, message, dict(exc.headers or {}))
+    headers = dict(exc.headers or {})
+    if exc.status_code == 401:
+        cookie = services_of(request.scope).config.session.cookie
+        if cookie.name in request.cookies:
+            # A stale or forged session cookie: tell the browser to drop it.
+            headers["Set-Cookie"] = expired_cookie_header(cookie)
+    return json_error(exc.status_code, message, headers)
 
 
 async def on_unexpected_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

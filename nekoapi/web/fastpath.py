@@ -13,6 +13,7 @@ import asyncio
 import functools
 from typing import Any
 
+import orjson
 from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp, AsyncOperation
 from connexion.context import receive, scope
 from connexion.datastructures import MediaTypeDict
@@ -23,6 +24,7 @@ from connexion.decorators.parameter import (
     prep_kwargs,
     unwrap_decorators,
 )
+from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator, Draft4Validator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import ValidationError
@@ -124,7 +126,19 @@ class _CachedParameterValidator(ParameterValidator):
 
 
 class _CachedJSONBodyValidator(JSONRequestBodyValidator):
-    """Compiles each body schema once (Connexion compiles it on every access)."""
+    """Compiles each body schema once (Connexion compiles it on every access), and parses
+    bodies so that no malformed one can raise past validation: Connexion's parser lets
+    invalid UTF-8, deep nesting and 5,000-digit numbers escape as server errors.
+    """
+
+    async def _parse(self, stream: Any, scope: Any) -> Any:
+        raw = b"".join([chunk async for chunk in stream])
+        if not raw:
+            return None
+        try:
+            return orjson.loads(raw if self._encoding.lower() in ("utf-8", "utf8") else raw.decode(self._encoding))
+        except (orjson.JSONDecodeError, UnicodeDecodeError, LookupError) as exc:
+            raise BadRequestProblem(detail=f"request body is not valid JSON: {exc}") from None
 
     _compiled: dict[int, tuple[dict[str, Any], Any]] = {}
 

@@ -13,6 +13,8 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .. import errors
 from ..services import Services
 from ..sessions.session import Session
+from ..ws import protocol
+from ..ws.limits import MessageRate, origin_allowed
 from ..ws.peer import WebSocketPeer
 from .security import token_from_scope
 from .state import services_of
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 CLEAN_CLOSE_CODES = frozenset({1000, 1001})
 # How long a refused client gets to answer our close frame.
 CLOSE_HANDSHAKE_TIMEOUT = 5.0
+POLICY_VIOLATION = 1008
 
 
 class _StarletteConnection:
@@ -40,6 +43,12 @@ class _StarletteConnection:
 async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     services = services_of(scope)
     websocket = WebSocket(scope, receive, send)
+    origin, host = websocket.headers.get("origin"), websocket.headers.get("host")
+    if not origin_allowed(origin, host, services.config.server.cors):
+        # Refused before the upgrade (HTTP 403): a foreign page must not ride the user's cookie.
+        log.warning("websocket refused: origin %s is not allowed", origin)
+        await websocket.close(code=POLICY_VIOLATION)
+        return
     await websocket.accept()
     peer = WebSocketPeer(_StarletteConnection(websocket), services.config.session.send_queue_size)
     writer = asyncio.create_task(peer.run_writer())
@@ -51,7 +60,7 @@ async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None
         await writer
         return
     log.info("websocket connected: session %s", session.id)
-    abnormal = await _read_messages(websocket, services, session)
+    abnormal = await _read_messages(websocket, services, session, peer)
     log.info("websocket closed: session %s%s", session.id, " (abnormal)" if abnormal else "")
     services.sessions.peer_closed(session, peer, abnormal=abnormal)
     peer.stop()
@@ -70,8 +79,10 @@ async def _authenticate(services: Services, scope: Scope, peer: WebSocketPeer) -
         return None
 
 
-async def _read_messages(websocket: WebSocket, services: Services, session: Session) -> bool:
+async def _read_messages(websocket: WebSocket, services: Services, session: Session, peer: WebSocketPeer) -> bool:
     """Dispatch client messages until the socket ends; True if it ended abnormally."""
+    config = services.config.session
+    rate = MessageRate(config.ws_message_rate)
     while True:
         try:
             message: dict[str, Any] = await websocket.receive()
@@ -80,6 +91,13 @@ async def _read_messages(websocket: WebSocket, services: Services, session: Sess
         if message["type"] == "websocket.disconnect":
             return message.get("code", 1006) not in CLEAN_CLOSE_CODES
         raw = message.get("text") or message.get("bytes")
+        if raw and (len(raw) > config.ws_max_message_size or not rate.allow()):
+            reason = protocol.REASON_TOO_LARGE if len(raw) > config.ws_max_message_size else protocol.REASON_FLOODING
+            log.warning("websocket of session %s closed: %s", session.id, reason)
+            services.sessions.kick(session, peer, reason)
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(_read_until_closed(websocket), CLOSE_HANDSHAKE_TIMEOUT)
+            return False
         if raw:
             try:
                 await services.client_messages.handle(session, raw)

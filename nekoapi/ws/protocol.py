@@ -29,6 +29,8 @@ REASON_REPLACED = "connection replaced"
 REASON_ALREADY_CONNECTED = "already connected"
 REASON_CONNECTION_DISABLED = "connection disabled"
 REASON_TOO_SLOW = "connection too slow"
+REASON_TOO_LARGE = "message too large"
+REASON_FLOODING = "too many messages"
 
 
 def encode(event: str, payload: Any) -> str:

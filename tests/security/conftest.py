@@ -1,0 +1,46 @@
+"""Every security test also proves that no token or password reached a log line."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+
+import pytest
+
+from nekoapi import tokens
+from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
+
+
+class _Everything(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+@pytest.fixture(autouse=True)
+def no_secret_is_logged(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    issued: list[str] = []
+    original = tokens.new_token
+
+    def recording() -> str:
+        issued.append(original())
+        return issued[-1]
+
+    monkeypatch.setattr(tokens, "new_token", recording)
+    monkeypatch.setattr("nekoapi.sessions.manager.new_token", recording)
+    handler = _Everything()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield issued
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(previous)
+    secrets = [*issued, ADMIN_PASSWORD, USER_PASSWORD]
+    leaks = [line for line in handler.lines for secret in secrets if secret in line]
+    assert not leaks, f"secrets in log lines: {leaks[:3]}"

@@ -1,0 +1,82 @@
+"""Password guessing is throttled before any password is checked."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from nekoapi import errors
+from nekoapi.members import PROVIDERS
+from nekoapi.models import MemberProfile
+from tests.support.client import api_client
+from tests.support.factory import make_config
+
+RIGHT = "correct horse battery staple"
+
+
+class CountingProvider:
+    """Counts password checks: each one is the expensive (hashing) step of a real provider."""
+
+    def __init__(self) -> None:
+        self.checks = 0
+
+    async def authenticate(self, username: str, password: str) -> tuple[str, MemberProfile]:
+        self.checks += 1
+        if password != RIGHT:
+            raise errors.InvalidCredentials()
+        return username, MemberProfile(name=username)
+
+
+@pytest.fixture
+def provider(monkeypatch: pytest.MonkeyPatch) -> CountingProvider:
+    counting = CountingProvider()
+    monkeypatch.setitem(PROVIDERS, "counting", lambda config: counting)
+    return counting
+
+
+THROTTLED = make_config(
+    NEKO_MEMBER_PROVIDER="counting",
+    NEKO_SESSION_LOGIN_THROTTLE_FREE_ATTEMPTS="5",
+    NEKO_SESSION_LOGIN_THROTTLE_BASE_DELAY="0.2",
+    NEKO_SESSION_LOGIN_THROTTLE_MAX_DELAY="0.4",
+)
+
+
+async def test_a_thousand_wrong_passwords_are_throttled(provider: CountingProvider) -> None:
+    async with api_client(THROTTLED) as client:
+        statuses = []
+        for n in range(1000):
+            response = await client.post("/api/login", json={"username": "victim", "password": f"guess-{n}"})
+            statuses.append(response.status_code)
+            if response.status_code == 429:
+                assert int(response.headers["retry-after"]) >= 1
+                assert response.json()["message"] == "too many failed logins; try again later"
+        assert set(statuses) == {401, 429}
+        # Only attempts that were let through cost a password check.
+        assert provider.checks == statuses.count(401)
+        assert statuses.count(429) > 900
+
+        # The right password is refused too while throttled: throttling does not reveal it.
+        refused = await client.post("/api/login", json={"username": "victim", "password": RIGHT})
+        assert refused.status_code == 429
+        await asyncio.sleep(int(refused.headers["retry-after"]))
+        admitted = await client.post("/api/login", json={"username": "victim", "password": RIGHT})
+        assert admitted.status_code == 200
+
+
+async def test_other_usernames_from_the_guessing_address_are_throttled_too(provider: CountingProvider) -> None:
+    async with api_client(THROTTLED) as client:
+        for n in range(6):
+            await client.post("/api/login", json={"username": f"user{n}", "password": "wrong"})
+        response = await client.post("/api/login", json={"username": "someone-else", "password": RIGHT})
+        assert response.status_code == 429
+
+
+async def test_throttling_can_be_switched_off(provider: CountingProvider) -> None:
+    config = make_config(NEKO_MEMBER_PROVIDER="counting", NEKO_SESSION_LOGIN_THROTTLE_ENABLED="false")
+    async with api_client(config) as client:
+        for _ in range(20):
+            response = await client.post("/api/login", json={"username": "v", "password": "wrong"})
+            assert response.status_code == 401
+        assert provider.checks == 20

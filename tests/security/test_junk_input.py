@@ -1,0 +1,51 @@
+"""Hostile paths and bodies get a 4xx JSON answer, never a 500, and change nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.client import ApiClient
+
+JUNK_IDS = ["..%2F..%2Fetc%2Fpasswd", "../admin", "a%00b", "%00", "x" * 10_000, "日本語-ß-🙂", "%FF%FE", "%", " "]
+
+JUNK_BODIES = [
+    b"[" * 100_000,
+    b'{"username": ' + b"9" * 5000 + b', "password": "x"}',
+    b'{"username": "\xff\xfe", "password": "x"}',
+    b'{"username": 1e999999, "password": "x"}',
+    b'{"username": "a", "username": 5, "password": "x"}',
+    b"\x00\x01\x02",
+    b'{"username": "a", "password": "x"' + b" " * 10,
+    b"null",
+]
+
+
+async def snapshot(client: ApiClient, bearer: dict[str, str]) -> list[object]:
+    return sorted(s["id"] for s in (await client.get("/api/sessions", headers=bearer)).json())
+
+
+TARGETS = [("GET", "/api/sessions/{}"), ("POST", "/api/sessions/{}/disconnect"), ("DELETE", "/api/sessions/{}")]
+
+
+@pytest.mark.parametrize("junk", JUNK_IDS)
+@pytest.mark.parametrize(("method", "template"), TARGETS)
+async def test_hostile_session_ids(client: ApiClient, junk: str, method: str, template: str) -> None:
+    admin = await client.login_admin()
+    before = await snapshot(client, admin.bearer)
+    response = await client.request(method, template.format(junk), headers=admin.bearer)
+    assert 400 <= response.status_code < 500
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["message"]
+    assert await snapshot(client, admin.bearer) == before
+
+
+@pytest.mark.parametrize("body", JUNK_BODIES, ids=range(len(JUNK_BODIES)))
+@pytest.mark.parametrize("path", ["/api/login", "/api/profile"])
+async def test_hostile_bodies(client: ApiClient, body: bytes, path: str) -> None:
+    admin = await client.login_admin()
+    before = await snapshot(client, admin.bearer)
+    response = await client.post(path, content=body, headers={**admin.bearer, "content-type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.headers["content-type"] == "application/json"
+    assert await snapshot(client, admin.bearer) == before
+    assert (await client.get("/api/whoami", headers=admin.bearer)).json()["profile"]["is_admin"] is True
