@@ -29,6 +29,7 @@ REASON_REPLACED = "connection replaced"
 REASON_ALREADY_CONNECTED = "already connected"
 REASON_CONNECTION_DISABLED = "connection disabled"
 REASON_TOO_SLOW = "connection too slow"
+REASON_SHUTDOWN = "server shutdown"
 
 
 def encode(event: str, payload: Any) -> str:
