@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .config import ConfigError, env_names, from_environment
+from .config import Config, ConfigError, from_environment, keys, show_default
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,28 +14,45 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser(
         "serve",
         help="serve the API and the WebSocket",
-        description="Serve the API. Configuration comes from these environment variables: " + ", ".join(env_names()),
+        description=(
+            "Serve the API. Every key below can be set in a YAML file in Neko's layout\n"
+            "(--config FILE or NEKO_CONFIG) or as its NEKO_* environment variable;\n"
+            "the environment wins over the file."
+        ),
+        epilog=key_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--config", metavar="FILE", help="YAML configuration file (default: $NEKO_CONFIG)")
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="overrides log.level")
     args = parser.parse_args(argv)
     try:
-        config = from_environment()
+        config = from_environment(args.config)
     except ConfigError as exc:
         print(f"nekoapi: configuration error: {exc}", file=sys.stderr)
         return 2
-    return _serve(config, args.log_level)
+    return _serve(config, args.log_level or config.log.level)
 
 
-def _serve(config, log_level: str) -> int:  # type: ignore[no-untyped-def]
+def key_table() -> str:
+    rows = [(k.dotted, k.env, show_default(k.default) or '""') for k in keys()]
+    width = [max(len(row[i]) for row in rows) for i in range(2)]
+    lines = [f"  {d:<{width[0]}}  {e:<{width[1]}}  {v}" for d, e, v in rows]
+    return "configuration keys (file key, environment variable, default):\n" + "\n".join(lines)
+
+
+def _serve(config: Config, log_level: str) -> int:
     import uvicorn
 
     from . import logs
     from .web.app import create_app
+    from .web.server import GracefulServer
 
-    logs.configure(log_level)
-    print(f"nekoapi: serving on http://{config.server.bind} (WebSocket at /api/ws)", file=sys.stderr)
-    uvicorn.run(
-        create_app(config),
+    logs.configure(log_level, json=config.log.json)
+    app = create_app(config)
+    prefix = config.server.path_prefix.rstrip("/")
+    print(f"nekoapi: serving on http://{config.server.bind}{prefix} (WebSocket at {prefix}/api/ws)", file=sys.stderr)
+    server_config = uvicorn.Config(
+        app,
         host=config.server.host,
         port=config.server.port,
         log_level=log_level,
@@ -43,7 +60,11 @@ def _serve(config, log_level: str) -> int:  # type: ignore[no-untyped-def]
         ws_ping_timeout=float(config.session.heartbeat_interval) * 2,
         server_header=False,
         log_config=None,  # our handler, with the token redaction filter, prints everything
+        access_log=False,  # the request observer writes one line per request instead
+        proxy_headers=False,  # forwarded headers are trusted only with server.proxy (see create_app)
+        timeout_graceful_shutdown=5,
     )
+    GracefulServer(server_config, app).run()
     return 0
 
 
