@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .config import Config, ConfigError, from_environment, keys, show_default
+from .configdoc import MEANING
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,10 +35,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def key_table() -> str:
-    rows = [(k.dotted, k.env, show_default(k.default) or '""') for k in keys()]
-    width = [max(len(row[i]) for row in rows) for i in range(2)]
-    lines = [f"  {d:<{width[0]}}  {e:<{width[1]}}  {v}" for d, e, v in rows]
-    return "configuration keys (file key, environment variable, default):\n" + "\n".join(lines)
+    rows = [(k.dotted, k.env, show_default(k.default) or '""', MEANING.get(k.dotted, "")) for k in keys()]
+    width = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"  {d:<{width[0]}}  {e:<{width[1]}}  {v:<{width[2]}}  {m}" for d, e, v, m in rows]
+    return "configuration keys (file key, environment variable, default, meaning):\n" + "\n".join(lines)
+
+
+def markdown_table() -> str:
+    """The README's configuration table; a test keeps the README equal to it."""
+    rows = [f"| `{k.dotted}` | `{k.env}` | {_md_default(k.default)} | {MEANING.get(k.dotted, '')} |" for k in keys()]
+    return "\n".join(["| file key | environment variable | default | meaning |", "|---|---|---|---|", *rows])
+
+
+def _md_default(value: object) -> str:
+    shown = show_default(value)
+    return f"`{shown}`" if shown else "(empty)"
 
 
 def _serve(config: Config, log_level: str) -> int:

@@ -174,7 +174,8 @@ def read_file(path: str) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"{CONFIG_FILE_ENV}: cannot read {path} ({exc.strerror})") from None
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{CONFIG_FILE_ENV}: {path} is not valid YAML ({exc})") from None
+        where = " ".join(str(exc).split())  # PyYAML's message spans lines; ours is one
+        raise ConfigError(f"{CONFIG_FILE_ENV}: {path} is not valid YAML ({where})") from None
     if data is None:
         return {}
     if not isinstance(data, dict):
