@@ -75,7 +75,7 @@ async def _serve(services: Services, scope: Scope, receive: Receive, send: Send)
         peer.stop()
         await writer
         return
-    log.info("websocket connected: session %s", session.id)
+    log.info("websocket connected: session %s on %s", session.id, scope["path"])
     abnormal = await _read_messages(websocket, services, session)
     if not peer.closing:  # the client ended it; server-side closes were counted by the connection
         reason = REASON_CLIENT_LOST if abnormal else REASON_CLIENT_CLOSED
