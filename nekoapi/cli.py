@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError, from_environment, keys, show_default
 from .configdoc import MEANING
+
+if TYPE_CHECKING:
+    from .web.app import NekoServer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -28,10 +32,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         config = from_environment(args.config)
+        app = _create_app(config)  # providers and stores may refuse their settings too
     except ConfigError as exc:
         print(f"nekoapi: configuration error: {exc}", file=sys.stderr)
         return 2
-    return _serve(config, args.log_level or config.log.level)
+    return _serve(config, app, args.log_level or config.log.level)
 
 
 def key_table() -> str:
@@ -52,15 +57,19 @@ def _md_default(value: object) -> str:
     return f"`{shown}`" if shown else "(empty)"
 
 
-def _serve(config: Config, log_level: str) -> int:
+def _create_app(config: Config) -> NekoServer:
+    from .web.app import create_app
+
+    return create_app(config)
+
+
+def _serve(config: Config, app: NekoServer, log_level: str) -> int:
     import uvicorn
 
     from . import logs
-    from .web.app import create_app
     from .web.server import GracefulServer
 
     logs.configure(log_level, json=config.log.json)
-    app = create_app(config)
     prefix = config.server.path_prefix.rstrip("/")
     print(f"nekoapi: serving on http://{config.server.bind}{prefix} (WebSocket at {prefix}/api/ws)", file=sys.stderr)
     server_config = uvicorn.Config(

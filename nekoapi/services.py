@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 
 from . import errors
-from .config import Config
+from .config import Config, ConfigError
 from .events import EventBus, ProfileChanged
 from .members import create_provider
 from .metrics import Metrics
@@ -77,6 +78,9 @@ class Services:
 def _session_store(config: Config, bus: EventBus) -> SessionStore:
     if not config.session.file:
         return MemorySessionStore()
-    store = SqliteSessionStore(config.session.file)
+    try:
+        store = SqliteSessionStore(config.session.file)
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(f"session.file: cannot open {config.session.file} ({exc})") from None
     bus.subscribe(ProfileChanged, lambda e: store.update(e.session))
     return store
