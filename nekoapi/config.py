@@ -143,8 +143,9 @@ def keys(cls: type = Config, path: str = "") -> list[Key]:
     found: list[Key] = []
     for f in dataclasses.fields(cls):
         dotted = path + f.name
-        if dataclasses.is_dataclass(hints[f.name]):
-            found.extend(keys(hints[f.name], dotted + "."))
+        section = hints[f.name]
+        if isinstance(section, type) and dataclasses.is_dataclass(section):
+            found.extend(keys(section, dotted + "."))
         else:
             found.append(Key(dotted, ENV_PREFIX + dotted.replace(".", "_").upper(), getattr(defaults, f.name)))
     return found

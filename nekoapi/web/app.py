@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
@@ -52,7 +52,8 @@ class NekoServer:
                 allow_credentials=True,
             )
         if server.proxy:
-            self._entry = ProxyHeadersMiddleware(self._entry, trusted_hosts="*")
+            # uvicorn types its middleware with its own scope types; the app is plain ASGI either way.
+            self._entry = cast(ASGIApp, ProxyHeadersMiddleware(cast(Any, self._entry), trusted_hosts="*"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":

@@ -19,6 +19,8 @@ from .state import SERVER_KEY, STATE_KEY
 BATCH_PATH = "/api/batch"
 # Only these headers of the batch request are passed on: they carry the credentials.
 CREDENTIAL_HEADERS = frozenset({b"authorization", b"cookie"})
+# Marks sub-requests, so that a batch reached through a path spelled differently is refused as well.
+IN_BATCH = "nekoapi.in_batch"
 
 
 async def run_batch(scope: Scope, requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -27,7 +29,7 @@ async def run_batch(scope: Scope, requests: list[dict[str, Any]]) -> list[dict[s
     if len(requests) > limit:
         raise errors.BatchTooLarge(f"a batch may hold at most {limit} sub-requests")
     paths = [_split(server.prefix, r["path"])[0] for r in requests]
-    if any(path.rstrip("/") == BATCH_PATH for path in paths):
+    if scope["state"].get(IN_BATCH) or any(path.rstrip("/") == BATCH_PATH for path in paths):
         raise errors.NestedBatch()
     return [await _one(server, scope, request) for request in requests]
 
@@ -73,7 +75,7 @@ def _sub_scope(outer: Scope, method: str, path: str, query: str, body: bytes) ->
         "raw_path": path.encode(),
         "query_string": query.encode(),
         "headers": headers,
-        "state": {STATE_KEY: outer["state"][STATE_KEY], SERVER_KEY: outer["state"][SERVER_KEY]},
+        "state": {STATE_KEY: outer["state"][STATE_KEY], SERVER_KEY: outer["state"][SERVER_KEY], IN_BATCH: True},
     }
 
 

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from nekoapi.config import Config
+from nekoapi.errors import NestedBatch
+from nekoapi.web.batch import IN_BATCH, run_batch
+from nekoapi.web.state import SERVER_KEY, STATE_KEY
 from tests.support.client import ApiClient, api_client
 from tests.support.factory import make_config
 
@@ -102,3 +105,10 @@ async def test_batch_refuses_an_unknown_method(client: ApiClient) -> None:
     admin = await client.login_admin()
     response = await client.post("/api/batch", json=[{"path": "/api/whoami", "method": "PUT"}], headers=admin.bearer)
     assert response.status_code == 400
+
+
+async def test_a_batch_inside_a_sub_request_is_refused_whatever_its_path(client: ApiClient) -> None:
+    services = client.app.services
+    sub_request_scope = {"state": {STATE_KEY: services, SERVER_KEY: client.app, IN_BATCH: True}}
+    with pytest.raises(NestedBatch):
+        await run_batch(sub_request_scope, [{"path": "/api/whoami", "method": "GET"}])
