@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from connexion.context import scope
 from starlette.responses import Response
 
-from ._reply import json
+from nekoapi.metrics import CONTENT_TYPE
+from nekoapi.web.batch import run_batch
+
+from ._reply import json, services
 
 
 async def healthcheck() -> Response:
+    await services().health()
     return json(True)
+
+
+async def metrics() -> Response:
+    return Response(services().metrics_text(), media_type=CONTENT_TYPE)
+
+
+async def batch(body: list[dict[str, Any]]) -> Response:
+    return json(await run_batch(scope, body))

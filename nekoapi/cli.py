@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from .config import ConfigError, env_names, from_environment
+from .config import Config, ConfigError, from_environment, keys, show_default
+from .configdoc import MEANING
+
+if TYPE_CHECKING:
+    from .web.app import NekoServer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -14,28 +19,61 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser(
         "serve",
         help="serve the API and the WebSocket",
-        description="Serve the API. Configuration comes from these environment variables: " + ", ".join(env_names()),
+        description=(
+            "Serve the API. Every key below can be set in a YAML file in Neko's layout\n"
+            "(--config FILE or NEKO_CONFIG) or as its NEKO_* environment variable;\n"
+            "the environment wins over the file."
+        ),
+        epilog=key_table(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    serve.add_argument("--config", metavar="FILE", help="YAML configuration file (default: $NEKO_CONFIG)")
+    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="overrides log.level")
     args = parser.parse_args(argv)
     try:
-        config = from_environment()
+        config = from_environment(args.config)
+        app = _create_app(config)  # providers and stores may refuse their settings too
     except ConfigError as exc:
         print(f"nekoapi: configuration error: {exc}", file=sys.stderr)
         return 2
-    return _serve(config, args.log_level)
+    return _serve(config, app, args.log_level or config.log.level)
 
 
-def _serve(config, log_level: str) -> int:  # type: ignore[no-untyped-def]
+def key_table() -> str:
+    rows = [(k.dotted, k.env, show_default(k.default) or '""', MEANING.get(k.dotted, "")) for k in keys()]
+    width = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"  {d:<{width[0]}}  {e:<{width[1]}}  {v:<{width[2]}}  {m}" for d, e, v, m in rows]
+    return "configuration keys (file key, environment variable, default, meaning):\n" + "\n".join(lines)
+
+
+def markdown_table() -> str:
+    """The README's configuration table; a test keeps the README equal to it."""
+    rows = [f"| `{k.dotted}` | `{k.env}` | {_md_default(k.default)} | {MEANING.get(k.dotted, '')} |" for k in keys()]
+    return "\n".join(["| file key | environment variable | default | meaning |", "|---|---|---|---|", *rows])
+
+
+def _md_default(value: object) -> str:
+    shown = show_default(value)
+    return f"`{shown}`" if shown else "(empty)"
+
+
+def _create_app(config: Config) -> NekoServer:
+    from .web.app import create_app
+
+    return create_app(config)
+
+
+def _serve(config: Config, app: NekoServer, log_level: str) -> int:
     import uvicorn
 
     from . import logs
-    from .web.app import create_app
+    from .web.server import GracefulServer
 
-    logs.configure(log_level)
-    print(f"nekoapi: serving on http://{config.server.bind} (WebSocket at /api/ws)", file=sys.stderr)
-    uvicorn.run(
-        create_app(config),
+    logs.configure(log_level, json=config.log.json)
+    prefix = config.server.path_prefix.rstrip("/")
+    print(f"nekoapi: serving on http://{config.server.bind}{prefix} (WebSocket at {prefix}/api/ws)", file=sys.stderr)
+    server_config = uvicorn.Config(
+        app,
         host=config.server.host,
         port=config.server.port,
         log_level=log_level,
@@ -45,7 +83,11 @@ def _serve(config, log_level: str) -> int:  # type: ignore[no-untyped-def]
         ws_max_size=config.session.ws_max_message_size,
         h11_max_incomplete_event_size=config.server.max_header_size,
         log_config=None,  # our handler, with the token redaction filter, prints everything
+        access_log=False,  # the request observer writes one line per request instead
+        proxy_headers=False,  # forwarded headers are trusted only with server.proxy (see create_app)
+        timeout_graceful_shutdown=5,
     )
+    GracefulServer(server_config, app).run()
     return 0
 
 

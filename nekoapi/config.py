@@ -1,7 +1,9 @@
-"""Typed configuration, read once from ``NEKO_*`` environment variables.
+"""Typed configuration, read once from ``NEKO_*`` environment variables and an optional YAML file.
 
 The tree mirrors Neko's key layout: ``session.cookie.enabled`` is read from
-``NEKO_SESSION_COOKIE_ENABLED``. Nothing else in the project reads the
+``NEKO_SESSION_COOKIE_ENABLED`` or from ``session: {cookie: {enabled: ...}}``
+in the file named by ``NEKO_CONFIG`` (or ``nekoapi serve --config``); the
+environment wins over the file. Nothing else in the project reads the
 environment.
 """
 
@@ -11,11 +13,13 @@ import dataclasses
 import json
 import re
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "NEKO_"
+# Names the file to read; it is not a key of the tree itself.
+CONFIG_FILE_ENV = "NEKO_CONFIG"
 
 
 class ConfigError(ValueError):
@@ -32,6 +36,8 @@ class ServerConfig:
     # Requests whose headers or URL are larger are refused (431, 414) before any parsing.
     max_header_size: int = 16 * 1024
     max_url_length: int = 8 * 1024
+    # Most sub-requests one POST /api/batch may carry (not a Neko key).
+    batch_limit: int = 100
 
     @property
     def host(self) -> str:
@@ -103,31 +109,36 @@ class MemberConfig:
 
 
 @dataclass(frozen=True)
+class LogConfig:
+    json: bool = False  # one JSON object per line instead of plain text
+    level: str = "info"
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
     member: MemberConfig = field(default_factory=MemberConfig)
+    log: LogConfig = field(default_factory=LogConfig)
 
 
-def load_config(environ: Mapping[str, str]) -> Config:
-    """Build the configuration from ``environ``; unknown ``NEKO_*`` names are errors."""
+def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
+    """Build the configuration: defaults, then the YAML file, then ``NEKO_*`` variables.
+
+    The file is ``file`` or else the one ``NEKO_CONFIG`` names. Unknown names
+    in either place are errors: a typo must not silently leave a default in force.
+    """
+    path = file or environ.get(CONFIG_FILE_ENV, "")
+    file_values = _flatten(read_file(path), Config, "") if path else {}
     known: set[str] = set()
-    config = _load_section(Config, ENV_PREFIX, environ, known)
-    unknown = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in known)
+    config = _load_section(Config, ENV_PREFIX, environ, known, file_values)
+    unknown = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in known and k != CONFIG_FILE_ENV)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown configuration key")
-    _check(config)
     return config
 
 
 MIN_API_TOKEN_LENGTH = 32
-
-
-def _check(config: Config) -> None:
-    """Rules that span a value's type: the ones a typo or a weak secret would break."""
-    token = config.session.api_token
-    if token and len(token) < MIN_API_TOKEN_LENGTH:
-        raise ConfigError(f"NEKO_SESSION_API_TOKEN: must be at least {MIN_API_TOKEN_LENGTH} characters")
 
 
 def env_names() -> list[str]:
@@ -137,19 +148,180 @@ def env_names() -> list[str]:
     return sorted(known)
 
 
-def _load_section(cls: type, prefix: str, environ: Mapping[str, str], known: set[str]) -> Any:
+@dataclass(frozen=True)
+class Key:
+    """One configuration key, as an operator sees it."""
+
+    dotted: str  # the file form: session.cookie.enabled
+    env: str  # the environment form: NEKO_SESSION_COOKIE_ENABLED
+    default: Any
+
+
+def keys(cls: type = Config, path: str = "") -> list[Key]:
+    """Every key of the tree with its default, in declaration order."""
+    hints = typing.get_type_hints(cls)
+    defaults = cls()
+    found: list[Key] = []
+    for f in dataclasses.fields(cls):
+        dotted = path + f.name
+        section = hints[f.name]
+        if isinstance(section, type) and dataclasses.is_dataclass(section):
+            found.extend(keys(section, dotted + "."))
+        else:
+            found.append(Key(dotted, ENV_PREFIX + dotted.replace(".", "_").upper(), getattr(defaults, f.name)))
+    return found
+
+
+def show_default(value: Any) -> str:
+    """A default as an operator would type it."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple):
+        return ",".join(value)
+    if isinstance(value, dict):
+        return json.dumps(value) if value else ""
+    if isinstance(value, float) and value.is_integer():
+        seconds = int(value)
+        return f"{seconds // 3600}h" if seconds and seconds % 3600 == 0 else f"{seconds}s"
+    return str(value)
+
+
+def read_file(path: str) -> dict[str, Any]:
+    """The YAML configuration file; an empty file is an empty configuration."""
+    import yaml
+
+    try:
+        with open(path, encoding="utf-8") as stream:
+            data = yaml.safe_load(stream)
+    except OSError as exc:
+        raise ConfigError(f"{CONFIG_FILE_ENV}: cannot read {path} ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        where = " ".join(str(exc).split())  # PyYAML's message spans lines; ours is one
+        raise ConfigError(f"{CONFIG_FILE_ENV}: {path} is not valid YAML ({where})") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{CONFIG_FILE_ENV}: {path} must hold a mapping of sections")
+    return data
+
+
+def _flatten(data: Mapping[str, Any], cls: type, path: str) -> dict[str, Any]:
+    """File values by dotted key, following the tree so that object-valued keys stay whole."""
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    flat: dict[str, Any] = {}
+    for name, value in data.items():
+        dotted = f"{path}{name}"
+        if name not in fields:
+            raise ConfigError(f"{dotted}: unknown configuration key")
+        if dataclasses.is_dataclass(hints[name]):
+            if not isinstance(value, dict):
+                raise ConfigError(f"{dotted}: expected a section of keys")
+            flat.update(_flatten(value, hints[name], dotted + "."))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _load_section(
+    cls: type,
+    prefix: str,
+    environ: Mapping[str, str],
+    known: set[str],
+    file_values: Mapping[str, Any] | None = None,
+    path: str = "",
+) -> Any:
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(cls):
         name = prefix + f.name.upper()
+        dotted = path + f.name
         kind = hints[f.name]
         if dataclasses.is_dataclass(kind):
-            values[f.name] = _load_section(kind, name + "_", environ, known)
+            values[f.name] = _load_section(kind, name + "_", environ, known, file_values, dotted + ".")
             continue
         known.add(name)
         if name in environ:
-            values[f.name] = _parse(name, kind, environ[name])
+            values[f.name] = _checked(dotted, name, _parse(name, kind, environ[name]))
+        elif file_values and dotted in file_values:
+            values[f.name] = _checked(dotted, dotted, _from_file(dotted, kind, file_values[dotted]))
     return cls(**values)
+
+
+def _check_bind(value: str) -> str | None:
+    host, _, port = value.rpartition(":")
+    return None if host and port.isdigit() and 0 < int(port) < 65536 else "expected host:port"
+
+
+def _check_prefix(value: str) -> str | None:
+    return None if value.startswith("/") else "expected a path starting with /"
+
+
+def _check_level(value: str) -> str | None:
+    return None if value.lower() in {"debug", "info", "warning", "error"} else "expected debug, info, warning or error"
+
+
+def _check_api_token(value: str) -> str | None:
+    # A short fixed token is guessable, and it is an administrator's.
+    return (
+        None
+        if not value or len(value) >= MIN_API_TOKEN_LENGTH
+        else f"must be at least {MIN_API_TOKEN_LENGTH} characters"
+    )
+
+
+def _check_positive(value: int) -> str | None:
+    return None if value > 0 else "expected a number above 0"
+
+
+# Values that parse but cannot work; checked here so start-up fails with the key's name.
+_CHECKS: dict[str, Callable[[Any], str | None]] = {
+    "server.bind": _check_bind,
+    "server.path_prefix": _check_prefix,
+    "server.batch_limit": _check_positive,
+    "log.level": _check_level,
+    "session.api_token": _check_api_token,
+}
+# Never echoed in an error message.
+_SECRET_KEYS = frozenset({"session.api_token", "member.multiuser.admin_password", "member.multiuser.user_password"})
+
+
+def _checked(dotted: str, name: str, value: Any) -> Any:
+    check = _CHECKS.get(dotted)
+    problem = check(value) if check else None
+    if problem:
+        raise ConfigError(f"{name}: {problem}" + ("" if dotted in _SECRET_KEYS else f", got {value!r}"))
+    return value
+
+
+def _from_file(dotted: str, kind: Any, value: Any) -> Any:
+    """A YAML value: native types are taken as they are, text goes through the env parser."""
+    if isinstance(value, str):
+        return _parse(dotted, kind, value)
+    if kind is bool and isinstance(value, bool):
+        return value
+    if kind is int and isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # a numeric password or token written without quotes
+    origin = typing.get_origin(kind)
+    if origin is tuple and isinstance(value, list) and all(isinstance(i, str) for i in value):
+        return tuple(value)
+    if origin is dict and isinstance(value, dict):
+        return value
+    raise ConfigError(f"{dotted}: expected {_expected(kind)}, got {value!r}")
+
+
+def _expected(kind: Any) -> str:
+    origin = typing.get_origin(kind)
+    names = {bool: "true or false", int: "a whole number", float: "seconds or a duration like 24h", str: "text"}
+    if origin is tuple:
+        return "a list of strings"
+    if origin is dict:
+        return "a mapping"
+    return names.get(kind, str(kind))
 
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -218,8 +390,8 @@ def _parse_object(name: str, text: str) -> dict[str, Any]:
     return value
 
 
-def from_environment() -> Config:
+def from_environment(file: str | None = None) -> Config:
     """The configuration of this process (the one place that reads ``os.environ``)."""
     import os
 
-    return load_config(os.environ)
+    return load_config(os.environ, file)

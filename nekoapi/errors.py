@@ -66,6 +66,20 @@ class CannotLogout(NekoError):
 
 
 # --- operability (issue 7) -------------------------------------------------
+class BackingStoreUnavailable(NekoError):
+    message = "a backing store is unreachable"
+
+
+class MetricsDisabled(NekoError):
+    message = "metrics are disabled (server.metrics)"
+
+
+class NestedBatch(NekoError):
+    message = "a batch cannot contain another batch"
+
+
+class BatchTooLarge(NekoError):
+    message = "too many sub-requests in one batch"
 
 
 # --- security (issue 8) ----------------------------------------------------

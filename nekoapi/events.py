@@ -64,6 +64,25 @@ class SettingsChanged:
     changed_by: str
 
 
+# --- operability (issue 7): what metrics and logs observe ---
+
+
+@dataclass(frozen=True)
+class LoginAttempted:
+    outcome: str  # "success", or the refusal in snake_case ("invalid_credentials", ...)
+
+
+@dataclass(frozen=True)
+class SocketMessage:
+    direction: str  # "in" (client -> server) or "out"
+
+
+@dataclass(frozen=True)
+class SocketClosed:
+    session_id: str | None
+    reason: str
+
+
 E = TypeVar("E")
 Subscriber = Callable[[Any], None]
 

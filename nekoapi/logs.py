@@ -1,14 +1,22 @@
-"""Logging set-up, with a filter that keeps tokens out of every line.
+"""Logging set-up: plain or JSON lines, the session id in context, and no token in any line.
 
 Credentials can reach log lines from places we do not control (a server's
 access log prints the query string, where ``?token=`` may sit), so the
-filter sits on the handler and sees every record.
+redaction filter sits on the handler and sees every record.
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import logging
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
 
 _SECRETS = re.compile(
     r"(?P<key>(?:token|password)=)[^&\s\"']+"
@@ -31,10 +39,89 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def configure(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+# ---
+# context: which session a log line is about
+# ---
+
+
+@dataclass
+class LogContext:
+    """Mutable on purpose: the security layer fills in the session deep inside the request."""
+
+    session_id: str | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+_context: contextvars.ContextVar[LogContext | None] = contextvars.ContextVar("nekoapi_log_context", default=None)
+
+
+@contextlib.contextmanager
+def request_context() -> Iterator[LogContext]:
+    """The context of one request or socket; nested ones (batch sub-requests) restore the outer."""
+    context = LogContext()
+    token = _context.set(context)
+    try:
+        yield context
+    finally:
+        _context.reset(token)
+
+
+def bind_session(session_id: str) -> None:
+    context = _context.get()
+    if context is not None:
+        context.session_id = session_id
+
+
+class AddContext(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        context = _context.get()
+        record.session_id = context.session_id if context is not None else None
+        return True
+
+
+# ---
+# formats
+# ---
+
+
+class PlainFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        session_id = getattr(record, "session_id", None)
+        return f"{line} session={session_id}" if session_id else line
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line, for log shippers."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        session_id = getattr(record, "session_id", None)
+        if session_id:
+            entry["session_id"] = session_id
+        entry.update(getattr(record, "fields", None) or {})
+        if record.exc_info:
+            entry["error"] = redact(self.formatException(record.exc_info))
+        return orjson.dumps(entry, default=str).decode()
+
+
+def make_handler(*, json: bool = False, stream: Any = None) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter() if json else PlainFormatter())
+    handler.addFilter(AddContext())
     handler.addFilter(RedactSecrets())
+    return handler
+
+
+def configure(level: str, *, json: bool = False) -> None:
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    root.handlers[:] = [make_handler(json=json)]
     root.setLevel(level.upper())

@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
-from .config import Config
-from .events import EventBus
+import asyncio
+import logging
+import sqlite3
+
+from . import errors
+from .config import Config, ConfigError
+from .events import EventBus, ProfileChanged
 from .members import create_provider
+from .metrics import Metrics
 from .sessions.manager import SessionManager
+from .sessions.memory_store import MemorySessionStore
+from .sessions.sqlite_store import SqliteSessionStore
+from .types import HealthCheck, SessionStore
+from .ws import protocol
 from .ws.broadcaster import Broadcaster
 from .ws.messages import ClientMessages
+
+log = logging.getLogger(__name__)
+
+# How long shutdown waits for clients to answer our close frames.
+SOCKET_DRAIN_TIMEOUT = 3.0
 
 
 class Services:
@@ -15,12 +30,57 @@ class Services:
         self.config = config
         self.bus = EventBus()
         self.members = create_provider(config.member)
-        self.sessions = SessionManager(config.session, self.members, self.bus)
+        self.store = _session_store(config, self.bus)
+        self.sessions = SessionManager(config.session, self.members, self.bus, store=self.store)
         self.broadcaster = Broadcaster(self.sessions)
         self.client_messages = ClientMessages(self.sessions)
+        self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
+        # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
+        self.sockets: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
         self.broadcaster.start()
 
     async def stop(self) -> None:
         await self.broadcaster.stop()
+        close = getattr(self.store, "close", None)
+        if close is not None:
+            close()
+
+    async def health(self) -> None:
+        """Raises ``BackingStoreUnavailable`` naming the first store that does not answer."""
+        for name, component in self._stores():
+            try:
+                await component.ping()
+            except Exception as exc:
+                log.warning("health: %s unreachable: %s", name, type(exc).__name__)
+                raise errors.BackingStoreUnavailable(f"{name} unreachable") from None
+
+    def metrics_text(self) -> bytes:
+        if self.metrics is None:
+            raise errors.MetricsDisabled()
+        return self.metrics.render()
+
+    def _stores(self) -> list[tuple[str, HealthCheck]]:
+        candidates = {"member provider": self.members, "session store": self.store}
+        return [(name, c) for name, c in candidates.items() if hasattr(c, "ping")]  # type: ignore[misc]
+
+    async def close_sockets(self, reason: str = protocol.REASON_SHUTDOWN) -> None:
+        """Say goodbye on every open WebSocket and wait (briefly) until they are closed."""
+        for session in self.sessions.connected():
+            if session.peer is not None:
+                session.peer.destroy(reason)
+        pending = [t for t in self.sockets if not t.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=SOCKET_DRAIN_TIMEOUT)
+
+
+def _session_store(config: Config, bus: EventBus) -> SessionStore:
+    if not config.session.file:
+        return MemorySessionStore()
+    try:
+        store = SqliteSessionStore(config.session.file)
+    except (OSError, sqlite3.Error) as exc:
+        raise ConfigError(f"session.file: cannot open {config.session.file} ({exc})") from None
+    bus.subscribe(ProfileChanged, lambda e: store.update(e.session))
+    return store

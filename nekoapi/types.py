@@ -33,6 +33,14 @@ class SessionStore(Protocol):
     def all(self) -> Iterable[Session]: ...
 
 
+class HealthCheck(Protocol):
+    """A component with a backing store that can be unreachable (database, file, Redis)."""
+
+    async def ping(self) -> None:
+        """Returns when the store answers; raises otherwise."""
+        ...
+
+
 class Connection(Protocol):
     """The little a WebSocket peer needs from the socket underneath."""
 

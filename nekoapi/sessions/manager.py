@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hmac
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,7 @@ from ..config import SessionConfig
 from ..events import (
     EventBus,
     HostChanged,
+    LoginAttempted,
     ProfileChanged,
     SessionConnected,
     SessionCreated,
@@ -41,6 +43,10 @@ API_PROFILE = dataclasses.replace(ADMIN_PROFILE, name="API", can_connect=False, 
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
 
 
 @dataclasses.dataclass
@@ -112,6 +118,15 @@ class SessionManager:
 
     async def login(self, username: str, password: str, address: str | None = None) -> tuple[Session, str]:
         """``address`` is the client's, for the brute-force throttle."""
+        try:
+            result = await self._login(username, password, address)
+        except errors.NekoError as exc:
+            self.bus.publish(LoginAttempted(_snake_case(type(exc).__name__)))
+            raise
+        self.bus.publish(LoginAttempted("success"))
+        return result
+
+    async def _login(self, username: str, password: str, address: str | None) -> tuple[Session, str]:
         self._throttle.check(address, username)
         try:
             member_id, profile = await self._members.authenticate(username, password)

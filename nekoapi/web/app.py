@@ -4,41 +4,80 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, cast
 
 from connexion.exceptions import ProblemException
 from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
-from starlette.types import Receive, Scope, Send
+from starlette.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from ..config import Config
 from ..errors import NekoError
 from ..services import Services
-from .errors import on_domain_error, on_http_error, on_unexpected_error
+from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
 from .fastpath import VALIDATORS, PrebuiltAsyncApp
 from .hardening import HardeningMiddleware
+from .observe import RequestObserver
 from .resolver import HandlerResolver
 from .security import SECURITY_MAP
 from .spec import load_spec, operations
-from .state import STATE_KEY
+from .state import SERVER_KEY, STATE_KEY
 from .websocket import websocket_endpoint
 
 WEBSOCKET_PATH = "/api/ws"
 
 
 class NekoServer:
-    """The ASGI app: WebSocket scopes go to ``/api/ws``, everything else to Connexion."""
+    """The ASGI app: WebSocket scopes go to ``/api/ws``, everything else to Connexion.
+
+    Around that router, from the outside in: trusted proxy headers, CORS, the
+    path prefix, and the request observer (logs, metrics). Batch sub-requests
+    enter at ``dispatch``, below the prefix, with the caller's credentials.
+    """
 
     def __init__(self, services: Services, api: PrebuiltAsyncApp) -> None:
         self.services = services
-        self.connexion = api
-        self.api = HardeningMiddleware(api, services.config.server)
+        self.api = api
+        server = services.config.server
+        self.prefix = server.path_prefix.rstrip("/")
+        self.dispatch: ASGIApp = RequestObserver(self._route, services.metrics)
+        self._entry: ASGIApp = self._unprefix
+        if server.cors:
+            self._entry = CORSMiddleware(
+                self._entry,
+                allow_origins=list(server.cors),
+                allow_methods=["*"],
+                allow_headers=["*"],
+                allow_credentials=True,
+            )
+        if server.proxy:
+            # uvicorn types its middleware with its own scope types; the app is plain ASGI either way.
+            self._entry = cast(ASGIApp, ProxyHeadersMiddleware(cast(Any, self._entry), trusted_hosts="*"))
+        # Outermost: oversized requests are refused before anything parses them.
+        self._entry = HardeningMiddleware(self._entry, server)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await self.connexion(scope, receive, send)
+            await self.api(scope, receive, send)
             return
-        scope.setdefault("state", {})[STATE_KEY] = self.services
+        await self._entry(scope, receive, send)
+
+    async def _unprefix(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope.setdefault("state", {})
+        state[STATE_KEY] = self.services
+        state[SERVER_KEY] = self
+        if self.prefix:
+            path = scope["path"]
+            if path != self.prefix and not path.startswith(self.prefix + "/"):
+                await _not_found(scope, send)
+                return
+            scope = {**scope, "path": path[len(self.prefix) :] or "/", "root_path": ""}
+            scope.pop("raw_path", None)  # would still carry the prefix
+        await self.dispatch(scope, receive, send)
+
+    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             if scope["path"] == WEBSOCKET_PATH:
                 await websocket_endpoint(scope, receive, send)
@@ -46,6 +85,16 @@ class NekoServer:
                 await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
             return
         await self.api(scope, receive, send)
+
+
+async def _not_found(scope: Scope, send: Send) -> None:
+    if scope["type"] == "websocket":
+        await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
+        return
+    body = error_body(404, "not found")
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 404, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
 
 
 def create_app(config: Config, *, validate_responses: bool = False) -> NekoServer:

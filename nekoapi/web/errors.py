@@ -28,6 +28,10 @@ STATUS: dict[type[errors.NekoError], int] = {
     # members (issue 3)
     # room (issue 4)
     # operability (issue 7)
+    errors.BackingStoreUnavailable: 503,
+    errors.MetricsDisabled: 404,
+    errors.NestedBatch: 422,
+    errors.BatchTooLarge: 413,
     # security (issue 8)
     errors.LoginThrottled: 429,
 }

@@ -13,7 +13,7 @@ from urllib.parse import parse_qs
 from connexion.exceptions import Forbidden, OAuthProblem
 from connexion.security import ApiKeySecurityHandler, BearerSecurityHandler
 
-from .. import errors
+from .. import errors, logs
 from .state import services_of
 
 
@@ -25,6 +25,7 @@ async def token_info(token: str, request: Any) -> dict[str, Any]:
         raise Forbidden(detail=exc.text) from None
     except errors.NotAuthenticated as exc:
         raise OAuthProblem(detail=exc.text) from None
+    logs.bind_session(session.id)
     return {"sub": session.id, "session": session}
 
 

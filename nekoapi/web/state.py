@@ -8,6 +8,8 @@ if TYPE_CHECKING:
     from ..services import Services
 
 STATE_KEY = "nekoapi"
+# The ASGI app itself, for batch sub-requests.
+SERVER_KEY = "nekoapi.server"
 
 
 def services_of(scope: Any) -> Services:

@@ -10,7 +10,8 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from .. import errors
+from .. import errors, logs
+from ..events import EventBus, SocketClosed, SocketMessage
 from ..services import Services
 from ..sessions.session import Session
 from ..ws import protocol
@@ -24,24 +25,44 @@ log = logging.getLogger(__name__)
 # Close codes after which the client is not expected back; any other ending
 # (no close frame, an error code) keeps the session connected for a grace period.
 CLEAN_CLOSE_CODES = frozenset({1000, 1001})
+# Disconnect reasons (for metrics and logs) when the client, not the server, ended the socket.
+REASON_CLIENT_CLOSED = "client closed"
+REASON_CLIENT_LOST = "connection lost"
 # How long a refused client gets to answer our close frame.
 CLOSE_HANDSHAKE_TIMEOUT = 5.0
 POLICY_VIOLATION = 1008
 
 
 class _StarletteConnection:
-    def __init__(self, websocket: WebSocket) -> None:
+    """The socket as the peer sees it; reports what it sends and why it closes on the bus."""
+
+    def __init__(self, websocket: WebSocket, bus: EventBus) -> None:
         self._websocket = websocket
+        self._bus = bus
+        self.session_id: str | None = None
 
     async def send_text(self, data: str) -> None:
         await self._websocket.send_text(data)
+        self._bus.publish(SocketMessage("out"))
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
+        log.info("websocket closed by server: %s", reason)
+        self._bus.publish(SocketClosed(self.session_id, reason))
         await self._websocket.close(code, reason)
 
 
 async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     services = services_of(scope)
+    task = asyncio.current_task()
+    assert task is not None
+    services.sockets.add(task)  # shutdown waits for this socket's goodbye
+    try:
+        await _serve(services, scope, receive, send)
+    finally:
+        services.sockets.discard(task)
+
+
+async def _serve(services: Services, scope: Scope, receive: Receive, send: Send) -> None:
     websocket = WebSocket(scope, receive, send)
     origin, host = websocket.headers.get("origin"), websocket.headers.get("host")
     if not origin_allowed(origin, host, services.config.server.cors):
@@ -50,18 +71,25 @@ async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None
         await websocket.close(code=POLICY_VIOLATION)
         return
     await websocket.accept()
-    peer = WebSocketPeer(_StarletteConnection(websocket), services.config.session.send_queue_size)
+    connection = _StarletteConnection(websocket, services.bus)
+    peer = WebSocketPeer(connection, services.config.session.send_queue_size)
     writer = asyncio.create_task(peer.run_writer())
     session = await _authenticate(services, scope, peer)
+    if session is not None:
+        connection.session_id = session.id
+        logs.bind_session(session.id)
     if session is None or not services.sessions.connect(session, peer):
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(_read_until_closed(websocket), CLOSE_HANDSHAKE_TIMEOUT)
         peer.stop()
         await writer
         return
-    log.info("websocket connected: session %s", session.id)
+    log.info("websocket connected: session %s on %s", session.id, scope["path"])
     abnormal = await _read_messages(websocket, services, session, peer)
-    log.info("websocket closed: session %s%s", session.id, " (abnormal)" if abnormal else "")
+    if not peer.closing:  # the client ended it; server-side closes were counted by the connection
+        reason = REASON_CLIENT_LOST if abnormal else REASON_CLIENT_CLOSED
+        services.bus.publish(SocketClosed(session.id, reason))
+        log.info("websocket closed: session %s, %s", session.id, reason)
     services.sessions.peer_closed(session, peer, abnormal=abnormal)
     peer.stop()
     await writer
@@ -98,6 +126,7 @@ async def _read_messages(websocket: WebSocket, services: Services, session: Sess
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(_read_until_closed(websocket), CLOSE_HANDSHAKE_TIMEOUT)
             return False
+        services.bus.publish(SocketMessage("in"))
         if raw:
             try:
                 await services.client_messages.handle(session, raw)

@@ -31,6 +31,7 @@ REASON_CONNECTION_DISABLED = "connection disabled"
 REASON_TOO_SLOW = "connection too slow"
 REASON_TOO_LARGE = "message too large"
 REASON_FLOODING = "too many messages"
+REASON_SHUTDOWN = "server shutdown"
 
 
 def encode(event: str, payload: Any) -> str:

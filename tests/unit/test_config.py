@@ -65,3 +65,9 @@ def test_env_names_lists_every_key() -> None:
     assert "NEKO_SESSION_COOKIE_HTTP_ONLY" in names
     assert "NEKO_MEMBER_MULTIUSER_USER_PASSWORD" in names
     assert all(name.startswith("NEKO_") for name in names)
+
+
+def test_a_short_api_token_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigError) as error:
+        load_config({"NEKO_SESSION_API_TOKEN": "hunter2"})
+    assert str(error.value) == "NEKO_SESSION_API_TOKEN: must be at least 32 characters"
