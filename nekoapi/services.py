@@ -6,6 +6,7 @@ from .config import Config
 from .events import EventBus
 from .members import create_provider
 from .sessions.manager import SessionManager
+from .sessions.room import RoomManager
 from .ws.broadcaster import Broadcaster
 from .ws.messages import ClientMessages
 
@@ -17,7 +18,9 @@ class Services:
         self.members = create_provider(config.member)
         self.sessions = SessionManager(config.session, self.members, self.bus)
         self.broadcaster = Broadcaster(self.sessions)
-        self.client_messages = ClientMessages(self.sessions)
+        # After the broadcaster: the room reacts to connects after system/init went out.
+        self.room = RoomManager(self.sessions)
+        self.client_messages = ClientMessages(self.sessions, self.room)
 
     async def start(self) -> None:
         self.broadcaster.start()
