@@ -51,11 +51,33 @@ async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None
         await writer
         return
     log.info("websocket connected: session %s", session.id)
-    abnormal = await _read_messages(websocket, services, session)
-    log.info("websocket closed: session %s%s", session.id, " (abnormal)" if abnormal else "")
-    services.sessions.peer_closed(session, peer, abnormal=abnormal)
-    peer.stop()
-    await writer
+    reader = asyncio.create_task(_read_messages(websocket, services, session))
+    overflow = asyncio.create_task(peer.too_slow.wait())
+    await asyncio.wait({reader, overflow}, return_when=asyncio.FIRST_COMPLETED)
+    if reader.done():
+        overflow.cancel()
+        abnormal = reader.result()
+        log.info("websocket closed: session %s%s", session.id, " (abnormal)" if abnormal else "")
+        services.sessions.peer_closed(session, peer, abnormal=abnormal)
+        peer.stop()
+        await writer
+        return
+    await _drop_slow_client(services, session, peer, reader, writer)
+
+
+async def _drop_slow_client(
+    services: Services, session: Session, peer: WebSocketPeer, reader: asyncio.Task[bool], writer: asyncio.Task[None]
+) -> None:
+    """The client stopped reading: the session leaves now; the socket gets a bounded chance to close."""
+    log.info("websocket too slow, closing: session %s", session.id)
+    reader.cancel()
+    services.sessions.peer_closed(session, peer, abnormal=False)
+    # The writer still owes the client system/disconnect and a close frame; a
+    # client that never reads again would keep it waiting forever.
+    try:
+        await asyncio.wait_for(writer, CLOSE_HANDSHAKE_TIMEOUT)
+    except TimeoutError:
+        log.info("websocket of session %s did not drain; abandoned", session.id)
 
 
 async def _authenticate(services: Services, scope: Scope, peer: WebSocketPeer) -> Session | None:
