@@ -43,11 +43,12 @@ class RoomManager:
         unknown = set(changes) - SETTINGS_FIELDS
         if unknown:  # the spec rejects these first; this guards core callers
             raise ValueError(f"unknown settings: {sorted(unknown)}")
-        self._apply(caller.id, dataclasses.replace(self.settings, **changes))
+        # Like Neko, every accepted update is announced, even one that changes nothing.
+        self._apply(caller.id, dataclasses.replace(self.settings, **changes), announce_unchanged=True)
 
-    def _apply(self, changed_by: str, new: Settings) -> None:
+    def _apply(self, changed_by: str, new: Settings, *, announce_unchanged: bool = False) -> None:
         old = self.settings
-        if new == old:
+        if new == old and not announce_unchanged:
             return
         if new.control_protection and not old.control_protection and not self._admin_connected():
             new = dataclasses.replace(new, locked_controls=True)

@@ -218,7 +218,7 @@ async def test_a_client_that_stops_reading_does_not_delay_the_others() -> None:
             if dropped:
                 break
         assert dropped, "the server never gave up on the client that does not read"
-        assert worst < 1.0, f"an event to the reading client took {worst:.2f}s"
+        assert worst < 1.5, f"an event to the reading client took {worst:.2f}s"
 
         close = await asyncio.wait_for(slow_ws.closed(), 10)  # the slow client reads again
         assert slow_ws.seen[-1] == {"event": "system/disconnect", "payload": {"message": "connection too slow"}}

@@ -194,3 +194,15 @@ async def test_malformed_and_unknown_messages_are_ignored() -> None:
     assert peer.events == []
     await room.say(alice, "control/request", {"unexpected": "payload"})
     assert room.sessions.host_id == alice.id
+
+
+async def test_every_accepted_settings_update_is_announced_even_without_a_change() -> None:
+    room = Room(make_config())
+    admin, peer = await room.join("root", admin=True)
+    peer.take()
+    await room.room.update_settings(admin, {})
+    await room.room.update_settings(admin, {"inactive_cursors": True})
+    assert [(name, body["id"], body["inactive_cursors"]) for name, body in peer.take()] == [
+        ("system/settings", admin.id, False),
+        ("system/settings", admin.id, True),
+    ]
