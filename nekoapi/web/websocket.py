@@ -71,6 +71,8 @@ async def _drop_slow_client(
     """The client stopped reading: the session leaves now; the socket gets a bounded chance to close."""
     log.info("websocket too slow, closing: session %s", session.id)
     reader.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reader
     services.sessions.peer_closed(session, peer, abnormal=False)
     # The writer still owes the client system/disconnect and a close frame; a
     # client that never reads again would keep it waiting forever.

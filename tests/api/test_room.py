@@ -134,7 +134,12 @@ async def test_private_mode_answers_422_to_users_and_releases_their_control(clie
     await client.post(f"{CONTROL}/request", headers=user.bearer)
     await client.post(SETTINGS, json={"private_mode": True}, headers=admin.bearer)
     assert await host_of(client, admin.bearer) is None
-    for method, path in [("GET", CONTROL), ("POST", f"{CONTROL}/request"), ("POST", f"{CONTROL}/release")]:
+    for method, path in [
+        ("GET", CONTROL),
+        ("POST", f"{CONTROL}/request"),
+        ("POST", f"{CONTROL}/release"),
+        ("POST", f"{CONTROL}/give/{admin.id}"),
+    ]:
         refused = await client.request(method, path, headers=user.bearer)
         assert refused.status_code == 422, path
         assert refused.json()["message"] == "private mode is enabled"
@@ -254,6 +259,41 @@ async def test_a_profile_change_removing_can_host_releases_control(client: ApiCl
         user.id, client.app.services.sessions.get(user.id).profile.merged({"can_host": False})
     )
     assert await host_of(client, admin.bearer) is None
+
+
+async def test_an_admin_without_can_host_cannot_take_or_reset() -> None:
+    config = make_config(NEKO_MEMBER_MULTIUSER_ADMIN_PROFILE='{"can_host": false}')
+    async with api_client(config) as client:
+        admin = await client.login_admin()
+        for path in ("take", "reset", "request"):
+            refused = await client.post(f"{CONTROL}/{path}", headers=admin.bearer)
+            assert refused.status_code == 403, path
+            assert refused.json()["message"] == "session cannot host"
+        assert (await client.get(SETTINGS, headers=admin.bearer)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", SETTINGS),
+        ("POST", SETTINGS),
+        ("GET", CONTROL),
+        ("POST", f"{CONTROL}/request"),
+        ("POST", f"{CONTROL}/release"),
+        ("POST", f"{CONTROL}/take"),
+        ("POST", f"{CONTROL}/give/someone"),
+        ("POST", f"{CONTROL}/reset"),
+        ("GET", "/api/stats"),
+    ],
+)
+async def test_a_session_that_lost_can_login_gets_403(client: ApiClient, method: str, path: str) -> None:
+    admin = await client.login_admin()
+    sessions = client.app.services.sessions
+    await sessions.update_profile(admin.id, sessions.get(admin.id).profile.merged({"can_login": False}))
+    body = {"locked_logins": True} if method == "POST" and path == SETTINGS else None
+    response = await client.request(method, path, json=body, headers=admin.bearer)
+    assert response.status_code == 403
+    assert response.json() == {"message": "login is disabled for this session", "code": 403}
 
 
 # ---
