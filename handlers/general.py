@@ -24,3 +24,7 @@ async def metrics() -> Response:
 
 async def batch(body: list[dict[str, Any]]) -> Response:
     return json(await run_batch(scope, body))
+
+
+async def stats() -> Response:
+    return json(services().room.stats())

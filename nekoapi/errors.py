@@ -63,6 +63,36 @@ class CannotLogout(NekoError):
 
 
 # --- room (issue 4) --------------------------------------------------------
+class CannotHost(NekoError):
+    message = "session cannot host"
+
+
+class PrivateModeEnabled(NekoError):
+    message = "private mode is enabled"
+
+
+class ControlsLocked(NekoError):
+    message = "controls are locked"
+
+
+class HostTaken(NekoError):
+    message = "another session already has control"
+
+
+class NotHost(NekoError):
+    message = "session is not the host"
+
+
+class HostOrAdminRequired(NekoError):
+    message = "only the host or an administrator may give control"
+
+
+class TargetNotFound(NekoError):
+    message = "target session was not found"
+
+
+class TargetCannotHost(NekoError):
+    message = "target session is not allowed to host"
 
 
 # --- operability (issue 7) -------------------------------------------------

@@ -64,6 +64,14 @@ class SettingsChanged:
     changed_by: str
 
 
+@dataclass(frozen=True)
+class ControlRequested:
+    """Someone asked for control while ``host_id`` holds it; only the host is told."""
+
+    host_id: str
+    requested_by: str
+
+
 # --- operability (issue 7): what metrics and logs observe ---
 
 

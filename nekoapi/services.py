@@ -13,6 +13,7 @@ from .members import create_provider
 from .metrics import Metrics
 from .sessions.manager import SessionManager
 from .sessions.memory_store import MemorySessionStore
+from .sessions.room import RoomManager
 from .sessions.sqlite_store import SqliteSessionStore
 from .types import HealthCheck, SessionStore
 from .ws import protocol
@@ -33,7 +34,9 @@ class Services:
         self.store = _session_store(config, self.bus)
         self.sessions = SessionManager(config.session, self.members, self.bus, store=self.store)
         self.broadcaster = Broadcaster(self.sessions)
-        self.client_messages = ClientMessages(self.sessions)
+        # After the broadcaster: the room reacts to connects after system/init went out.
+        self.room = RoomManager(self.sessions)
+        self.client_messages = ClientMessages(self.sessions, self.room)
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()

@@ -27,6 +27,14 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.SessionAlreadyConnected: 422,
     # members (issue 3)
     # room (issue 4)
+    errors.CannotHost: 403,
+    errors.ControlsLocked: 403,
+    errors.HostOrAdminRequired: 403,
+    errors.TargetNotFound: 404,
+    errors.HostTaken: 409,
+    errors.TargetCannotHost: 400,
+    errors.NotHost: 422,
+    errors.PrivateModeEnabled: 422,
     # operability (issue 7)
     errors.BackingStoreUnavailable: 503,
     errors.MetricsDisabled: 404,

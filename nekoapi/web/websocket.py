@@ -85,14 +85,38 @@ async def _serve(services: Services, scope: Scope, receive: Receive, send: Send)
         await writer
         return
     log.info("websocket connected: session %s on %s", session.id, scope["path"])
-    abnormal = await _read_messages(websocket, services, session, peer)
-    if not peer.closing:  # the client ended it; server-side closes were counted by the connection
-        reason = REASON_CLIENT_LOST if abnormal else REASON_CLIENT_CLOSED
-        services.bus.publish(SocketClosed(session.id, reason))
-        log.info("websocket closed: session %s, %s", session.id, reason)
-    services.sessions.peer_closed(session, peer, abnormal=abnormal)
-    peer.stop()
-    await writer
+    reader = asyncio.create_task(_read_messages(websocket, services, session, peer))
+    overflow = asyncio.create_task(peer.too_slow.wait())
+    await asyncio.wait({reader, overflow}, return_when=asyncio.FIRST_COMPLETED)
+    if reader.done():
+        overflow.cancel()
+        abnormal = reader.result()
+        if not peer.closing:  # the client ended it; server-side closes were counted by the connection
+            reason = REASON_CLIENT_LOST if abnormal else REASON_CLIENT_CLOSED
+            services.bus.publish(SocketClosed(session.id, reason))
+            log.info("websocket closed: session %s, %s", session.id, reason)
+        services.sessions.peer_closed(session, peer, abnormal=abnormal)
+        peer.stop()
+        await writer
+        return
+    await _drop_slow_client(services, session, peer, reader, writer)
+
+
+async def _drop_slow_client(
+    services: Services, session: Session, peer: WebSocketPeer, reader: asyncio.Task[bool], writer: asyncio.Task[None]
+) -> None:
+    """The client stopped reading: the session leaves now; the socket gets a bounded chance to close."""
+    log.info("websocket too slow, closing: session %s", session.id)
+    reader.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reader
+    services.sessions.peer_closed(session, peer, abnormal=False)
+    # The writer still owes the client system/disconnect and a close frame; a
+    # client that never reads again would keep it waiting forever.
+    try:
+        await asyncio.wait_for(writer, CLOSE_HANDSHAKE_TIMEOUT)
+    except TimeoutError:
+        log.info("websocket of session %s did not drain; abandoned", session.id)
 
 
 async def _authenticate(services: Services, scope: Scope, peer: WebSocketPeer) -> Session | None:

@@ -7,7 +7,9 @@ import contextlib
 import logging
 from typing import Any
 
+from ..errors import NekoError
 from ..events import (
+    ControlRequested,
     HostChanged,
     ProfileChanged,
     SessionConnected,
@@ -38,6 +40,7 @@ class Broadcaster:
         bus.subscribe(StateChanged, self._on_state)
         bus.subscribe(HostChanged, self._on_host)
         bus.subscribe(SettingsChanged, self._on_settings)
+        bus.subscribe(ControlRequested, self._on_control_request)
 
     def broadcast(self, event: str, payload: Any) -> None:
         for session in self._sessions.connected():
@@ -79,6 +82,11 @@ class Broadcaster:
 
     def _on_settings(self, event: SettingsChanged) -> None:
         self.broadcast(protocol.SYSTEM_SETTINGS, {"id": event.changed_by, **event.settings.to_dict()})
+
+    def _on_control_request(self, event: ControlRequested) -> None:
+        # Only the host is asked; nobody else learns about the request.
+        with contextlib.suppress(NekoError):
+            self._sessions.get(event.host_id).send(protocol.CONTROL_REQUEST, {"id": event.requested_by})
 
     # ---
     # heartbeat

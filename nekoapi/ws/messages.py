@@ -6,7 +6,9 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ..errors import NekoError
 from ..sessions.manager import SessionManager
+from ..sessions.room import RoomManager
 from ..sessions.session import Session
 from . import protocol
 
@@ -16,14 +18,17 @@ Handler = Callable[[Session, Any], Awaitable[None]]
 
 
 class ClientMessages:
-    def __init__(self, sessions: SessionManager) -> None:
+    def __init__(self, sessions: SessionManager, room: RoomManager) -> None:
         self._sessions = sessions
+        self._room = room
         self._table: dict[str, Handler] = {
             protocol.CLIENT_HEARTBEAT: self._heartbeat,
+            protocol.CONTROL_REQUEST: self._control_request,
+            protocol.CONTROL_RELEASE: self._control_release,
         }
 
     async def handle(self, session: Session, raw: str | bytes) -> None:
-        """Dispatch one message; malformed or unknown ones are logged and ignored."""
+        """Dispatch one message; malformed, unknown or refused ones are logged and ignored."""
         message = protocol.decode(raw)
         if message is None:
             log.info("ignored malformed websocket message from session %s", session.id)
@@ -33,8 +38,18 @@ class ClientMessages:
         if handler is None:
             log.info("ignored unknown websocket event %r from session %s", event[:64], session.id)
             return
-        await handler(session, payload)
+        try:
+            await handler(session, payload)
+        except NekoError as exc:
+            # Neko answers nothing over the socket either; the refusal is only logged.
+            log.info("refused websocket %s from session %s: %s", event, session.id, exc.text)
 
     async def _heartbeat(self, session: Session, payload: Any) -> None:
         # Receiving anything proves the client is alive; there is nothing else to do.
         return None
+
+    async def _control_request(self, session: Session, payload: Any) -> None:
+        await self._room.request_control(session)
+
+    async def _control_release(self, session: Session, payload: Any) -> None:
+        await self._room.release_control(session)

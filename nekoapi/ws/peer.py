@@ -27,6 +27,9 @@ class WebSocketPeer:
         self._wakeup = asyncio.Event()
         self._close_reason: str | None = None
         self._stopped = False
+        # Set when the outbox overflowed: the endpoint then lets the session go at
+        # once instead of waiting for a client that does not read.
+        self.too_slow = asyncio.Event()
 
     @property
     def closing(self) -> bool:
@@ -38,6 +41,7 @@ class WebSocketPeer:
         if len(self._outbox) >= self._limit:
             self._outbox.clear()
             self.destroy(protocol.REASON_TOO_SLOW)
+            self.too_slow.set()
             return
         self._outbox.append(protocol.encode(event, payload))
         self._wakeup.set()

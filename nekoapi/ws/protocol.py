@@ -17,9 +17,12 @@ SESSION_DELETED = "session/deleted"
 SESSION_PROFILE = "session/profile"
 SESSION_STATE = "session/state"
 CONTROL_HOST = "control/host"
+# Sent to the host when someone else asks for control; clients send it to ask.
+CONTROL_REQUEST = "control/request"
 
 # client -> server
 CLIENT_HEARTBEAT = "client/heartbeat"
+CONTROL_RELEASE = "control/release"
 
 # Reasons a server-side close gives in ``system/disconnect``.
 REASON_DISCONNECTED = "session disconnected"
