@@ -26,3 +26,10 @@ async def client(config: Config) -> AsyncIterator[ApiClient]:
 def server(config: Config) -> Iterator[LiveServer]:
     with live_server(config) as s:
         yield s
+
+
+@pytest.fixture
+async def http(server: LiveServer) -> AsyncIterator[ApiClient]:
+    """An HTTP client talking to the real server over loopback."""
+    async with ApiClient(base_url=server.http_url, timeout=10) as c:
+        yield c

@@ -49,7 +49,9 @@ async def test_serve_runs_the_api_and_keeps_tokens_out_of_the_log() -> None:
         async with httpx.AsyncClient(base_url=url) as http:
             login = await http.post("/api/login", json={"username": "eve", "password": USER_PASSWORD})
             token = login.json()["token"]
-            assert (await http.get("/api/whoami", params={"token": token})).status_code == 200
+            whoami = await http.get("/api/whoami", params={"token": token})
+            assert whoami.status_code == 200
+            assert "server" not in whoami.headers  # no server name or version to fingerprint
         client = await EventClient.connect(f"ws://127.0.0.1:{port}/api/ws?token={token}")
         await client.wait_for("system/init")
         await client.close()

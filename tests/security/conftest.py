@@ -10,14 +10,18 @@ import pytest
 from nekoapi import tokens
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
 
+# The tests' own HTTP and WebSocket clients log what they send; only the server's lines count.
+CLIENT_LOGGERS = ("websockets.client", "httpx", "httpcore")
 
-class _Everything(logging.Handler):
+
+class _ServerLines(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.DEBUG)
         self.lines: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(record.getMessage())
+        if not record.name.startswith(CLIENT_LOGGERS):
+            self.lines.append(f"{record.name}: {record.getMessage()}")
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +35,7 @@ def no_secret_is_logged(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     monkeypatch.setattr(tokens, "new_token", recording)
     monkeypatch.setattr("nekoapi.sessions.manager.new_token", recording)
-    handler = _Everything()
+    handler = _ServerLines()
     root = logging.getLogger()
     previous = root.level
     root.addHandler(handler)
