@@ -63,6 +63,10 @@ class CannotLogout(NekoError):
 class MemberNotFound(NekoError):
     message = "member not found"
 
+    @classmethod
+    def of(cls, member_id: str) -> MemberNotFound:
+        return cls(f"member not found: {member_id}")
+
 
 class MemberAlreadyExists(NekoError):
     message = "member already exists"

@@ -58,7 +58,7 @@ class FileMemberProvider:
     async def select(self, member_id: str) -> MemberProfile:
         entry = self._load().get(member_id)
         if entry is None:
-            raise errors.MemberNotFound()
+            raise errors.MemberNotFound.of(member_id)
         return _profile(entry)
 
     async def select_all(self, limit: int, offset: int) -> list[tuple[str, MemberProfile]]:
@@ -154,4 +154,4 @@ def _profile(entry: dict[str, Any]) -> MemberProfile:
 def _require_all(member_ids: Sequence[str], entries: Entries) -> None:
     missing = [member_id for member_id in member_ids if member_id not in entries]
     if missing:
-        raise errors.MemberNotFound(f"member not found: {missing[0]}")
+        raise errors.MemberNotFound.of(missing[0])

@@ -34,7 +34,7 @@ class ObjectProvider(ReadOnlyMembers):
 
     async def select(self, member_id: str) -> MemberProfile:
         if member_id not in self._users:
-            raise MemberNotFound()
+            raise MemberNotFound.of(member_id)
         return self._users[member_id][1]
 
     async def select_all(self, limit: int, offset: int) -> list[tuple[str, MemberProfile]]:

@@ -104,7 +104,7 @@ class SqlMemberProvider:
     async def select(self, member_id: str) -> MemberProfile:
         row = await self._fetch(member_id)
         if row is None:
-            raise errors.MemberNotFound()
+            raise errors.MemberNotFound.of(member_id)
         return _profile(row.profile)
 
     async def select_all(self, limit: int, offset: int) -> list[tuple[str, MemberProfile]]:
@@ -152,7 +152,7 @@ class SqlMemberProvider:
             query = update(self._table).where(self._table.c.id == member_id).values(password=hashed)
             result = await conn.execute(query)
             if result.rowcount == 0:
-                raise errors.MemberNotFound()
+                raise errors.MemberNotFound.of(member_id)
 
     async def delete(self, member_ids: Sequence[str]) -> None:
         table = self._table
@@ -172,4 +172,4 @@ def _profile(raw: str) -> MemberProfile:
 def _require_all(member_ids: Sequence[str], found: Mapping[str, Any] | set[str]) -> None:
     missing = [member_id for member_id in member_ids if member_id not in found]
     if missing:
-        raise errors.MemberNotFound(f"member not found: {missing[0]}")
+        raise errors.MemberNotFound.of(missing[0])
