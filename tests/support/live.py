@@ -79,16 +79,17 @@ class EventClient:
         while True:
             remaining = deadline - asyncio.get_running_loop().time()
             message = await self.next(max(remaining, 0.001))
-            payload = message.get("payload") or {}
-            if message["event"] == event and all(payload.get(k) == v for k, v in fields.items()):
-                return payload  # type: ignore[no-any-return]
+            payload = message.get("payload")
+            if message["event"] == event and all((payload or {}).get(k) == v for k, v in fields.items()):
+                return payload
 
     async def closed(self, timeout: float = 5.0) -> websockets.frames.Close | None:
         """Read until the server closes the socket; the close frame it sent."""
-        with contextlib.suppress(websockets.ConnectionClosed):
+        try:
             while True:
                 await self.next(timeout)
-        return self.connection.close_rcvd
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd
 
     async def send(self, event: str, payload: Any = None) -> None:
         await self.connection.send(orjson.dumps({"event": event, "payload": payload}).decode())
