@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from .config import ConfigError, env_names, from_environment
+from .members.cli import add_member_commands, run_members
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,12 +18,15 @@ def main(argv: list[str] | None = None) -> int:
         description="Serve the API. Configuration comes from these environment variables: " + ", ".join(env_names()),
     )
     serve.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    add_member_commands(commands)
     args = parser.parse_args(argv)
     try:
         config = from_environment()
     except ConfigError as exc:
         print(f"nekoapi: configuration error: {exc}", file=sys.stderr)
         return 2
+    if args.command == "members":
+        return run_members(args, config)
     return _serve(config, args.log_level)
 
 

@@ -19,7 +19,8 @@ from ..types import MemberProvider
 
 
 class MemberManager:
-    def __init__(self, provider: MemberProvider, sessions: SessionManager) -> None:
+    def __init__(self, provider: MemberProvider, sessions: SessionManager | None) -> None:
+        """``sessions`` is None where no session lives (the command line)."""
         self.provider = provider
         self._sessions = sessions
 
@@ -40,8 +41,10 @@ class MemberManager:
     ) -> tuple[str, MemberProfile]:
         _require("username", username)
         _require("password", password)
-        # Fields left out get the defaults of a regular user; the display name defaults to the username.
-        stored = USER_PROFILE.merged({"name": username, **(profile or {})})
+        # Fields left out get the defaults of a regular user; an empty display name becomes the username.
+        stored = USER_PROFILE.merged(dict(profile or {}))
+        if not stored.name:
+            stored = stored.merged({"name": username})
         member_id = await self.provider.insert(username, password, stored)
         return member_id, stored
 
@@ -56,6 +59,8 @@ class MemberManager:
         if not member_ids:
             return
         updated = await self.provider.update_profiles(member_ids, changes)
+        if self._sessions is None:
+            return
         for member_id, profile in updated.items():
             with contextlib.suppress(errors.SessionNotFound):
                 await self._sessions.update_profile(member_id, profile)
@@ -67,6 +72,8 @@ class MemberManager:
         if not member_ids:
             return
         await self.provider.delete(member_ids)
+        if self._sessions is None:
+            return
         for member_id in dict.fromkeys(member_ids):
             with contextlib.suppress(errors.SessionNotFound):
                 await self._sessions.delete(member_id)
