@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,8 @@ TABLE = "members"
 def create_sqlite_provider(config: MemberConfig) -> SqlMemberProvider:
     path = Path(config.sqlite.path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    # Only the server's user may read the password hashes (SQLite's -wal/-shm files copy this mode).
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
     return SqlMemberProvider(sqlite_engine(path), TABLE, Passwords(config), config.sqlite.admin_password)
 
 

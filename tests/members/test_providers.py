@@ -134,6 +134,7 @@ async def test_first_start_creates_admin_with_a_random_password_shown_once(tmp_p
     finally:
         await provider.close()
     assert (member_id, profile.is_admin) == ("admin", True)
+    assert (tmp_path / "deep" / "dir" / "members.db").stat().st_mode & 0o077 == 0  # hashes readable by us only
 
 
 # --- Neko's file format ----------------------------------------------------
