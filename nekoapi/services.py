@@ -15,16 +15,16 @@ class Services:
     def __init__(self, config: Config) -> None:
         self.config = config
         self.bus = EventBus()
-        self.member_provider = create_provider(config.member)
-        self.sessions = SessionManager(config.session, self.member_provider, self.bus)
-        self.members = MemberManager(self.member_provider, self.sessions)
+        self.members = create_provider(config.member)
+        self.sessions = SessionManager(config.session, self.members, self.bus)
+        self.member_manager = MemberManager(self.members, self.sessions)
         self.broadcaster = Broadcaster(self.sessions)
         self.client_messages = ClientMessages(self.sessions)
 
     async def start(self) -> None:
-        await self.members.start()
+        await self.member_manager.start()
         self.broadcaster.start()
 
     async def stop(self) -> None:
         await self.broadcaster.stop()
-        await self.members.stop()
+        await self.member_manager.stop()

@@ -44,6 +44,10 @@ class FileMemberProvider:
     async def close(self) -> None:
         return None
 
+    async def ping(self) -> None:
+        """Returns when the members file can be read (for health checks); raises otherwise."""
+        self._path.read_bytes()
+
     # ---
     # reads
     # ---

@@ -91,6 +91,11 @@ class SqlMemberProvider:
     async def close(self) -> None:
         await self._engine.dispose()
 
+    async def ping(self) -> None:
+        """Returns when the database answers (for health checks); raises otherwise."""
+        async with self._engine.connect() as conn:
+            await conn.execute(select(1))
+
     # ---
     # reads
     # ---

@@ -102,6 +102,10 @@ async def test_delete(provider: MemberProvider) -> None:
     assert [m for m, _ in await provider.select_all(0, 0)] == ["bob"]
 
 
+async def test_ping_answers_while_the_store_is_reachable(provider: MemberProvider) -> None:
+    await provider.ping()  # type: ignore[attr-defined]
+
+
 async def test_members_outlive_the_provider_instance(store_vars: dict[str, str], provider: MemberProvider) -> None:
     await provider.insert("alice", "pw", ALICE)
     await provider.update_profiles(["alice"], {"can_watch": False})
