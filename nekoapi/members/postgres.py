@@ -15,5 +15,6 @@ def create_postgres_provider(config: MemberConfig) -> SqlMemberProvider:
     if not settings.url:
         raise ConfigError("NEKO_MEMBER_POSTGRES_URL: required by the postgres member provider")
     url = make_url(settings.url).set(drivername="postgresql+asyncpg")
-    engine = create_async_engine(url, pool_pre_ping=True)
+    # hide_parameters: password hashes never reach a log line or an error message.
+    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     return SqlMemberProvider(engine, settings.table, Passwords(config), settings.admin_password)

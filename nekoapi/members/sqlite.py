@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,10 @@ def create_sqlite_provider(config: MemberConfig) -> SqlMemberProvider:
 
 
 def sqlite_engine(path: Path) -> AsyncEngine:
-    engine = create_async_engine(f"sqlite+aiosqlite:///{path}")
+    # aiosqlite logs every statement with its parameters (password hashes) at DEBUG level.
+    logging.getLogger("aiosqlite").setLevel(logging.INFO)
+    # hide_parameters: nor may SQLAlchemy's log lines or error messages carry them.
+    engine = create_async_engine(f"sqlite+aiosqlite:///{path}", hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:

@@ -213,3 +213,24 @@ async def test_a_body_that_is_not_json_is_415(members: ApiClient, admin: Login, 
 @pytest.mark.parametrize("params", [{"limit": -1}, {"offset": "two"}])
 async def test_list_rejects_bad_paging_with_400(members: ApiClient, admin: Login, params: dict[str, Any]) -> None:
     assert_error(await members.get("/api/members", params=params, headers=admin.bearer), 400)
+
+
+async def test_passwords_and_hashes_appear_in_no_response_and_no_log_line(
+    members: ApiClient, admin: Login, caplog: pytest.LogCaptureFixture
+) -> None:
+    secret, newer = "Sup3r-Secret-Pw", "An0ther-Secret-Pw"
+    caplog.set_level("DEBUG")
+    replies = [
+        await members.post("/api/members", json={"username": "carol", "password": secret}, headers=admin.bearer),
+        await members.post("/api/members", json={"username": "carol", "password": secret}, headers=admin.bearer),
+        await members.post("/api/login", json={"username": "carol", "password": newer}),
+        await members.post("/api/members/carol/password", json={"password": newer}, headers=admin.bearer),
+        await members.post("/api/members/ghost/password", json={"password": newer}, headers=admin.bearer),
+        await members.get("/api/members", headers=admin.bearer),
+        await members.get("/api/members/carol", headers=admin.bearer),
+        await members.post("/api/login", json={"username": "carol", "password": newer}),
+    ]
+    assert [r.status_code for r in replies] == [200, 409, 401, 204, 404, 200, 200, 200]
+    seen = "\n".join(r.text for r in replies) + "\n".join(r.getMessage() for r in caplog.records)
+    for leak in (secret, newer, "$argon2", '"password"'):
+        assert leak not in seen
