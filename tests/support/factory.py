@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,8 @@ def make_config(**env: str) -> Config:
         "NEKO_MEMBER_PROVIDER": "multiuser",
         "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
-        "NEKO_MEMBER_SQLITE_PATH": str(Path(tempfile.mkdtemp(prefix="nekoapi-test-")) / "members.db"),
+        # Created only if a test picks sqlite (the provider makes missing directories).
+        "NEKO_MEMBER_SQLITE_PATH": str(Path(tempfile.gettempdir()) / f"nekoapi-test-{uuid.uuid4().hex}" / "members.db"),
         "NEKO_MEMBER_SQLITE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "NEKO_MEMBER_ARGON2_TIME_COST": "1",
         "NEKO_MEMBER_ARGON2_MEMORY_KIB": "1024",
