@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -17,8 +18,9 @@ from ..support.live import EventClient, LiveServer, live_server
 
 
 @pytest.fixture
-def server() -> Iterator[LiveServer]:
-    with live_server(make_config(NEKO_MEMBER_PROVIDER="sqlite")) as running:
+def server(tmp_path: Path) -> Iterator[LiveServer]:
+    config = make_config(NEKO_MEMBER_PROVIDER="sqlite", NEKO_MEMBER_SQLITE_PATH=str(tmp_path / "members.db"))
+    with live_server(config) as running:
         yield running
 
 
