@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError, from_environment, keys, show_default
 from .configdoc import MEANING
+from .members.cli import add_member_commands, run_members
 
 if TYPE_CHECKING:
     from .web.app import NekoServer
@@ -29,9 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--config", metavar="FILE", help="YAML configuration file (default: $NEKO_CONFIG)")
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="overrides log.level")
+    add_member_commands(commands)
     args = parser.parse_args(argv)
     try:
-        config = from_environment(args.config)
+        config = from_environment(getattr(args, "config", None))
+        if args.command == "members":
+            return run_members(args, config)
         app = _create_app(config)  # providers and stores may refuse their settings too
     except ConfigError as exc:
         print(f"nekoapi: configuration error: {exc}", file=sys.stderr)

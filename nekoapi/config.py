@@ -103,9 +103,43 @@ class MultiuserConfig:
 
 
 @dataclass(frozen=True)
+class SqliteMemberConfig:
+    path: str = "data/nekoapi.db"
+    # Password of the ``admin`` member created on first start; empty = random, printed once.
+    admin_password: str = ""
+
+
+@dataclass(frozen=True)
+class PostgresMemberConfig:
+    url: str = ""
+    admin_password: str = ""
+    # Lets several servers (or test runs) share one database without sharing members.
+    table: str = "neko_members"
+
+
+@dataclass(frozen=True)
+class FileMemberConfig:
+    path: str = ""
+    hash: bool = True
+
+
+@dataclass(frozen=True)
+class ObjectMemberConfig:
+    users: str = ""  # JSON list of {"username", "password", "profile"}
+
+
+@dataclass(frozen=True)
 class MemberConfig:
-    provider: str = "multiuser"
+    provider: str = "sqlite"
     multiuser: MultiuserConfig = field(default_factory=MultiuserConfig)
+    sqlite: SqliteMemberConfig = field(default_factory=SqliteMemberConfig)
+    postgres: PostgresMemberConfig = field(default_factory=PostgresMemberConfig)
+    file: FileMemberConfig = field(default_factory=FileMemberConfig)
+    object: ObjectMemberConfig = field(default_factory=ObjectMemberConfig)
+    # argon2id cost of new password hashes (RFC 9106 "low memory" defaults); stored
+    # hashes carry their own parameters, so lowering these never breaks a login.
+    argon2_time_cost: int = 3
+    argon2_memory_kib: int = 65536
 
 
 @dataclass(frozen=True)

@@ -60,6 +60,28 @@ class CannotLogout(NekoError):
 
 
 # --- members (issue 3) -----------------------------------------------------
+class MemberNotFound(NekoError):
+    message = "member not found"
+
+    @classmethod
+    def of(cls, member_id: str) -> MemberNotFound:
+        return cls(f"member not found: {member_id}")
+
+
+class MemberAlreadyExists(NekoError):
+    message = "member already exists"
+
+
+class InvalidMemberData(NekoError):
+    """Well-formed JSON that still cannot become a member (an empty username or password)."""
+
+    message = "invalid member data"
+
+
+class MemberOperationUnsupported(NekoError):
+    """The configured member provider cannot do this (e.g. create members in multiuser mode)."""
+
+    message = "the member provider cannot do this"
 
 
 # --- room (issue 4) --------------------------------------------------------

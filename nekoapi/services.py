@@ -10,6 +10,7 @@ from . import errors
 from .config import Config, ConfigError
 from .events import EventBus, ProfileChanged
 from .members import create_provider
+from .members.manager import MemberManager
 from .metrics import Metrics
 from .sessions.manager import SessionManager
 from .sessions.memory_store import MemorySessionStore
@@ -33,6 +34,7 @@ class Services:
         self.members = create_provider(config.member)
         self.store = _session_store(config, self.bus)
         self.sessions = SessionManager(config.session, self.members, self.bus, store=self.store)
+        self.member_manager = MemberManager(self.members, self.sessions)
         self.broadcaster = Broadcaster(self.sessions)
         # After the broadcaster: the room reacts to connects after system/init went out.
         self.room = RoomManager(self.sessions)
@@ -42,10 +44,12 @@ class Services:
         self.sockets: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
+        await self.member_manager.start()
         self.broadcaster.start()
 
     async def stop(self) -> None:
         await self.broadcaster.stop()
+        await self.member_manager.stop()
         close = getattr(self.store, "close", None)
         if close is not None:
             close()

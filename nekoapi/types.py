@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Protocol
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .models import MemberProfile
 
@@ -12,11 +12,41 @@ if TYPE_CHECKING:
 
 
 class MemberProvider(Protocol):
-    """Where members and their passwords live (Neko's ``member.provider``)."""
+    """Where members and their passwords live (Neko's ``member.provider``).
+
+    Every write is atomic and durable when it returns: a batch (several ids)
+    is applied completely or not at all. A provider that cannot do an
+    operation raises ``MemberOperationUnsupported``; unknown ids raise
+    ``MemberNotFound``, an existing username ``MemberAlreadyExists``.
+    """
+
+    async def open(self) -> None:
+        """Connect to the store (and create it, or its first member, where the provider does that)."""
+        ...
+
+    async def close(self) -> None: ...
 
     async def authenticate(self, username: str, password: str) -> tuple[str, MemberProfile]:
         """The member's id and profile; raises ``InvalidCredentials``."""
         ...
+
+    async def insert(self, username: str, password: str, profile: MemberProfile) -> str:
+        """Store a new member; its id."""
+        ...
+
+    async def select(self, member_id: str) -> MemberProfile: ...
+
+    async def select_all(self, limit: int, offset: int) -> list[tuple[str, MemberProfile]]:
+        """Members ordered by id; ``limit`` 0 means no limit."""
+        ...
+
+    async def update_profiles(self, member_ids: Sequence[str], changes: Mapping[str, Any]) -> dict[str, MemberProfile]:
+        """Merge ``changes`` into each stored profile; the new profiles by id."""
+        ...
+
+    async def update_password(self, member_id: str, password: str) -> None: ...
+
+    async def delete(self, member_ids: Sequence[str]) -> None: ...
 
 
 class SessionStore(Protocol):

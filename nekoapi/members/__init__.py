@@ -6,10 +6,20 @@ from collections.abc import Callable
 
 from ..config import ConfigError, MemberConfig
 from ..types import MemberProvider
+from .file import FileMemberProvider
 from .multiuser import MultiuserProvider
+from .noauth import NoAuthProvider
+from .object import ObjectProvider
+from .postgres import create_postgres_provider
+from .sqlite import create_sqlite_provider
 
 PROVIDERS: dict[str, Callable[[MemberConfig], MemberProvider]] = {
+    "sqlite": create_sqlite_provider,
+    "postgres": create_postgres_provider,
+    "file": FileMemberProvider,
+    "object": ObjectProvider,
     "multiuser": lambda config: MultiuserProvider(config.multiuser),
+    "noauth": lambda _config: NoAuthProvider(),
 }
 
 

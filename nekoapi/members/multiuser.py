@@ -9,11 +9,14 @@ import string
 from ..config import MultiuserConfig
 from ..errors import InvalidCredentials
 from ..models import ADMIN_PROFILE, USER_PROFILE, MemberProfile
+from .refusals import NoMembers
 
 _SUFFIX_ALPHABET = string.ascii_letters + string.digits
 
 
-class MultiuserProvider:
+class MultiuserProvider(NoMembers):
+    name = "multiuser"
+
     def __init__(self, config: MultiuserConfig) -> None:
         self._admin_password = config.admin_password.encode()
         self._user_password = config.user_password.encode()
@@ -33,6 +36,10 @@ class MultiuserProvider:
             profile = self._user_profile
         else:
             raise InvalidCredentials()
-        # Every login is a new session of its own, as in Neko: <username>-<5 random chars>.
-        suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(5))
-        return f"{username}-{suffix}", profile.merged({"name": username})
+        return session_id_for(username), profile.merged({"name": username})
+
+
+def session_id_for(username: str) -> str:
+    """Every login is a new session of its own, as in Neko: ``<username>-<5 random chars>``."""
+    suffix = "".join(secrets.choice(_SUFFIX_ALPHABET) for _ in range(5))
+    return f"{username}-{suffix}"

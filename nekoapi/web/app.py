@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 from connexion.exceptions import ProblemException
+from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
@@ -16,6 +17,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from ..config import Config
 from ..errors import NekoError
 from ..services import Services
+from .access import AccessMiddleware
 from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
 from .fastpath import VALIDATORS, PrebuiltAsyncApp
 from .hardening import HardeningMiddleware
@@ -117,7 +119,9 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
         pythonic_params=True,
         swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
     )
-    api.add_api(spec, resolver=HandlerResolver(operations(spec)), validate_responses=validate_responses)
+    spec_operations = operations(spec)
+    api.add_middleware(AccessMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, operations=spec_operations)
+    api.add_api(spec, resolver=HandlerResolver(spec_operations), validate_responses=validate_responses)
     api.add_error_handler(NekoError, on_domain_error)
     api.add_error_handler(ProblemException, on_http_error)
     api.add_error_handler(HTTPException, on_http_error)

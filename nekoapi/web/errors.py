@@ -26,6 +26,10 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.CannotLogout: 400,
     errors.SessionAlreadyConnected: 422,
     # members (issue 3)
+    errors.MemberNotFound: 404,
+    errors.MemberAlreadyExists: 409,
+    errors.InvalidMemberData: 422,
+    errors.MemberOperationUnsupported: 403,
     # room (issue 4)
     errors.CannotHost: 403,
     errors.ControlsLocked: 403,

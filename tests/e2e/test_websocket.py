@@ -8,6 +8,7 @@ import pytest
 
 from nekoapi import errors
 from nekoapi.members import PROVIDERS
+from nekoapi.members.refusals import NoMembers
 from nekoapi.models import MemberProfile
 from tests.support.client import ApiClient
 from tests.support.factory import make_config
@@ -84,7 +85,7 @@ async def test_heartbeats_flow_and_junk_messages_are_ignored() -> None:
         await client.close()
 
 
-class StableIds:
+class StableIds(NoMembers):
     """A provider whose member id is the username, as Neko's file provider."""
 
     async def authenticate(self, username: str, password: str) -> tuple[str, MemberProfile]:

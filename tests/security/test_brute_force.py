@@ -8,6 +8,7 @@ import pytest
 
 from nekoapi import errors
 from nekoapi.members import PROVIDERS
+from nekoapi.members.refusals import NoMembers
 from nekoapi.models import MemberProfile
 from tests.support.client import api_client
 from tests.support.factory import make_config
@@ -15,7 +16,7 @@ from tests.support.factory import make_config
 RIGHT = "correct horse battery staple"
 
 
-class CountingProvider:
+class CountingProvider(NoMembers):
     """Counts password checks: each one is the expensive (hashing) step of a real provider."""
 
     def __init__(self) -> None:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import tempfile
+import uuid
+from pathlib import Path
 from typing import Any
 
 from nekoapi.config import Config, load_config
@@ -15,10 +18,19 @@ def make_config(**env: str) -> Config:
     """A configuration as the server would read it from ``NEKO_*`` variables.
 
     Test defaults: known passwords, a short heartbeat, the rest as shipped.
+    The member provider is pinned to multiuser (any username, the password
+    picks the profile), which the session tests rely on; a test that picks
+    ``sqlite`` gets its own database file. Password hashing is cheap in tests.
     """
     base = {
+        "NEKO_MEMBER_PROVIDER": "multiuser",
         "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
+        # Created only if a test picks sqlite (the provider makes missing directories).
+        "NEKO_MEMBER_SQLITE_PATH": str(Path(tempfile.gettempdir()) / f"nekoapi-test-{uuid.uuid4().hex}" / "members.db"),
+        "NEKO_MEMBER_SQLITE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "NEKO_MEMBER_ARGON2_TIME_COST": "1",
+        "NEKO_MEMBER_ARGON2_MEMORY_KIB": "1024",
     }
     base.update(env)
     return load_config(base)

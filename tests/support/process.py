@@ -64,7 +64,8 @@ def serve(*args: str, **env: str) -> Iterator[ServeProcess]:
     """Start ``nekoapi serve`` with only the given NEKO_* variables; killed if still running at the end."""
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_")}
-    environ.update({"NEKO_SERVER_BIND": f"127.0.0.1:{port}", **env})
+    # Neko's multiuser provider unless a test picks another: nothing written to the work tree.
+    environ.update({"NEKO_SERVER_BIND": f"127.0.0.1:{port}", "NEKO_MEMBER_PROVIDER": "multiuser", **env})
     process = subprocess.Popen(
         [sys.executable, "-m", "nekoapi", "serve", *args], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )

@@ -7,7 +7,7 @@ import pytest
 from nekoapi.config import Config, ConfigError, env_names, load_config
 
 
-def test_defaults_are_nekos() -> None:
+def test_defaults_are_nekos_where_neko_has_one() -> None:
     config = load_config({})
     assert config == Config()
     assert config.server.bind == "127.0.0.1:8080"
@@ -15,7 +15,7 @@ def test_defaults_are_nekos() -> None:
     assert config.session.heartbeat_interval == 10
     assert config.session.cookie.name == "NEKO_SESSION"
     assert config.session.cookie.expiration == 24 * 3600
-    assert config.member.provider == "multiuser"
+    assert config.member.provider == "sqlite"  # ours; Neko's default is multiuser (docs/compatibility.md)
     assert config.member.multiuser.admin_password == "admin"
 
 

@@ -149,7 +149,7 @@ def test_serve_refuses_a_bad_file_with_one_line(tmp_path: Path) -> None:
 def test_serve_refuses_a_session_file_it_cannot_open(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("")
-    env = {"PATH": "", "NEKO_SESSION_FILE": str(blocker / "sessions.db")}
+    env = {"PATH": "", "NEKO_MEMBER_PROVIDER": "multiuser", "NEKO_SESSION_FILE": str(blocker / "sessions.db")}
     result = run_cli("serve", env=env)
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]  # connexion may print an import-time warning first

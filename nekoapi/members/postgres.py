@@ -1,0 +1,20 @@
+"""The ``postgres`` provider: the SQLite schema and queries, on PostgreSQL through asyncpg."""
+
+from __future__ import annotations
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from ..config import ConfigError, MemberConfig
+from .passwords import Passwords
+from .sql import SqlMemberProvider
+
+
+def create_postgres_provider(config: MemberConfig) -> SqlMemberProvider:
+    settings = config.postgres
+    if not settings.url:
+        raise ConfigError("NEKO_MEMBER_POSTGRES_URL: required by the postgres member provider")
+    url = make_url(settings.url).set(drivername="postgresql+asyncpg")
+    # hide_parameters: password hashes never reach a log line or an error message.
+    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return SqlMemberProvider(engine, settings.table, Passwords(config), settings.admin_password)
