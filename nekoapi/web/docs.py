@@ -1,0 +1,55 @@
+"""The contract served to users: ``/api/openapi.json``, ``/api/openapi.yaml`` and Swagger UI at ``/api/ui``.
+
+These are documentation routes, not API operations, so they stay out of the
+spec. ``NekoServer`` sends only paths under these prefixes here, which keeps
+the Swagger UI router off the path of every API request.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+import yaml
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from connexion.options import SwaggerUIOptions
+from connexion.spec import Specification
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route, Router
+from starlette.types import ASGIApp
+
+SPEC_JSON_PATH = "/api/openapi.json"
+SPEC_YAML_PATH = "/api/openapi.yaml"
+UI_PATH = "/api/ui"
+PREFIXES = ("/api/openapi.", UI_PATH)
+
+
+def is_docs_path(path: str) -> bool:
+    return path.startswith(PREFIXES)
+
+
+def docs_app(spec: dict[str, Any], fallback: ASGIApp) -> ASGIApp:
+    """Swagger UI in front of the two spec documents; any other path falls through to ``fallback``."""
+    # Serialised once: the served documents are exactly the spec the server runs
+    # with (components and $refs intact, so SDK generators keep the type names).
+    as_json = orjson.dumps(spec)
+    as_yaml = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True).encode()
+
+    async def spec_json(_request: Request) -> Response:
+        return Response(as_json, media_type="application/json")
+
+    async def spec_yaml(_request: Request) -> Response:
+        return Response(as_yaml, media_type="application/yaml")
+
+    documents = Router(
+        routes=[Route(SPEC_JSON_PATH, spec_json, methods=["GET"]), Route(SPEC_YAML_PATH, spec_yaml, methods=["GET"])],
+        default=fallback,
+    )
+    ui = SwaggerUIMiddleware(documents)
+    ui.add_api(
+        Specification.from_dict(spec),
+        base_path="",
+        swagger_ui_options=SwaggerUIOptions(serve_spec=False, spec_path=SPEC_JSON_PATH, swagger_ui_path=UI_PATH),
+    )
+    return ui
