@@ -22,11 +22,13 @@ from .errors import error_body, on_domain_error, on_http_error, on_unexpected_er
 from .fastpath import VALIDATORS, PrebuiltAsyncApp
 from .hardening import HardeningMiddleware
 from .limits import RequestLimits
+from .methods import method_not_allowed_handler
 from .observe import RequestObserver
 from .resolver import HandlerResolver
 from .security import SECURITY_MAP
 from .spec import load_spec, operations
 from .state import SERVER_KEY, STATE_KEY
+from .validation import VALIDATORS
 from .websocket import websocket_endpoint
 
 WEBSOCKET_PATH = "/api/ws"
@@ -125,9 +127,11 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
         validator_map=VALIDATORS,
         pythonic_params=True,
         middlewares=API_MIDDLEWARES,
+        validator_map=VALIDATORS,
     )
     api.add_api(spec, resolver=HandlerResolver(operations(spec)), validate_responses=validate_responses)
     api.add_error_handler(NekoError, on_domain_error)
+    api.add_error_handler(405, method_not_allowed_handler(spec))
     api.add_error_handler(ProblemException, on_http_error)
     api.add_error_handler(HTTPException, on_http_error)
     api.add_error_handler(Exception, on_unexpected_error)
