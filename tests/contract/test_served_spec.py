@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import yaml
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
+from nekoapi.web.app import API_MIDDLEWARES
 from nekoapi.web.spec import load_spec
 from tests.support.client import ApiClient, api_client
 from tests.support.factory import make_config
@@ -52,3 +54,7 @@ async def test_405_lists_every_method_the_path_declares(client: ApiClient) -> No
     assert response.status_code == 405
     assert set(response.headers["allow"].split(", ")) == {"GET", "HEAD", "DELETE"}
     assert response.json()["code"] == 405
+
+
+def test_swagger_ui_is_not_on_the_api_request_path() -> None:
+    assert SwaggerUIMiddleware not in API_MIDDLEWARES

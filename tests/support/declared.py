@@ -1,0 +1,46 @@
+"""Every response any test receives must be one the spec declares for its operation.
+
+Connexion's response validation checks bodies of declared responses only; an
+undeclared status code (a 409 nobody documented) passes it. This hook closes that
+gap for the whole suite: ``api_client`` runs it on every response.
+"""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+
+from nekoapi.web.spec import OperationInfo
+
+from .spec_samples import OPERATIONS, resolve
+
+_ROUTES = [
+    (op.method.upper(), re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(op.path)) + "$"), op)
+    for op in OPERATIONS.values()
+]
+
+
+def operation_for(method: str, path: str) -> OperationInfo | None:
+    return next((op for m, pattern, op in _ROUTES if m == method and pattern.match(path)), None)
+
+
+def undeclared(response: httpx.Response) -> str | None:
+    """What about this response the spec does not declare, or None."""
+    op = operation_for(response.request.method, response.request.url.path)
+    if op is None:
+        return None  # not an operation: documents, Swagger UI, unknown paths and methods
+    declared = op.operation["responses"].get(str(response.status_code))
+    if declared is None:
+        return f"{op.operation_id} answered {response.status_code}, which its spec entry does not declare"
+    declared = resolve(declared)
+    content_type = response.headers.get("content-type", "").split(";")[0].strip()
+    expected = set(declared.get("content", {}))
+    if (content_type or expected) and content_type not in expected:
+        return f"{op.operation_id} {response.status_code}: content type {content_type!r}, declared {sorted(expected)}"
+    return None
+
+
+async def check_declared(response: httpx.Response) -> None:
+    problem = undeclared(response)
+    assert problem is None, problem
