@@ -28,7 +28,6 @@ from .resolver import HandlerResolver
 from .security import SECURITY_MAP
 from .spec import load_spec, operations
 from .state import SERVER_KEY, STATE_KEY
-from .validation import VALIDATORS
 from .websocket import websocket_endpoint
 
 WEBSOCKET_PATH = "/api/ws"
@@ -127,7 +126,6 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
         validator_map=VALIDATORS,
         pythonic_params=True,
         middlewares=API_MIDDLEWARES,
-        validator_map=VALIDATORS,
     )
     api.add_api(spec, resolver=HandlerResolver(operations(spec)), validate_responses=validate_responses)
     api.add_error_handler(NekoError, on_domain_error)
