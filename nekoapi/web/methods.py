@@ -12,15 +12,20 @@ from .errors import json_error
 from .spec import HTTP_METHODS
 
 
+def path_pattern(template: str) -> re.Pattern[str]:
+    """``/api/sessions/{sessionId}`` -> a pattern matching ``/api/sessions/<one segment>``."""
+    return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+
+
 def allowed_methods(spec: dict[str, Any]) -> list[tuple[re.Pattern[str], str]]:
     """(path pattern, Allow value) for every path of the spec."""
     table = []
-    for template, item in spec["paths"].items():
+    # Fixed paths before templated ones, as the router matches them.
+    for template, item in sorted(spec["paths"].items(), key=lambda entry: "{" in entry[0]):
         methods = [m.upper() for m in HTTP_METHODS if m in item]
         if "GET" in methods and "HEAD" not in methods:
             methods.append("HEAD")  # Starlette answers HEAD wherever GET is routed
-        pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
-        table.append((pattern, ", ".join(methods)))
+        table.append((path_pattern(template), ", ".join(methods)))
     return table
 
 

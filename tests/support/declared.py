@@ -7,17 +7,16 @@ gap for the whole suite: ``api_client`` runs it on every response.
 
 from __future__ import annotations
 
-import re
-
 import httpx
 
+from nekoapi.web.methods import path_pattern
 from nekoapi.web.spec import OperationInfo
 
 from .spec_samples import OPERATIONS, resolve
 
+# Fixed paths before templated ones, as a router would: /a/fixed wins over /a/{id}.
 _ROUTES = [
-    (op.method.upper(), re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(op.path)) + "$"), op)
-    for op in OPERATIONS.values()
+    (op.method.upper(), path_pattern(op.path), op) for op in sorted(OPERATIONS.values(), key=lambda o: "{" in o.path)
 ]
 
 
