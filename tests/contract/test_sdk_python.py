@@ -8,10 +8,13 @@ import sys
 from pathlib import Path
 
 from nekoapi.web.spec import SPEC_PATH
-from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
-from tests.support.live import LiveServer
+from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
+from tests.support.live import LiveServer, live_server
+from tests.support.spec_samples import OPERATIONS
 
-ROUNDTRIP = Path(__file__).parents[1] / "sdk" / "python" / "roundtrip.py"
+SCRIPTS = Path(__file__).parents[1] / "sdk" / "python"
+ROUNDTRIP = SCRIPTS / "roundtrip.py"
+MEMBERS_ROUNDTRIP = SCRIPTS / "members_roundtrip.py"
 BIN = Path(sys.executable).parent
 
 
@@ -29,18 +32,33 @@ def generate(into: Path) -> Path:
     return package
 
 
+def run_script(script: Path, package_dir: Path, base_url: str, **env: str) -> str:
+    environment = {
+        **os.environ,
+        "PYTHONPATH": str(package_dir),
+        "ROUNDTRIP_BASE_URL": base_url,
+        "ROUNDTRIP_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "ROUNDTRIP_USER_PASSWORD": USER_PASSWORD,
+        **env,
+    }
+    result = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, env=environment, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
 def test_generated_python_client_round_trip(server: LiveServer, tmp_path: Path) -> None:
     package = generate(tmp_path)
     assert (package / "api" / "sessions" / "session_disconnect.py").is_file()
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(tmp_path),
-        "ROUNDTRIP_BASE_URL": server.http_url,
-        "ROUNDTRIP_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "ROUNDTRIP_USER_PASSWORD": USER_PASSWORD,
-    }
-    result = subprocess.run(
-        [sys.executable, str(ROUNDTRIP)], capture_output=True, text=True, env=env, timeout=60, check=False
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "python round trip: ok" in result.stdout
+    assert "python round trip: ok" in run_script(ROUNDTRIP, tmp_path, server.http_url)
+
+
+if "membersCreate" in OPERATIONS:  # defined once the members operations are in the spec (issue 3)
+
+    def test_generated_python_client_creates_and_deletes_a_member(tmp_path: Path) -> None:
+        generate(tmp_path)
+        # A provider that stores members; its first administrator is "admin".
+        with live_server(make_config(NEKO_MEMBER_PROVIDER="sqlite")) as server:
+            output = run_script(MEMBERS_ROUNDTRIP, tmp_path, server.http_url, ROUNDTRIP_ADMIN_USERNAME="admin")
+        assert "python members round trip: ok" in output

@@ -6,28 +6,10 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
 
-import createClient from "openapi-fetch";
-
-import type { components, paths } from "./schema.js";
+import { adminPassword, as, logIn, userPassword } from "./client.js";
+import type { components } from "./schema.js";
 
 type SessionData = components["schemas"]["SessionData"];
-
-const baseUrl = process.env.ROUNDTRIP_BASE_URL ?? "";
-const adminPassword = process.env.ROUNDTRIP_ADMIN_PASSWORD ?? "";
-const userPassword = process.env.ROUNDTRIP_USER_PASSWORD ?? "";
-
-async function logIn(username: string, password: string): Promise<{ id: string; token: string }> {
-  const anonymous = createClient<paths>({ baseUrl });
-  const { data, error, response } = await anonymous.POST("/api/login", { body: { username, password } });
-  assert.equal(response.status, 200, JSON.stringify(error));
-  assert.ok(data);
-  assert.ok(data.token, "cookies are off, so the token is in the body");
-  return { id: data.id, token: data.token };
-}
-
-function as(token: string) {
-  return createClient<paths>({ baseUrl, headers: { Authorization: `Bearer ${token}` } });
-}
 
 test("log in, list, disconnect, log out", async () => {
   const admin = await logIn("ts-admin", adminPassword);
