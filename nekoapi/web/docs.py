@@ -14,10 +14,14 @@ import yaml
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.spec import Specification
+from starlette.exceptions import HTTPException
+from starlette.middleware.exceptions import ExceptionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route, Router
-from starlette.types import ASGIApp
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from .errors import error_body
 
 SPEC_JSON_PATH = "/api/openapi.json"
 SPEC_YAML_PATH = "/api/openapi.yaml"
@@ -52,4 +56,24 @@ def docs_app(spec: dict[str, Any], fallback: ASGIApp) -> ASGIApp:
         base_path="",
         swagger_ui_options=SwaggerUIOptions(serve_spec=False, spec_path=SPEC_JSON_PATH, swagger_ui_path=UI_PATH),
     )
-    return ui
+    return _ReadOnly(ExceptionMiddleware(ui, handlers={HTTPException: _json_error}), fallback)
+
+
+class _ReadOnly:
+    """GET and HEAD reach the documents; other methods get the API's own JSON 404/405."""
+
+    def __init__(self, documents: ASGIApp, fallback: ASGIApp) -> None:
+        self.documents = documents
+        self.fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        target = self.documents if scope["method"] in ("GET", "HEAD") else self.fallback
+        await target(scope, receive, send)
+
+
+async def _json_error(_request: Request, exc: Exception) -> Response:
+    # A missing Swagger UI asset: JSON like every other error of this server.
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    return Response(
+        error_body(status, "not found" if status == 404 else "request failed"), status, media_type="application/json"
+    )

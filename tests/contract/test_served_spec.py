@@ -42,10 +42,22 @@ async def test_swagger_ui_loads_and_points_at_the_spec(client: ApiClient) -> Non
 
 
 async def test_unknown_paths_next_to_the_documents_are_json_404(client: ApiClient) -> None:
-    for path in ("/api/openapi.xml", "/openapi.json"):
-        response = await client.get(path)
-        assert response.status_code == 404
-        assert response.json() == {"message": "Not Found", "code": 404}
+    for method, path in [
+        ("GET", "/api/openapi.xml"),
+        ("GET", "/openapi.json"),
+        ("GET", "/api/ui/no-such-asset.js"),
+        ("POST", "/api/openapi.json"),
+        ("DELETE", "/api/ui/"),
+    ]:
+        response = await client.request(method, path)
+        assert response.status_code == 404, (method, path)
+        assert response.headers["content-type"] == "application/json"
+        assert response.json()["code"] == 404
+
+
+async def test_documents_carry_the_security_headers(client: ApiClient) -> None:
+    response = await client.get("/api/openapi.json")
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_405_lists_every_method_the_path_declares(client: ApiClient) -> None:
