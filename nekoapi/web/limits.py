@@ -1,8 +1,8 @@
 """Request limits that hold before Connexion parses anything: body size and a missing content type.
 
-Runs as the outermost HTTP layer so that an oversized body is refused on its
-``Content-Length`` alone, without reading it, and a streamed body is refused as
-soon as it crosses the limit.
+Sits in front of Connexion (inside ``HardeningMiddleware``) so that an oversized
+body is refused on its ``Content-Length`` alone, without reading it, and a
+streamed body is refused as soon as it crosses the limit.
 """
 
 from __future__ import annotations
@@ -25,30 +25,32 @@ class RequestLimits:
             return
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
-        if declared is not None:
-            if not declared.isdigit():
-                await _reply(send, 400, "invalid Content-Length header")
-                return
-            if int(declared) > self.max_body_size:
-                await _reply(send, 413, f"request body is larger than {self.max_body_size} bytes")
-                return
-        elif b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+        if declared is not None and not declared.isdigit():
+            await _reply(send, 400, "invalid Content-Length header")
+            return
+        if declared is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
             body = await _read_at_most(receive, self.max_body_size)
             if body is None:
-                await _reply(send, 413, f"request body is larger than {self.max_body_size} bytes")
+                await self._too_large(send)
                 return
-            receive = _replay(body, receive)
-            declared = str(len(body)).encode()
-            # Now that the body is buffered, describe it as a fixed-length one:
-            # Connexion decides from Content-Length whether a body was sent.
-            kept = [(k, v) for k, v in scope["headers"] if k not in (b"transfer-encoding", b"content-length")]
-            scope = {**scope, "headers": [*kept, (b"content-length", declared)]}
-            headers = dict(scope["headers"])
+            scope, receive, declared = _as_fixed_length(scope, body), _replay(body, receive), str(len(body)).encode()
+        elif declared is not None and int(declared) > self.max_body_size:
+            await self._too_large(send)
+            return
         if declared not in (None, b"0") and b"content-type" not in headers:
             # Neko reads every body as JSON whatever its header says; a body that
             # names no type is taken as JSON, one that names another type gets 415.
             scope = {**scope, "headers": [*scope["headers"], (b"content-type", JSON)]}
         await self.app(scope, receive, send)
+
+    async def _too_large(self, send: Send) -> None:
+        await _reply(send, 413, f"request body is larger than {self.max_body_size} bytes")
+
+
+def _as_fixed_length(scope: Scope, body: bytes) -> Scope:
+    """A buffered chunked body, described as a fixed-length one: Connexion looks at Content-Length."""
+    kept = [(k, v) for k, v in scope["headers"] if k not in (b"transfer-encoding", b"content-length")]
+    return {**scope, "headers": [*kept, (b"content-length", str(len(body)).encode())]}
 
 
 async def _read_at_most(receive: Receive, limit: int) -> bytes | None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import AsyncIterator
 
 import pytest
 
 from tests.support.client import ApiClient, api_client
 from tests.support.factory import make_config
+from tests.support.live import live_server
 from tests.support.spec_samples import OPERATIONS, declared, url
 
 WITH_BODY = sorted(name for name, op in OPERATIONS.items() if "requestBody" in op.operation)
@@ -93,3 +95,21 @@ async def test_a_body_without_content_type_is_read_as_json(client: ApiClient) ->
     response = await client.post("/api/login", content=b'{"username": "bo", "password": "user-secret"}')
     assert response.status_code == 200
     assert response.json()["profile"]["name"] == "bo"
+
+
+def test_a_real_server_refuses_on_content_length_without_waiting_for_the_body() -> None:
+    # Only the headers are sent: the answer must come without the 100 MB body.
+    with (
+        live_server(make_config(NEKO_SERVER_MAX_BODY_SIZE=str(LIMIT))) as server,
+        socket.create_connection(("127.0.0.1", server.port), timeout=5) as connection,
+    ):
+        connection.sendall(
+            b"POST /api/login HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 100000000\r\n\r\n"
+        )
+        reply = b""
+        while b'"code":413}' not in reply:
+            chunk = connection.recv(4096)
+            assert chunk, reply
+            reply += chunk
+    assert reply.startswith(b"HTTP/1.1 413 ")
