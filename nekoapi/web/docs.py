@@ -1,5 +1,7 @@
 """The contract served to users: ``/api/openapi.json``, ``/api/openapi.yaml`` and Swagger UI at ``/api/ui``.
 
+The spec is also at ``/openapi.json`` and ``/openapi.yaml``, where Connexion put it before.
+
 These are documentation routes, not API operations, so they stay out of the
 spec. ``NekoServer`` sends only paths under these prefixes here, which keeps
 the Swagger UI router off the path of every API request.
@@ -25,8 +27,11 @@ from .errors import error_body
 
 SPEC_JSON_PATH = "/api/openapi.json"
 SPEC_YAML_PATH = "/api/openapi.yaml"
+# Where Connexion serves a spec by default; kept so that existing clients find it.
+ROOT_JSON_PATH = "/openapi.json"
+ROOT_YAML_PATH = "/openapi.yaml"
 UI_PATH = "/api/ui"
-PREFIXES = ("/api/openapi.", UI_PATH)
+PREFIXES = ("/api/openapi.", "/openapi.", UI_PATH)
 
 
 def is_docs_path(path: str) -> bool:
@@ -46,10 +51,11 @@ def docs_app(spec: dict[str, Any], fallback: ASGIApp) -> ASGIApp:
     async def spec_yaml(_request: Request) -> Response:
         return Response(as_yaml, media_type="application/yaml")
 
-    documents = Router(
-        routes=[Route(SPEC_JSON_PATH, spec_json, methods=["GET"]), Route(SPEC_YAML_PATH, spec_yaml, methods=["GET"])],
-        default=fallback,
-    )
+    routes = [
+        *(Route(path, spec_json, methods=["GET"]) for path in (SPEC_JSON_PATH, ROOT_JSON_PATH)),
+        *(Route(path, spec_yaml, methods=["GET"]) for path in (SPEC_YAML_PATH, ROOT_YAML_PATH)),
+    ]
+    documents = Router(routes=routes, default=fallback)
     ui = SwaggerUIMiddleware(documents)
     ui.add_api(
         Specification.from_dict(spec),

@@ -31,3 +31,8 @@ def test_a_wrong_content_type_is_named() -> None:
 def test_paths_that_are_no_operation_are_left_alone() -> None:
     assert undeclared(response("GET", "/api/ui/", 200, "text/html")) is None
     assert undeclared(response("PUT", "/api/whoami", 405)) is None
+
+
+def test_under_a_path_prefix_operations_are_found_below_it() -> None:
+    assert undeclared(response("POST", "/neko/api/sessions/abc/disconnect", 409), "/neko/") is not None
+    assert undeclared(response("GET", "/api/whoami", 404), "/neko/") is None  # outside the prefix: no operation

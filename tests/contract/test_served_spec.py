@@ -20,6 +20,8 @@ async def test_json_and_yaml_are_the_spec_the_server_runs(client: ApiClient) -> 
     as_yaml = await client.get("/api/openapi.yaml")
     assert as_yaml.status_code == 200
     assert yaml.safe_load(as_yaml.text) == expected
+    assert (await client.get("/openapi.json")).json() == expected
+    assert yaml.safe_load((await client.get("/openapi.yaml")).text) == expected
 
 
 async def test_served_spec_names_the_configured_cookie() -> None:
@@ -44,7 +46,7 @@ async def test_swagger_ui_loads_and_points_at_the_spec(client: ApiClient) -> Non
 async def test_unknown_paths_next_to_the_documents_are_json_404(client: ApiClient) -> None:
     for method, path in [
         ("GET", "/api/openapi.xml"),
-        ("GET", "/openapi.json"),
+        ("GET", "/openapi.xml"),
         ("GET", "/api/ui/no-such-asset.js"),
         ("POST", "/api/openapi.json"),
         ("DELETE", "/api/ui/"),

@@ -13,7 +13,7 @@ from asgi_lifespan import LifespanManager
 from nekoapi.config import Config
 from nekoapi.web.app import NekoServer, create_app
 
-from .declared import check_declared
+from .declared import declared_responses_only
 from .factory import ADMIN_PASSWORD, USER_PASSWORD
 
 
@@ -51,7 +51,8 @@ async def api_client(config: Config) -> AsyncIterator[ApiClient]:
     app = create_app(config, validate_responses=True)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        hooks = {"response": [check_declared]}  # a response the spec does not declare fails the test
+        # A response the spec does not declare fails the test.
+        hooks = {"response": [declared_responses_only(config.server.path_prefix)]}
         async with ApiClient(transport=transport, base_url="http://testserver", event_hooks=hooks) as client:
             client.app = app
             yield client

@@ -7,6 +7,8 @@ gap for the whole suite: ``api_client`` runs it on every response.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+
 import httpx
 
 from nekoapi.web.methods import path_pattern
@@ -24,9 +26,19 @@ def operation_for(method: str, path: str) -> OperationInfo | None:
     return next((op for m, pattern, op in _ROUTES if m == method and pattern.match(path)), None)
 
 
-def undeclared(response: httpx.Response) -> str | None:
-    """What about this response the spec does not declare, or None."""
-    op = operation_for(response.request.method, response.request.url.path)
+def undeclared(response: httpx.Response, prefix: str = "") -> str | None:
+    """What about this response the spec does not declare, or None.
+
+    ``prefix`` is the server's ``server.path_prefix``: operations live below it,
+    and anything outside it is no operation at all.
+    """
+    path = response.request.url.path
+    prefix = prefix.rstrip("/")
+    if prefix:
+        if not path.startswith(prefix + "/"):
+            return None
+        path = path[len(prefix) :]
+    op = operation_for(response.request.method, path)
     if op is None:
         return None  # not an operation: documents, Swagger UI, unknown paths and methods
     declared = op.operation["responses"].get(str(response.status_code))
@@ -40,6 +52,11 @@ def undeclared(response: httpx.Response) -> str | None:
     return None
 
 
-async def check_declared(response: httpx.Response) -> None:
-    problem = undeclared(response)
-    assert problem is None, problem
+def declared_responses_only(prefix: str = "") -> Callable[[httpx.Response], Awaitable[None]]:
+    """An httpx response hook that fails the test on a response the spec does not declare."""
+
+    async def check(response: httpx.Response) -> None:
+        problem = undeclared(response, prefix)
+        assert problem is None, problem
+
+    return check
