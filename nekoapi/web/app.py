@@ -133,4 +133,4 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
     api.add_error_handler(ProblemException, on_http_error)
     api.add_error_handler(HTTPException, on_http_error)
     api.add_error_handler(Exception, on_unexpected_error)
-    return NekoServer(services, api, docs_app(spec, api))
+    return NekoServer(services, api, docs_app(spec, api, config.server.path_prefix))

@@ -38,8 +38,12 @@ def is_docs_path(path: str) -> bool:
     return path.startswith(PREFIXES)
 
 
-def docs_app(spec: dict[str, Any], fallback: ASGIApp) -> ASGIApp:
-    """Swagger UI in front of the two spec documents; any other path falls through to ``fallback``."""
+def docs_app(spec: dict[str, Any], fallback: ASGIApp, prefix: str = "") -> ASGIApp:
+    """Swagger UI in front of the spec documents; any other path falls through to ``fallback``.
+
+    ``prefix`` is ``server.path_prefix``: routes are matched below it, but the page
+    tells the browser where to fetch the spec, so that URL must carry it.
+    """
     # Serialised once: the served documents are exactly the spec the server runs
     # with (components and $refs intact, so SDK generators keep the type names).
     as_json = orjson.dumps(spec)
@@ -60,7 +64,9 @@ def docs_app(spec: dict[str, Any], fallback: ASGIApp) -> ASGIApp:
     ui.add_api(
         Specification.from_dict(spec),
         base_path="",
-        swagger_ui_options=SwaggerUIOptions(serve_spec=False, spec_path=SPEC_JSON_PATH, swagger_ui_path=UI_PATH),
+        swagger_ui_options=SwaggerUIOptions(
+            serve_spec=False, spec_path=prefix.rstrip("/") + SPEC_JSON_PATH, swagger_ui_path=UI_PATH
+        ),
     )
     return _ReadOnly(ExceptionMiddleware(ui, handlers={HTTPException: _json_error}), fallback)
 

@@ -72,3 +72,11 @@ async def test_405_lists_every_method_the_path_declares(client: ApiClient) -> No
 
 def test_swagger_ui_is_not_on_the_api_request_path() -> None:
     assert SwaggerUIMiddleware not in API_MIDDLEWARES
+
+
+async def test_under_a_path_prefix_the_ui_fetches_the_prefixed_spec() -> None:
+    async with api_client(make_config(NEKO_SERVER_PATH_PREFIX="/neko/")) as client:
+        page = await client.get("/neko/api/ui/")
+        assert page.status_code == 200
+        assert "/neko/api/openapi.json" in page.text
+        assert (await client.get("/neko/api/openapi.json")).status_code == 200
