@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean sdk-tools
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# npm tools for the TypeScript client round trip (tests/contract/test_sdk_typescript.py
+# installs them on first use too); pinned by tests/sdk/ts/package-lock.json.
+sdk-tools:
+	npm ci --prefix tests/sdk/ts --no-audit --no-fund
+	touch tests/sdk/ts/node_modules/.installed
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

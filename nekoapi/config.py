@@ -38,6 +38,9 @@ class ServerConfig:
     max_url_length: int = 8 * 1024
     # Most sub-requests one POST /api/batch may carry (not a Neko key).
     batch_limit: int = 100
+    # nekoapi extension (not a Neko key): request bodies larger than this many
+    # bytes are refused with 413 before anything reads them.
+    max_body_size: int = 1024 * 1024
 
     @property
     def host(self) -> str:

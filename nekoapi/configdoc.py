@@ -15,6 +15,7 @@ MEANING: dict[str, str] = {
     "server.batch_limit": "most sub-requests in one POST /api/batch (ours)",
     "server.max_header_size": "requests with more header bytes are refused with 431 (ours)",
     "server.max_url_length": "requests with a longer URL are refused with 414 (ours)",
+    "server.max_body_size": "request bodies with more bytes are refused with 413 before being read (ours)",
     "session.private_mode": "room setting: private mode",
     "session.locked_logins": "only administrators may log in",
     "session.locked_controls": "only administrators may take control",

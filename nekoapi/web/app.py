@@ -7,8 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 from connexion.exceptions import ProblemException
-from connexion.middleware import MiddlewarePosition
-from connexion.options import SwaggerUIOptions
+from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,9 +18,12 @@ from ..config import Config
 from ..errors import NekoError
 from ..services import Services
 from .access import AccessMiddleware
+from .docs import docs_app, is_docs_path
 from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
 from .fastpath import VALIDATORS, PrebuiltAsyncApp
 from .hardening import HardeningMiddleware
+from .limits import RequestLimits
+from .methods import method_not_allowed_handler
 from .observe import RequestObserver
 from .resolver import HandlerResolver
 from .security import SECURITY_MAP
@@ -29,6 +32,8 @@ from .state import SERVER_KEY, STATE_KEY
 from .websocket import websocket_endpoint
 
 WEBSOCKET_PATH = "/api/ws"
+# The API itself runs without Connexion's Swagger UI layer; web/docs.py serves the documents.
+API_MIDDLEWARES = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
 
 
 class NekoServer:
@@ -39,9 +44,10 @@ class NekoServer:
     enter at ``dispatch``, below the prefix, with the caller's credentials.
     """
 
-    def __init__(self, services: Services, api: PrebuiltAsyncApp) -> None:
+    def __init__(self, services: Services, api: PrebuiltAsyncApp, docs: ASGIApp | None = None) -> None:
         self.services = services
         self.api = api
+        self.docs = docs
         server = services.config.server
         self.prefix = server.path_prefix.rstrip("/")
         self.dispatch: ASGIApp = RequestObserver(self._route, services.metrics)
@@ -58,7 +64,7 @@ class NekoServer:
             # uvicorn types its middleware with its own scope types; the app is plain ASGI either way.
             self._entry = cast(ASGIApp, ProxyHeadersMiddleware(cast(Any, self._entry), trusted_hosts="*"))
         # Outermost: oversized requests are refused before anything parses them.
-        self._entry = HardeningMiddleware(self._entry, server)
+        self._entry = HardeningMiddleware(RequestLimits(self._entry, server.max_body_size), server)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -85,6 +91,9 @@ class NekoServer:
                 await websocket_endpoint(scope, receive, send)
             else:
                 await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
+            return
+        if self.docs is not None and is_docs_path(scope["path"]):
+            await self.docs(scope, receive, send)
             return
         await self.api(scope, receive, send)
 
@@ -117,13 +126,14 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
         security_map=SECURITY_MAP,
         validator_map=VALIDATORS,
         pythonic_params=True,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui=False),
+        middlewares=API_MIDDLEWARES,
     )
     spec_operations = operations(spec)
     api.add_middleware(AccessMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, operations=spec_operations)
     api.add_api(spec, resolver=HandlerResolver(spec_operations), validate_responses=validate_responses)
     api.add_error_handler(NekoError, on_domain_error)
+    api.add_error_handler(405, method_not_allowed_handler(spec))
     api.add_error_handler(ProblemException, on_http_error)
     api.add_error_handler(HTTPException, on_http_error)
     api.add_error_handler(Exception, on_unexpected_error)
-    return NekoServer(services, api)
+    return NekoServer(services, api, docs_app(spec, api, config.server.path_prefix))

@@ -37,7 +37,7 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.TargetNotFound: 404,
     errors.HostTaken: 409,
     errors.TargetCannotHost: 400,
-    errors.NotHost: 422,
+    errors.NotHost: 409,  # a state conflict like HostTaken (Neko's server: 422); see docs/compatibility.md
     errors.PrivateModeEnabled: 422,
     # operability (issue 7)
     errors.BackingStoreUnavailable: 503,

@@ -166,7 +166,7 @@ async def test_request_and_release_hand_control_back_and_forth(client: ApiClient
     assert taken.status_code == 409
     assert taken.json() == {"message": "another session already has control", "code": 409}
     not_host = await client.post(f"{CONTROL}/release", headers=bob.bearer)
-    assert not_host.status_code == 422
+    assert not_host.status_code == 409
     assert not_host.json()["message"] == "session is not the host"
     assert (await client.post(f"{CONTROL}/release", headers=alice.bearer)).status_code == 204
     assert await host_of(client, bob.bearer) is None

@@ -140,22 +140,26 @@ async def test_duplicate_username_is_409(members: ApiClient, admin: Login) -> No
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ({"username": "dave", "password": ""}, "password must not be empty"),
-        ({"username": "", "password": "pw"}, "username must not be empty"),
+        ({"username": "dave", "password": ""}, "'password'"),
+        ({"username": "", "password": "pw"}, "'username'"),
     ],
 )
-async def test_create_with_an_empty_username_or_password_is_422(
+async def test_create_with_an_empty_username_or_password_is_400(
     members: ApiClient, admin: Login, body: dict[str, str], message: str
 ) -> None:
-    assert_error(await members.post("/api/members", json=body, headers=admin.bearer), 422, message)
+    # The spec says minLength 1, so validation refuses it (Neko's server: 400 too).
+    response = await members.post("/api/members", json=body, headers=admin.bearer)
+    assert response.status_code == 400
+    assert "should be non-empty" in response.json()["message"] and message in response.json()["message"]
     listed = await members.get("/api/members", headers=admin.bearer)
     assert [m["id"] for m in listed.json()] == ["admin"]
 
 
-async def test_empty_new_password_is_422_and_keeps_the_old_one(members: ApiClient, admin: Login) -> None:
+async def test_empty_new_password_is_400_and_keeps_the_old_one(members: ApiClient, admin: Login) -> None:
     await create(members, admin)
     response = await members.post("/api/members/carol/password", json={"password": ""}, headers=admin.bearer)
-    assert_error(response, 422, "password must not be empty")
+    assert response.status_code == 400
+    assert "should be non-empty" in response.json()["message"]
     assert (await members.login("carol", USER_PASSWORD)).id == "carol"
 
 

@@ -13,6 +13,7 @@ from asgi_lifespan import LifespanManager
 from nekoapi.config import Config
 from nekoapi.web.app import NekoServer, create_app
 
+from .declared import declared_responses_only
 from .factory import ADMIN_PASSWORD, USER_PASSWORD
 
 
@@ -50,6 +51,8 @@ async def api_client(config: Config) -> AsyncIterator[ApiClient]:
     app = create_app(config, validate_responses=True)
     async with LifespanManager(app) as manager:
         transport = httpx.ASGITransport(app=manager.app)
-        async with ApiClient(transport=transport, base_url="http://testserver") as client:
+        # A response the spec does not declare fails the test.
+        hooks = {"response": [declared_responses_only(config.server.path_prefix)]}
+        async with ApiClient(transport=transport, base_url="http://testserver", event_hooks=hooks) as client:
             client.app = app
             yield client

@@ -1,0 +1,51 @@
+"""operationIds, methods, paths and tags are Neko's: they are the method names of every SDK.
+
+The table is the operation list of Neko v3's published API.
+An operation that is renamed, moved or retagged breaks generated clients, so it
+fails here; an operation Neko does not have must be added to the table on
+purpose.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.spec_samples import OPERATIONS
+
+NEKO: dict[str, tuple[str, str, str]] = {
+    "healthcheck": ("get", "/health", "general"),
+    "metrics": ("get", "/metrics", "general"),
+    "batch": ("post", "/api/batch", "general"),
+    "stats": ("get", "/api/stats", "general"),
+    "login": ("post", "/api/login", "session"),
+    "logout": ("post", "/api/logout", "session"),
+    "whoami": ("get", "/api/whoami", "session"),
+    "profile": ("post", "/api/profile", "session"),
+    "sessionsGet": ("get", "/api/sessions", "sessions"),
+    "sessionGet": ("get", "/api/sessions/{sessionId}", "sessions"),
+    "sessionRemove": ("delete", "/api/sessions/{sessionId}", "sessions"),
+    "sessionDisconnect": ("post", "/api/sessions/{sessionId}/disconnect", "sessions"),
+    "membersList": ("get", "/api/members", "members"),
+    "membersCreate": ("post", "/api/members", "members"),
+    "membersGetProfile": ("get", "/api/members/{memberId}", "members"),
+    "membersUpdateProfile": ("post", "/api/members/{memberId}", "members"),
+    "membersRemove": ("delete", "/api/members/{memberId}", "members"),
+    "membersUpdatePassword": ("post", "/api/members/{memberId}/password", "members"),
+    "membersBulkUpdate": ("post", "/api/members_bulk/update", "members"),
+    "membersBulkDelete": ("post", "/api/members_bulk/delete", "members"),
+    "settingsGet": ("get", "/api/room/settings", "room"),
+    "settingsSet": ("post", "/api/room/settings", "room"),
+    "controlStatus": ("get", "/api/room/control", "room"),
+    "controlRequest": ("post", "/api/room/control/request", "room"),
+    "controlRelease": ("post", "/api/room/control/release", "room"),
+    "controlTake": ("post", "/api/room/control/take", "room"),
+    "controlGive": ("post", "/api/room/control/give/{sessionId}", "room"),
+    "controlReset": ("post", "/api/room/control/reset", "room"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OPERATIONS))
+def test_operation_is_nekos(name: str) -> None:
+    assert name in NEKO, f"{name} is not a Neko operationId"
+    op = OPERATIONS[name]
+    assert (op.method, op.path, op.tag) == NEKO[name]
