@@ -40,10 +40,12 @@ class Target:
     headers: dict[str, str]
 
     @classmethod
-    def start(cls) -> Target:
-        app = create_app(make_config(), validate_responses=True)
+    def start(cls, provider: str = "multiuser") -> Target:
+        """``multiuser`` for sessions (any username logs in); ``sqlite`` for members that really exist."""
+        app = create_app(make_config(NEKO_MEMBER_PROVIDER=provider), validate_responses=True)
+        username = "admin" if provider == "sqlite" else "conformance"  # sqlite: the first-start admin
         with asgi.get_client(app) as client:
-            reply = client.post("/api/login", json={"username": "conformance", "password": ADMIN_PASSWORD})
+            reply = client.post("/api/login", json={"username": username, "password": ADMIN_PASSWORD})
         assert reply.status_code == 200, reply.text
         return cls(app, {"Authorization": f"Bearer {reply.json()['token']}"})
 
@@ -98,6 +100,17 @@ def target() -> Target:
 @RELAXED
 def test_every_operation_conforms(case: Case, target: Target) -> None:
     case.call_and_validate(**target.call_kwargs())
+
+
+@pytest.fixture
+def member_store_target() -> Target:
+    return Target.start("sqlite")
+
+
+@schema.include(tag="members").parametrize()
+@RELAXED
+def test_member_operations_conform_on_a_real_member_store(case: Case, member_store_target: Target) -> None:
+    case.call_and_validate(**member_store_target.call_kwargs())
 
 
 def test_stateful_sequences_along_links_conform() -> None:
