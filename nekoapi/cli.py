@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError, from_environment, keys, show_default
@@ -12,6 +13,11 @@ from .members.cli import add_member_commands, run_members
 
 if TYPE_CHECKING:
     from .web.app import NekoServer
+
+
+# Connexion imports Starlette's test client at start-up, which warns about httpx on every
+# start; it says nothing about this server, so an operator should not have to read it.
+warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
 
 def main(argv: list[str] | None = None) -> int:
