@@ -1,0 +1,168 @@
+"""WebSocket scenarios: disconnect-to-close (5), memory (6), fan-out (7)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+import websockets
+
+from .http import Connection, login_many
+from .servers import API_TOKEN, USER_PASSWORD, Server
+from .sockets import Fleet, ws_options
+
+SETTLE_SECONDS = 1.0  # after a ramp, let queued broadcasts drain before reading RSS
+
+
+@dataclass
+class WsRound:
+    kind: str
+    rss_fresh_kib: int = 0
+    sessions: int = 0
+    rss_sessions_kib: int = 0
+    # (sockets connected, RSS KiB, seconds the ramp took, sockets the server closed)
+    rss_points: list[tuple[int, int, float, int]] = field(default_factory=list)
+    close_ms: list[float] = field(default_factory=list)  # disconnect POST -> connection closed
+    notice_ms: list[float] = field(default_factory=list)  # disconnect POST -> system/disconnect
+    fanout_ms: dict[int, list[float]] = field(default_factory=dict)  # sockets -> time until the last got it
+    fanout_missed: dict[int, int] = field(default_factory=dict)
+    ramp_note: str = ""
+
+
+def _ws_url(server: Server, token: str) -> str:
+    return f"ws://127.0.0.1:{server.port}/api/ws?token={token}"
+
+
+async def _read_until_closed(ws: websockets.ClientConnection) -> float:
+    """The moment the server's ``system/disconnect`` arrived (perf_counter), reading on until closed."""
+    noticed = 0.0
+    with contextlib.suppress(websockets.ConnectionClosed):
+        async for message in ws:
+            if not noticed and '"system/disconnect"' in message:
+                noticed = time.perf_counter()
+    return noticed
+
+
+async def disconnect_to_close(
+    server: Server, fleet: Fleet, probe_id: str, probe_token: str, iterations: int
+) -> tuple[list[float], list[float]]:
+    """Time from sending the disconnect POST until the probe's socket is closed, ``iterations`` times."""
+    loop = asyncio.get_running_loop()
+    http = Connection(server.host, server.port)
+    closes: list[float] = []
+    notices: list[float] = []
+    try:
+        for _ in range(iterations):
+            # Every other socket is told the probe arrived; start timing only once they all have it.
+            fleet.arm("session/state", f'"id":"{probe_id}"')
+            ws = await websockets.connect(_ws_url(server, probe_token), **ws_options())
+            await ws.recv()  # system/init
+            await loop.run_in_executor(None, fleet.observe, 10.0)
+            reader = asyncio.create_task(_read_until_closed(ws))
+            began = time.perf_counter()
+            reply = await http.request("POST", f"/api/sessions/{probe_id}/disconnect", token=API_TOKEN)
+            if reply.status != 204:
+                raise RuntimeError(f"disconnect answered {reply.status}")
+            noticed = await asyncio.wait_for(reader, 10)
+            closes.append((time.perf_counter() - began) * 1000)
+            notices.append((noticed - began) * 1000)
+    finally:
+        await http.close()
+    return closes, notices
+
+
+async def fanout(
+    server: Server, fleet: Fleet, probe_id: str, probe_token: str, repeats: int
+) -> tuple[int, list[float], int]:
+    """(sockets, ms until the last of them got the probe's ``session/state``, arrivals missed).
+
+    Triggers alternate: the probe connects, then an admin disconnects it.
+    """
+    loop = asyncio.get_running_loop()
+    http = Connection(server.host, server.port)
+    samples: list[float] = []
+    missed = armed = 0
+    ws = None
+    try:
+        for i in range(repeats):
+            armed = fleet.arm("session/state", f'"id":"{probe_id}"')
+            began = time.monotonic()
+            if i % 2 == 0:
+                ws = await websockets.connect(_ws_url(server, probe_token), **ws_options())
+                reader = asyncio.create_task(_read_until_closed(ws))
+            else:
+                await http.request("POST", f"/api/sessions/{probe_id}/disconnect", token=API_TOKEN)
+            arrivals = await loop.run_in_executor(None, fleet.observe, 10.0)
+            missed += armed - len(arrivals)
+            # NaN keeps the connect/disconnect alternation of the samples when no socket got the event.
+            samples.append((arrivals[-1] - began) * 1000 if arrivals else float("nan"))
+            if i % 2 == 1:
+                await asyncio.wait_for(reader, 10)
+            await asyncio.sleep(0.05)
+    finally:
+        await http.close()
+        if ws is not None:
+            await ws.close()
+    return armed, samples, missed
+
+
+def ramp(
+    server: Server, fleet: Fleet, target: int, have: int, budget: float, batch: int = 500
+) -> tuple[int, float, str]:
+    """Log in and connect more sockets in batches until ``target`` or ``budget`` seconds; (reached, seconds, note)."""
+    began = time.perf_counter()
+    reached = have
+    while reached < target:
+        if time.perf_counter() - began > budget:
+            return (
+                reached,
+                time.perf_counter() - began,
+                f"stopped at {reached} of {target}: ramp budget {budget:.0f} s spent",
+            )
+        size = min(batch, target - reached)
+        creds = asyncio.run(login_many(server.host, server.port, size, USER_PASSWORD, prefix=f"ramp{reached}-"))
+        connected, failed = fleet.connect([token for _, token in creds])
+        reached += connected
+        if failed:
+            return reached, time.perf_counter() - began, f"{failed} sockets failed to connect at {reached}"
+    return reached, time.perf_counter() - began, ""
+
+
+def run_round(server: Server, *, sockets: int, iterations: int, repeats: int, ramp_to: int, budget: float) -> WsRound:
+    result = WsRound(server.kind, rss_fresh_kib=server.rss_kib())
+    creds = asyncio.run(login_many(server.host, server.port, sockets + 1, USER_PASSWORD, prefix="ws"))
+    (probe_id, probe_token), others = creds[0], creds[1:]
+    time.sleep(SETTLE_SECONDS)
+    result.sessions, result.rss_sessions_kib = len(creds), server.rss_kib()
+    fleet = Fleet(f"ws://127.0.0.1:{server.port}/api/ws", processes=4)
+    try:
+        began = time.perf_counter()
+        connected, _failed = fleet.connect([token for _, token in others])
+        _record_rss(result, server, fleet, time.perf_counter() - began)
+        closing = disconnect_to_close(server, fleet, probe_id, probe_token, iterations)
+        result.close_ms, result.notice_ms = asyncio.run(closing)
+        _record_fanout(result, asyncio.run(fanout(server, fleet, probe_id, probe_token, repeats)))
+        if ramp_to > connected:
+            _reached, seconds, result.ramp_note = ramp(server, fleet, ramp_to, connected, budget)
+            _record_rss(result, server, fleet, seconds)
+            _record_fanout(result, asyncio.run(fanout(server, fleet, probe_id, probe_token, repeats)))
+    finally:
+        # Kill, not close: orderly closes make the server broadcast each departure to everyone left.
+        server.process.kill()
+        server.process.wait(10)
+        fleet.kill()
+    return result
+
+
+def _record_rss(result: WsRound, server: Server, fleet: Fleet, seconds: float) -> None:
+    time.sleep(SETTLE_SECONDS)
+    open_sockets, closed = fleet.counts()
+    result.rss_points.append((open_sockets, server.rss_kib(), seconds, closed))
+
+
+def _record_fanout(result: WsRound, measured: tuple[int, list[float], int]) -> None:
+    sockets, samples, missed = measured
+    result.fanout_ms[sockets] = samples
+    result.fanout_missed[sockets] = missed
