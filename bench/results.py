@@ -10,7 +10,7 @@ from .argon2_cost import Argon2Cost
 from .http_scenarios import Case, measure
 from .servers import Server
 from .wrk import WrkResult
-from .ws_scenarios import WsRound
+from .ws_scenarios import WsResult
 
 
 @dataclass
@@ -21,7 +21,7 @@ class Results:
     http: dict[str, dict[str, list[WrkResult]]] = field(default_factory=dict)
     login_ms: dict[str, list[float]] = field(default_factory=dict)
     argon2: Argon2Cost | None = None
-    ws: dict[str, list[WsRound]] = field(default_factory=dict)
+    ws: dict[str, WsResult] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     total_seconds: float = 0.0
 

@@ -76,20 +76,22 @@ def growing_state(results: Results, log_dir: Path, round_no: int, seconds: int) 
             server.stop()
 
 
-def websockets_round(results: Results, log_dir: Path, round_no: int, args: argparse.Namespace) -> None:
-    """(5) disconnect-to-close, (6) memory, (7) fan-out; the last round ramps toward the large count."""
-    last = round_no == args.rounds - 1
-    for kind in _order(round_no):
-        server = servers.start(kind, log_dir)
-        measured = ws_scenarios.run_round(
-            server,
-            sockets=args.sockets,
-            iterations=args.close_iterations,
-            repeats=args.fanout_repeats,
-            ramp_to=args.max_sockets if last else 0,
-            budget=args.ramp_budget,
-        )
-        results.ws.setdefault(kind, []).append(measured)
+def websockets(results: Results, log_dir: Path, args: argparse.Namespace) -> None:
+    """(5)-(7): both servers stay up with their sockets; rounds alternate between them, then each ramps."""
+    rigs: dict[str, ws_scenarios.Rig] = {}
+    try:
+        for kind in servers.KINDS:
+            rigs[kind] = ws_scenarios.Rig(servers.start(kind, log_dir), args.sockets)
+            results.ws[kind] = rigs[kind].result
+        for r in range(args.rounds):
+            for kind in _order(r):
+                rigs[kind].measure(r + 1, args.close_iterations, args.fanout_repeats)
+        for kind in servers.KINDS:
+            rigs[kind].grow(args.max_sockets, args.ramp_budget, args.fanout_repeats)
+            rigs.pop(kind).kill()  # the next ramp gets the cores to itself
+    finally:
+        for rig in rigs.values():
+            rig.kill()
 
 
 def _raise_file_limit() -> int:
@@ -131,8 +133,8 @@ def main(argv: list[str] | None = None) -> int:
             )
         if "http" in parts:
             _guarded(results, "argon2", lambda: setattr(results, "argon2", argon2_cost.measure()))
-        for r in range(args.rounds if "ws" in parts else 0):
-            _guarded(results, f"websockets, round {r + 1}", lambda r=r: websockets_round(results, log_dir, r, args))
+        if "ws" in parts:
+            _guarded(results, "websockets", lambda: websockets(results, log_dir, args))
     results.total_seconds = time.perf_counter() - began
     text = report.render(results)
     report.write(args.output, text)

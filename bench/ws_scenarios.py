@@ -17,17 +17,21 @@ SETTLE_SECONDS = 1.0  # after a ramp, let queued broadcasts drain before reading
 
 
 @dataclass
-class WsRound:
+class WsResult:
+    """One server's WebSocket figures; lists indexed by round hold that round's samples."""
+
     kind: str
     rss_fresh_kib: int = 0
     sessions: int = 0
     rss_sessions_kib: int = 0
-    # (sockets connected, RSS KiB, seconds the ramp took, sockets the server closed)
-    rss_points: list[tuple[int, int, float, int]] = field(default_factory=list)
-    close_ms: list[float] = field(default_factory=list)  # disconnect POST -> connection closed
-    notice_ms: list[float] = field(default_factory=list)  # disconnect POST -> system/disconnect
-    fanout_ms: dict[int, list[float]] = field(default_factory=dict)  # sockets -> time until the last got it
-    fanout_missed: dict[int, int] = field(default_factory=dict)
+    # (sockets connected, RSS KiB, seconds connecting took, server CPU seconds meanwhile, sockets the server closed)
+    rss_points: list[tuple[int, int, float, float, int]] = field(default_factory=list)
+    init_ms: list[list[float]] = field(default_factory=list)  # probe connect -> its system/init
+    close_ms: list[list[float]] = field(default_factory=list)  # disconnect POST -> connection closed
+    notice_ms: list[list[float]] = field(default_factory=list)  # disconnect POST -> system/disconnect
+    # (sockets, round (0: after the ramp), ms until the last got it in trigger order: connect, disconnect, ...,
+    # arrivals missed)
+    fanout: list[tuple[int, int, list[float], int]] = field(default_factory=list)
     ramp_note: str = ""
 
 
@@ -47,18 +51,21 @@ async def _read_until_closed(ws: websockets.ClientConnection) -> float:
 
 async def disconnect_to_close(
     server: Server, fleet: Fleet, probe_id: str, probe_token: str, iterations: int
-) -> tuple[list[float], list[float]]:
-    """Time from sending the disconnect POST until the probe's socket is closed, ``iterations`` times."""
+) -> tuple[list[float], list[float], list[float]]:
+    """(connect -> init, disconnect POST -> system/disconnect, POST -> closed) in ms, ``iterations`` times."""
     loop = asyncio.get_running_loop()
     http = Connection(server.host, server.port)
+    inits: list[float] = []
     closes: list[float] = []
     notices: list[float] = []
     try:
         for _ in range(iterations):
             # Every other socket is told the probe arrived; start timing only once they all have it.
             fleet.arm("session/state", f'"id":"{probe_id}"')
+            began = time.perf_counter()
             ws = await websockets.connect(_ws_url(server, probe_token), **ws_options())
             await ws.recv()  # system/init
+            inits.append((time.perf_counter() - began) * 1000)
             await loop.run_in_executor(None, fleet.observe, 10.0)
             reader = asyncio.create_task(_read_until_closed(ws))
             began = time.perf_counter()
@@ -70,7 +77,7 @@ async def disconnect_to_close(
             notices.append((noticed - began) * 1000)
     finally:
         await http.close()
-    return closes, notices
+    return inits, notices, closes
 
 
 async def fanout(
@@ -130,39 +137,51 @@ def ramp(
     return reached, time.perf_counter() - began, ""
 
 
-def run_round(server: Server, *, sockets: int, iterations: int, repeats: int, ramp_to: int, budget: float) -> WsRound:
-    result = WsRound(server.kind, rss_fresh_kib=server.rss_kib())
-    creds = asyncio.run(login_many(server.host, server.port, sockets + 1, USER_PASSWORD, prefix="ws"))
-    (probe_id, probe_token), others = creds[0], creds[1:]
-    time.sleep(SETTLE_SECONDS)
-    result.sessions, result.rss_sessions_kib = len(creds), server.rss_kib()
-    fleet = Fleet(f"ws://127.0.0.1:{server.port}/api/ws", processes=4)
-    try:
-        began = time.perf_counter()
-        connected, _failed = fleet.connect([token for _, token in others])
-        _record_rss(result, server, fleet, time.perf_counter() - began)
-        closing = disconnect_to_close(server, fleet, probe_id, probe_token, iterations)
-        result.close_ms, result.notice_ms = asyncio.run(closing)
-        _record_fanout(result, asyncio.run(fanout(server, fleet, probe_id, probe_token, repeats)))
-        if ramp_to > connected:
-            _reached, seconds, result.ramp_note = ramp(server, fleet, ramp_to, connected, budget)
-            _record_rss(result, server, fleet, seconds)
-            _record_fanout(result, asyncio.run(fanout(server, fleet, probe_id, probe_token, repeats)))
-    finally:
+class Rig:
+    """A server with ``sockets`` other clients connected and one probe session, measured in rounds."""
+
+    def __init__(self, server: Server, sockets: int) -> None:
+        self.server = server
+        self.result = WsResult(server.kind, rss_fresh_kib=server.rss_kib())
+        creds = asyncio.run(login_many(server.host, server.port, sockets + 1, USER_PASSWORD, prefix="ws"))
+        (self.probe_id, self.probe_token), others = creds[0], creds[1:]
+        time.sleep(SETTLE_SECONDS)
+        self.result.sessions, self.result.rss_sessions_kib = len(creds), server.rss_kib()
+        self.fleet = Fleet(f"ws://127.0.0.1:{server.port}/api/ws", processes=4)
+        began, cpu = time.perf_counter(), server.cpu_seconds()
+        self.connected, _failed = self.fleet.connect([token for _, token in others])
+        self._record_rss(time.perf_counter() - began, server.cpu_seconds() - cpu)
+
+    def measure(self, round_no: int, iterations: int, repeats: int) -> None:
+        """Scenarios 5 and 7 once more at the current socket count."""
+        closing = disconnect_to_close(self.server, self.fleet, self.probe_id, self.probe_token, iterations)
+        inits, notices, closes = asyncio.run(closing)
+        self.result.init_ms.append(inits)
+        self.result.notice_ms.append(notices)
+        self.result.close_ms.append(closes)
+        self._fanout(round_no, repeats)
+
+    def grow(self, target: int, budget: float, repeats: int) -> None:
+        """Scenarios 6 and 7 toward ``target`` sockets, as far as ``budget`` seconds allow."""
+        cpu = self.server.cpu_seconds()
+        reached, seconds, self.result.ramp_note = ramp(self.server, self.fleet, target, self.connected, budget)
+        if reached > self.connected:
+            self._record_rss(seconds, self.server.cpu_seconds() - cpu)
+            self._fanout(0, repeats)
+
+    def _fanout(self, round_no: int, repeats: int) -> None:
+        sockets, samples, missed = asyncio.run(
+            fanout(self.server, self.fleet, self.probe_id, self.probe_token, repeats)
+        )
+        self.result.fanout.append((sockets, round_no, samples, missed))
+
+    def _record_rss(self, seconds: float, cpu_seconds: float) -> None:
+        time.sleep(SETTLE_SECONDS)
+        open_sockets, closed = self.fleet.counts()
+        self.result.rss_points.append((open_sockets, self.server.rss_kib(), seconds, cpu_seconds, closed))
+
+    def kill(self) -> None:
         # Kill, not close: orderly closes make the server broadcast each departure to everyone left.
-        server.process.kill()
-        server.process.wait(10)
-        fleet.kill()
-    return result
-
-
-def _record_rss(result: WsRound, server: Server, fleet: Fleet, seconds: float) -> None:
-    time.sleep(SETTLE_SECONDS)
-    open_sockets, closed = fleet.counts()
-    result.rss_points.append((open_sockets, server.rss_kib(), seconds, closed))
-
-
-def _record_fanout(result: WsRound, measured: tuple[int, list[float], int]) -> None:
-    sockets, samples, missed = measured
-    result.fanout_ms[sockets] = samples
-    result.fanout_missed[sockets] = missed
+        self.server.process.kill()
+        self.server.process.wait(10)
+        self.fleet.kill()
