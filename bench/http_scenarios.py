@@ -52,9 +52,7 @@ def list_case(sessions: int) -> Case:
         "GET",
         "/api/sessions",
         200,
-        None,
-        None,
-        connections,
+        connections=connections,
     )
 
 

@@ -197,19 +197,20 @@ def memory(results: Results) -> list[str]:
         " together, so its per-socket figure includes one session each.",
         "",
         "| server | fresh KiB | sessions | RSS, 0 sockets KiB | sockets | RSS KiB | per session KiB"
-        " | per socket KiB | connecting took s | server CPU s | closed by server | note |",
+        " | per socket KiB | connecting took s | server / client CPU s | closed by server | note |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     first_step: dict[str, float] = {}
     for kind, ws in results.ws.items():
         per_session = (ws.rss_sessions_kib - ws.rss_fresh_kib) / max(ws.sessions, 1)
         base_sockets, base_rss = 0, ws.rss_sessions_kib
-        for sockets, rss, seconds, cpu, closed in ws.rss_points:
+        for sockets, rss, seconds, server_cpu, client_cpu, closed in ws.rss_points:
             per_socket = (rss - base_rss) / max(sockets - base_sockets, 1)
             first_step.setdefault(kind, per_socket)
             lines.append(
                 f"| {kind} | {ws.rss_fresh_kib:,} | {ws.sessions:,} | {ws.rss_sessions_kib:,} | {sockets:,}"
-                f" | {rss:,} | {_fmt(per_session, 1)} | {_fmt(per_socket, 1)} | {_fmt(seconds, 1)} | {_fmt(cpu, 1)}"
+                f" | {rss:,} | {_fmt(per_session, 1)} | {_fmt(per_socket, 1)} | {_fmt(seconds, 1)}"
+                f" | {_fmt(server_cpu, 1)} / {_fmt(client_cpu, 1)}"
                 f" | {closed}"
                 f" | {ws.ramp_note if base_sockets else ''} |"
             )

@@ -72,7 +72,8 @@ def run(
     with tempfile.TemporaryDirectory() as tmp:
         script = Path(tmp) / "request.lua"
         script.write_text(_lua(method, token, body))
-        argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url]
+        argv = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
+        argv += ["-s", str(script), url]
         done = subprocess.run(pinned(LOAD_CORE, argv), capture_output=True, text=True, timeout=seconds + 30)
     if done.returncode != 0:
         raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr.strip()}")

@@ -24,8 +24,8 @@ class WsResult:
     rss_fresh_kib: int = 0
     sessions: int = 0
     rss_sessions_kib: int = 0
-    # (sockets connected, RSS KiB, seconds connecting took, server CPU seconds meanwhile, sockets the server closed)
-    rss_points: list[tuple[int, int, float, float, int]] = field(default_factory=list)
+    # (sockets connected, RSS KiB, seconds connecting took, server CPU s, client CPU s, sockets the server closed)
+    rss_points: list[tuple[int, int, float, float, float, int]] = field(default_factory=list)
     init_ms: list[list[float]] = field(default_factory=list)  # probe connect -> its system/init
     close_ms: list[list[float]] = field(default_factory=list)  # disconnect POST -> connection closed
     notice_ms: list[list[float]] = field(default_factory=list)  # disconnect POST -> system/disconnect
@@ -148,9 +148,9 @@ class Rig:
         time.sleep(SETTLE_SECONDS)
         self.result.sessions, self.result.rss_sessions_kib = len(creds), server.rss_kib()
         self.fleet = Fleet(f"ws://127.0.0.1:{server.port}/api/ws", processes=4)
-        began, cpu = time.perf_counter(), server.cpu_seconds()
+        began, cpu = time.perf_counter(), self._cpu()
         self.connected, _failed = self.fleet.connect([token for _, token in others])
-        self._record_rss(time.perf_counter() - began, server.cpu_seconds() - cpu)
+        self._record_rss(time.perf_counter() - began, cpu)
 
     def measure(self, round_no: int, iterations: int, repeats: int) -> None:
         """Scenarios 5 and 7 once more at the current socket count."""
@@ -163,10 +163,10 @@ class Rig:
 
     def grow(self, target: int, budget: float, repeats: int) -> None:
         """Scenarios 6 and 7 toward ``target`` sockets, as far as ``budget`` seconds allow."""
-        cpu = self.server.cpu_seconds()
+        cpu = self._cpu()
         reached, seconds, self.result.ramp_note = ramp(self.server, self.fleet, target, self.connected, budget)
         if reached > self.connected:
-            self._record_rss(seconds, self.server.cpu_seconds() - cpu)
+            self._record_rss(seconds, cpu)
             self._fanout(0, repeats)
 
     def _fanout(self, round_no: int, repeats: int) -> None:
@@ -175,10 +175,16 @@ class Rig:
         )
         self.result.fanout.append((sockets, round_no, samples, missed))
 
-    def _record_rss(self, seconds: float, cpu_seconds: float) -> None:
+    def _cpu(self) -> tuple[float, float]:
+        return self.server.cpu_seconds(), self.fleet.cpu_seconds()
+
+    def _record_rss(self, seconds: float, cpu_before: tuple[float, float]) -> None:
+        """RSS now, with the time and the CPU (server, clients) spent since ``cpu_before``."""
+        server_cpu, client_cpu = (after - before for after, before in zip(self._cpu(), cpu_before, strict=True))
         time.sleep(SETTLE_SECONDS)
         open_sockets, closed = self.fleet.counts()
-        self.result.rss_points.append((open_sockets, self.server.rss_kib(), seconds, cpu_seconds, closed))
+        point = (open_sockets, self.server.rss_kib(), seconds, server_cpu, client_cpu, closed)
+        self.result.rss_points.append(point)
 
     def kill(self) -> None:
         # Kill, not close: orderly closes make the server broadcast each departure to everyone left.
