@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 
-from bench import reference, wrk
+from bench import reference, report, wrk
+from bench.results import Results
+from bench.ws_scenarios import WsResult
 from nekoapi.config import Config
 
 from ..support.client import ApiClient
@@ -98,3 +101,28 @@ def test_wrk_summary_is_parsed_with_units() -> None:
     assert result.p50_ms == pytest.approx(1.95)
     assert result.p99_ms == pytest.approx(1200.0)
     assert (result.requests, result.non_2xx, result.socket_errors) == (77999, 77999, 3)
+
+
+def test_report_shows_ratios_and_keeps_hand_written_text(tmp_path: Path) -> None:
+    results = Results(settings={"seconds": 5, "rounds": 2, "file_limit": 1024})
+    results.titles["204@10"] = "POST disconnect -> 204 (10 sessions)"
+    results.http["204@10"] = {
+        "ours": [wrk.WrkResult(8000, 2.0, 6.0, 40000, 0, 0)],
+        "reference": [wrk.WrkResult(16000, 1.0, 3.0, 80000, 0, 0)],
+    }
+    results.startup = {"ours": [0.6], "reference": [0.2]}
+    ws = WsResult("ours", rss_fresh_kib=50_000, sessions=1001, rss_sessions_kib=51_000)
+    ws.rss_points.append((1000, 71_000, 10.0, 5.0, 4.0, 0))
+    ws.fanout.append((1000, 1, [40.0, 20.0], 0))
+    results.ws["ours"] = ws
+    text = report.render(results)
+    assert "| 0.50 (0.50) | >= 0.5 (met) |" in text
+    assert "ratio ours/reference of the medians: 3.00" in text
+    assert "| ours | 50,000 | 1,001 | 51,000 | 1,000 | 71,000 | 1.0 | 20.0 |" in text
+    assert "not available yet" in text
+    page = tmp_path / "benchmarks.md"
+    page.write_text(f"# Benchmarks\n\nhand-written\n\n{report.BEGIN}\nold\n{report.END}\n\nprofile notes\n")
+    report.write(page, text)
+    written = page.read_text()
+    assert "hand-written" in written and "profile notes" in written and "old" not in written
+    assert "| 0.50 (0.50) |" in written
