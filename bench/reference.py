@@ -204,8 +204,8 @@ async def websocket(ws: WebSocket) -> None:
     if session.peer is not None:
         session.peer.close("connection replaced")
     session.peer = peer
-    init = {"session_id": session.id, "sessions": {s.id: s.data() for s in store.sessions.values()}}
-    peer.send("system/init", init)
+    # Built inline: a local name would keep the whole session map alive as long as the socket.
+    peer.send("system/init", {"session_id": session.id, "sessions": {s.id: s.data() for s in store.sessions.values()}})
     if not session.state["is_connected"]:
         store.set_connected(session, True)
     with contextlib.suppress(WebSocketDisconnect, RuntimeError):

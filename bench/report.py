@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import platform
 import shutil
@@ -49,10 +50,10 @@ def _real(values: list[float]) -> list[float]:
 
 
 def _pct(values: list[float], q: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+    ordered = sorted(_real(values))
+    if not ordered:
+        return NAN
+    return ordered[max(math.ceil(q * len(ordered)) - 1, 0)]  # nearest rank
 
 
 def _rounds(values: list[float], digits: int = 2) -> str:

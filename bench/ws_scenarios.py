@@ -74,7 +74,7 @@ async def disconnect_to_close(
                 raise RuntimeError(f"disconnect answered {reply.status}")
             noticed = await asyncio.wait_for(reader, 10)
             closes.append((time.perf_counter() - began) * 1000)
-            notices.append((noticed - began) * 1000)
+            notices.append((noticed - began) * 1000 if noticed else float("nan"))  # NaN: closed without notice
     finally:
         await http.close()
     return inits, notices, closes
