@@ -116,7 +116,7 @@ async def fanout(
 
 
 def ramp(
-    server: Server, fleet: Fleet, target: int, have: int, budget: float, batch: int = 500
+    server: Server, fleet: Fleet, target: int, have: int, budget: float, batch: int = 250
 ) -> tuple[int, float, str]:
     """Log in and connect more sockets in batches until ``target`` or ``budget`` seconds; (reached, seconds, note)."""
     began = time.perf_counter()
