@@ -1,12 +1,13 @@
 # Two commands set up everything on a machine that has only Python 3.11+:
 #   make run    serve the API on NEKO_SERVER_BIND (default 127.0.0.1:8080)
 #   make test   run the test suite
+#   make bench  benchmark against a bare-Starlette reference, write docs/benchmarks.md (< 10 minutes)
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean sdk-tools
+.PHONY: run test lint clean sdk-tools bench
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +31,19 @@ sdk-tools:
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m openapi_spec_validator spec/openapi.yaml
+
+# The harness runs on core 1 and pins the servers to core 0 (bench/servers.py).
+BENCH_STAMP := $(VENV)/.bench-installed
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+$(BENCH_STAMP): $(STAMP)
+	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
+	@touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	ulimit -n "$$(ulimit -Hn)"; $(shell command -v taskset >/dev/null && echo taskset -c 1) \
+		$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

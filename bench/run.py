@@ -1,0 +1,147 @@
+"""``make bench``: every scenario of issue 6, ours against the reference, interleaved.
+
+Each round starts fresh servers and alternates which one goes first, so a
+slow phase of the shared machine does not land on one side only. Figures are
+ratios within one run; nothing here is a pass/fail gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from . import argon2_cost, http_scenarios, report, servers, ws_scenarios
+from .http_scenarios import LOGIN, NOT_FOUND, UNAUTHORIZED, disconnect_case, list_case, seed, session_count_is
+from .results import Results
+
+
+def _order(round_no: int) -> tuple[str, ...]:
+    return servers.KINDS if round_no % 2 == 0 else tuple(reversed(servers.KINDS))
+
+
+def _guarded(results: Results, what: str, step: Callable[[], None]) -> None:
+    """Run one step; a failure is written into the report instead of ending the run."""
+    try:
+        step()
+    except Exception as exc:
+        results.errors.append(f"{what}: {exc}")
+        traceback.print_exc()
+
+
+def startup(results: Results, log_dir: Path, rounds: int) -> None:
+    for r in range(rounds * 2):
+        for kind in _order(r):
+            server = servers.start(kind, log_dir)
+            server.stop()
+            results.startup.setdefault(kind, []).append(server.startup_seconds)
+
+
+def small_state(results: Results, log_dir: Path, round_no: int, seconds: int) -> None:
+    """(1) disconnect 204 with 10 sessions, (2) 401 and 404, (4) login."""
+    for kind in _order(round_no):
+        server = servers.start(kind, log_dir)
+        try:
+            first_id = seed(server, 10, "seed")[0][0]
+            results.add(
+                disconnect_case("204@10", "POST disconnect -> 204 (10 sessions)", first_id), kind, server, seconds
+            )
+            results.add(UNAUTHORIZED, kind, server, seconds)
+            results.add(NOT_FOUND, kind, server, seconds)
+            results.login_ms.setdefault(kind, []).append(http_scenarios.login_latency_ms(server))
+            results.add(LOGIN, kind, server, seconds)  # last: it adds thousands of sessions
+        finally:
+            server.stop()
+
+
+def growing_state(results: Results, log_dir: Path, round_no: int, seconds: int) -> None:
+    """(3) the session list at 100, 1,000 and 10,000 sessions; disconnect at 10,000 sessions."""
+    for kind in _order(round_no):
+        server = servers.start(kind, log_dir)
+        try:
+            have: list[tuple[str, str]] = []
+            for size in (100, 1000, 10000):
+                have += seed(server, size - len(have), f"grow{len(have)}-")
+                case = list_case(size)
+                results.add(case, kind, server, seconds, session_count_is(size))
+            case = disconnect_case("204@10000", "POST disconnect -> 204 (10,000 sessions)", have[-1][0])
+            results.add(case, kind, server, seconds)
+        finally:
+            server.stop()
+
+
+def websockets(results: Results, log_dir: Path, args: argparse.Namespace) -> None:
+    """(5)-(7): both servers stay up with their sockets; rounds alternate between them, then each ramps."""
+    rigs: dict[str, ws_scenarios.Rig] = {}
+    try:
+        for kind in servers.KINDS:
+            rigs[kind] = ws_scenarios.Rig(servers.start(kind, log_dir), args.sockets)
+            results.ws[kind] = rigs[kind].result
+        for r in range(args.rounds):
+            for kind in _order(r):
+                rigs[kind].measure(r + 1, args.close_iterations, args.fanout_repeats)
+        for kind in servers.KINDS:
+            rigs[kind].grow(args.max_sockets, args.ramp_budget, args.fanout_repeats)
+            rigs.pop(kind).kill()  # the next ramp gets the cores to itself
+    finally:
+        for rig in rigs.values():
+            rig.kill()
+
+
+def _raise_file_limit() -> int:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))  # servers and socket workers inherit it
+    return hard
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds per scenario (at least 2)")
+    parser.add_argument("--sockets", type=int, default=1000, help="other sockets for scenarios 5-7")
+    parser.add_argument("--max-sockets", type=int, default=10000, help="socket count the last round ramps to")
+    parser.add_argument("--ramp-budget", type=float, default=30.0, help="seconds the ramp to --max-sockets may take")
+    parser.add_argument("--close-iterations", type=int, default=100)
+    parser.add_argument("--fanout-repeats", type=int, default=6)
+    parser.add_argument("--output", type=Path, default=servers.ROOT / "docs" / "benchmarks.md")
+    parser.add_argument("--only", choices=["startup", "http", "ws"], action="append", help="run only these parts")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if shutil.which("wrk") is None:
+        print("bench: wrk is missing (make bench installs it: apt-get install -y wrk)", file=sys.stderr)
+        return 2
+    parts = set(args.only or ["startup", "http", "ws"])
+    results = Results(settings=vars(args) | {"file_limit": _raise_file_limit()})
+    began = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="nekoapi-bench-") as tmp:
+        log_dir = Path(tmp)
+        if "startup" in parts:
+            _guarded(results, "start-up", lambda: startup(results, log_dir, args.rounds))
+        for r in range(args.rounds if "http" in parts else 0):
+            _guarded(results, f"small state, round {r + 1}", lambda r=r: small_state(results, log_dir, r, args.seconds))
+            _guarded(
+                results, f"large state, round {r + 1}", lambda r=r: growing_state(results, log_dir, r, args.seconds)
+            )
+        if "http" in parts:
+            _guarded(results, "argon2", lambda: setattr(results, "argon2", argon2_cost.measure()))
+        if "ws" in parts:
+            _guarded(results, "websockets", lambda: websockets(results, log_dir, args))
+    results.total_seconds = time.perf_counter() - began
+    text = report.render(results)
+    report.write(args.output, text)
+    print(text)
+    print(f"bench: wrote {args.output} in {results.total_seconds:.0f} s", file=sys.stderr)
+    return 1 if results.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,128 @@
+"""The benchmark harness measures what it claims: the reference answers like nekoapi, wrk output parses."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench import reference, report, wrk
+from bench.results import Results
+from bench.ws_scenarios import WsResult
+from nekoapi.config import Config
+
+from ..support.client import ApiClient
+from ..support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
+
+TOKEN = "api-token-for-the-harness-test"
+
+
+@pytest.fixture
+def config() -> Config:
+    return make_config(NEKO_SESSION_API_TOKEN=TOKEN)
+
+
+@pytest.fixture
+async def ref() -> AsyncIterator[httpx.AsyncClient]:
+    app = reference.create_app(TOKEN)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ref") as client:
+        yield client
+
+
+async def _login(client: httpx.AsyncClient, password: str) -> dict:
+    response = await client.post("/api/login", json={"username": "someone", "password": password})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_reference_login_and_list_have_nekoapi_shapes(client: ApiClient, ref: httpx.AsyncClient) -> None:
+    ours = await _login(client, USER_PASSWORD)
+    theirs = await _login(ref, reference.USER_PASSWORD)
+    assert theirs.keys() == ours.keys()
+    assert theirs["profile"] == ours["profile"]
+    bearer = {"Authorization": f"Bearer {TOKEN}"}
+    listed_ours = (await client.get("/api/sessions", headers=bearer)).json()
+    listed_theirs = (await ref.get("/api/sessions", headers=bearer)).json()
+    assert [s.keys() for s in listed_theirs] == [s.keys() for s in listed_ours]
+    assert [s["id"] for s in listed_theirs] == [theirs["id"]]
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "status"),
+    [
+        ("/api/sessions/{id}/disconnect", True, 204),
+        ("/api/sessions/nobody-00000/disconnect", True, 404),
+        ("/api/sessions/{id}/disconnect", False, 401),
+    ],
+)
+async def test_reference_disconnect_statuses_match_nekoapi(
+    client: ApiClient, ref: httpx.AsyncClient, path: str, headers: bool, status: int
+) -> None:
+    for c, password in ((client, ADMIN_PASSWORD), (ref, reference.ADMIN_PASSWORD)):
+        session = await _login(c, password)
+        response = await c.post(
+            path.format(id=session["id"]), headers={"Authorization": f"Bearer {TOKEN}"} if headers else {}
+        )
+        assert response.status_code == status
+        if status != 204:
+            assert response.json()["code"] == status
+
+
+async def test_reference_seeds_sessions_at_start_up() -> None:
+    app = reference.create_app(TOKEN, sessions=3)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ref") as client:
+        listed = (await client.get("/api/sessions", headers={"Authorization": f"Bearer {TOKEN}"})).json()
+    assert len(listed) == 3
+
+
+WRK_OUTPUT = """Running 5s test @ http://127.0.0.1:9000/api/sessions/x/disconnect
+  1 threads and 32 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency     2.05ms  512.00us  12.00ms   90.00%
+    Req/Sec    15.6k     1.1k   17.0k    80.00%
+  Latency Distribution
+     50%    1.95ms
+     75%    2.10ms
+     90%  750.00us
+     99%    1.20s
+  77999 requests in 5.00s, 9.00MB read
+  Socket errors: connect 0, read 2, write 0, timeout 1
+  Non-2xx or 3xx responses: 77999
+Requests/sec:  15599.80
+Transfer/sec:      1.80MB
+"""
+
+
+def test_wrk_summary_is_parsed_with_units() -> None:
+    result = wrk.parse(WRK_OUTPUT)
+    assert result.requests_per_second == pytest.approx(15599.80)
+    assert result.p50_ms == pytest.approx(1.95)
+    assert result.p99_ms == pytest.approx(1200.0)
+    assert (result.requests, result.non_2xx, result.socket_errors) == (77999, 77999, 3)
+
+
+def test_report_shows_ratios_and_keeps_hand_written_text(tmp_path: Path) -> None:
+    results = Results(settings={"seconds": 5, "rounds": 2, "file_limit": 1024})
+    results.titles["204@10"] = "POST disconnect -> 204 (10 sessions)"
+    results.http["204@10"] = {
+        "ours": [wrk.WrkResult(8000, 2.0, 6.0, 40000, 0, 0)],
+        "reference": [wrk.WrkResult(16000, 1.0, 3.0, 80000, 0, 0)],
+    }
+    results.startup = {"ours": [0.6], "reference": [0.2]}
+    ws = WsResult("ours", rss_fresh_kib=50_000, sessions=1001, rss_sessions_kib=51_000)
+    ws.rss_points.append((1000, 71_000, 10.0, 5.0, 4.0, 0))
+    ws.fanout.append((1000, 1, [40.0, 20.0], 0))
+    results.ws["ours"] = ws
+    text = report.render(results)
+    assert "| 0.50 (0.50) | >= 0.5 (met) |" in text
+    assert "ratio ours/reference of the medians: 3.00" in text
+    assert "| ours | 50,000 | 1,001 | 51,000 | 1,000 | 71,000 | 1.0 | 20.0 |" in text
+    assert "not available yet" in text
+    page = tmp_path / "benchmarks.md"
+    page.write_text(f"# Benchmarks\n\nhand-written\n\n{report.BEGIN}\nold\n{report.END}\n\nprofile notes\n")
+    report.write(page, text)
+    written = page.read_text()
+    assert "hand-written" in written and "profile notes" in written and "old" not in written
+    assert "| 0.50 (0.50) |" in written
