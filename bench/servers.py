@@ -16,7 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SERVER_CORE = "0"
 LOAD_CORE = "1"
-API_TOKEN = "bench-api-token-not-a-secret"
+API_TOKEN = "bench-api-token-not-a-secret-0123456789"
 ADMIN_PASSWORD = "admin"
 USER_PASSWORD = "neko"
 KINDS = ("ours", "reference")

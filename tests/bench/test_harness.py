@@ -16,7 +16,7 @@ from nekoapi.config import Config
 from ..support.client import ApiClient
 from ..support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 
-TOKEN = "api-token-for-the-harness-test"
+TOKEN = "api-token-for-the-harness-test-0123456789"
 
 
 @pytest.fixture
