@@ -23,7 +23,8 @@ class MemberProfile:
     plugins: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        # Not dataclasses.asdict: its recursive deep copy dominated every session list.
+        return {name: getattr(self, name) for name in _PROFILE_FIELD_ORDER}
 
     def merged(self, changes: dict[str, Any]) -> MemberProfile:
         """A copy with the fields in ``changes`` replaced; unknown keys are ignored."""
@@ -35,7 +36,8 @@ class MemberProfile:
         return cls().merged(data)
 
 
-PROFILE_FIELDS = frozenset(f.name for f in dataclasses.fields(MemberProfile))
+_PROFILE_FIELD_ORDER = tuple(f.name for f in dataclasses.fields(MemberProfile))
+PROFILE_FIELDS = frozenset(_PROFILE_FIELD_ORDER)
 
 ADMIN_PROFILE = MemberProfile(is_admin=True, can_see_inactive_cursors=True)
 USER_PROFILE = MemberProfile()
@@ -56,13 +58,16 @@ class SessionState:
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
-        for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
+        for name in _STATE_FIELD_ORDER:
+            value = getattr(self, name)
             if isinstance(value, datetime):
-                out[f.name] = rfc3339(value)
+                out[name] = rfc3339(value)
             elif value is not None:
-                out[f.name] = value
+                out[name] = value
         return out
+
+
+_STATE_FIELD_ORDER = tuple(f.name for f in dataclasses.fields(SessionState))
 
 
 @dataclass

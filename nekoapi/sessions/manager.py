@@ -260,8 +260,10 @@ class SessionManager:
         peer = session.peer
         if peer is None:
             return
-        self._detach(session)
+        # The goodbye is queued before the state change is broadcast, so the closing
+        # client is not kept waiting behind an event sent to everyone else.
         peer.destroy(reason)
+        self._detach(session)
 
     def _detach(self, session: Session) -> None:
         session.cancel_grace()

@@ -32,6 +32,10 @@ class Session:
         if self.peer is not None:
             self.peer.send(event, payload)
 
+    def send_text(self, message: str) -> None:
+        if self.peer is not None:
+            self.peer.send_text(message)
+
     def cancel_grace(self) -> None:
         if self.grace_timer is not None:
             self.grace_timer.cancel()

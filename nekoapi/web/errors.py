@@ -7,6 +7,7 @@ import logging
 import orjson
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from .. import errors
 from .cookies import expired_cookie_header
@@ -69,10 +70,20 @@ def json_error(status: int, message: str, headers: dict[str, str] | None = None)
     )
 
 
-async def on_domain_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-    assert isinstance(exc, errors.NekoError)
+def domain_error(exc: errors.NekoError) -> ConnexionResponse:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, errors.LoginThrottled) else None
     return json_error(status_of(exc), exc.text, headers)
+
+
+def domain_error_response(exc: errors.NekoError) -> Response:
+    """The same answer as a Starlette response, for the handler boundary (see fastpath)."""
+    reply = domain_error(exc)
+    return Response(reply.body, status_code=reply.status_code, headers=reply.headers, media_type=reply.mimetype)
+
+
+async def on_domain_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, errors.NekoError)
+    return domain_error(exc)
 
 
 async def on_http_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

@@ -29,6 +29,9 @@ from connexion.json_schema import Draft4RequestValidator, Draft4Validator
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import ValidationError
 
+from ..errors import NekoError
+from .errors import domain_error_response
+
 
 class _NoUploadsParameterDecorator(AsyncParameterDecorator):
     """Connexion's parameter decorator, minus per-request waste our spec never needs.
@@ -74,7 +77,12 @@ class _PrebuiltDecorator(StarletteDecorator):
             if not parser:
                 parser.append(self.uri_parser)
             request = self.framework.get_request(uri_parser=parser[0], scope=scope, receive=receive)
-            return await decorated(request)
+            try:
+                return await decorated(request)
+            except NekoError as exc:
+                # Answered here, from the same error table, instead of unwinding the
+                # exception through every middleware to Connexion's handler.
+                return domain_error_response(exc)
 
         return wrapper
 

@@ -43,8 +43,11 @@ class Broadcaster:
         bus.subscribe(ControlRequested, self._on_control_request)
 
     def broadcast(self, event: str, payload: Any) -> None:
-        for session in self._sessions.connected():
-            session.send(event, payload)
+        recipients = self._sessions.connected()
+        if recipients:
+            message = protocol.encode(event, payload)  # once, not once per socket
+            for session in recipients:
+                session.send_text(message)
 
     def _greet(self, session: Session) -> None:
         session.send(protocol.SYSTEM_INIT, self.init_payload(session))

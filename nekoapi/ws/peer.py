@@ -36,6 +36,11 @@ class WebSocketPeer:
         return self._close_reason is not None or self._stopped
 
     def send(self, event: str, payload: Any) -> None:
+        if not self.closing:
+            self.send_text(protocol.encode(event, payload))
+
+    def send_text(self, message: str) -> None:
+        """Queue an already encoded message (a broadcast is encoded once for everyone)."""
         if self.closing:
             return
         if len(self._outbox) >= self._limit:
@@ -43,7 +48,7 @@ class WebSocketPeer:
             self.destroy(protocol.REASON_TOO_SLOW)
             self.too_slow.set()
             return
-        self._outbox.append(protocol.encode(event, payload))
+        self._outbox.append(message)
         self._wakeup.set()
 
     def destroy(self, reason: str) -> None:

@@ -10,6 +10,7 @@ import orjson
 from nekoapi.config import Config
 from nekoapi.services import Services
 from nekoapi.sessions.session import Session
+from nekoapi.ws import protocol
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 
 
@@ -20,6 +21,11 @@ class RecordingPeer:
 
     def send(self, event: str, payload: Any) -> None:
         self.events.append((event, payload))
+
+    def send_text(self, message: str) -> None:
+        decoded = protocol.decode(message)
+        assert decoded is not None, message
+        self.send(*decoded)
 
     def destroy(self, reason: str) -> None:
         self.closed_with = reason
