@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from nekoapi.web.spec import OperationInfo, _raw_spec, operations
-from tests.support.client import ApiClient, Login
+from tests.support.client import ApiClient, Login, api_client
+from tests.support.factory import USER_PASSWORD, make_config
 
 ADMIN_OPERATIONS = [info for info in operations(_raw_spec()).values() if info.access == "admin"]
 
@@ -20,7 +21,7 @@ async def snapshot(client: ApiClient, admin: Login) -> list[Any]:
 
 async def call(client: ApiClient, info: OperationInfo, target: str, headers: dict[str, str]) -> int:
     body = {} if "requestBody" in info.operation else None
-    path = info.path.replace("{sessionId}", target)
+    path = info.path.replace("{sessionId}", target).replace("{memberId}", target)
     return (await client.request(info.method, path, json=body, headers=headers)).status_code
 
 
@@ -58,3 +59,22 @@ async def test_admin_operations_refuse_every_kind_of_non_admin(client: ApiClient
     for who, (headers, expected) in callers.items():
         assert await call(client, info, target.id, headers) == expected, who
     assert await snapshot(client, admin) == before
+
+
+async def test_a_deleted_members_old_token_opens_nothing() -> None:
+    async with api_client(make_config(NEKO_MEMBER_PROVIDER="sqlite")) as client:
+        admin = await client.login_admin()
+        created = await client.post(
+            "/api/members",
+            json={"username": "mallory", "password": USER_PASSWORD, "profile": {"is_admin": True}},
+            headers=admin.bearer,
+        )
+        assert created.status_code == 200
+        mallory = await client.login("mallory", USER_PASSWORD)
+        assert (await client.delete("/api/members/mallory", headers=admin.bearer)).status_code == 204
+        members_before = (await client.get("/api/members", headers=admin.bearer)).json()
+        sessions_before = await snapshot(client, admin)
+        for info in [*ADMIN_OPERATIONS, operations(_raw_spec())["whoami"]]:
+            assert await call(client, info, admin.id, mallory.bearer) == 401, info.operation_id
+        assert (await client.get("/api/members", headers=admin.bearer)).json() == members_before
+        assert await snapshot(client, admin) == sessions_before
