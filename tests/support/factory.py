@@ -7,6 +7,8 @@ from typing import Any
 
 from nekoapi.config import Config, load_config
 
+from .redis import redis_env, store_under_test
+
 ADMIN_PASSWORD = "admin-secret"
 USER_PASSWORD = "user-secret"
 
@@ -15,11 +17,15 @@ def make_config(**env: str) -> Config:
     """A configuration as the server would read it from ``NEKO_*`` variables.
 
     Test defaults: known passwords, a short heartbeat, the rest as shipped.
+    With ``NEKO_TEST_STORE=redis`` every configuration uses the Redis store
+    (under a prefix of its own) unless the test chose a store or a file itself.
     """
     base = {
         "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
     }
+    if store_under_test() == "redis" and not {"NEKO_SESSION_STORE", "NEKO_SESSION_FILE"} & env.keys():
+        base.update(redis_env())
     base.update(env)
     return load_config(base)
 
