@@ -1,0 +1,222 @@
+"""Two ``nekoapi serve`` processes sharing one Redis behave as one server."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+
+import pytest
+import redis.asyncio as aioredis
+
+from nekoapi import errors
+from nekoapi.models import USER_PROFILE, MemberProfile
+from nekoapi.services import Services
+from nekoapi.tokens import token_digest
+from tests.support.client import ApiClient
+from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
+from tests.support.live import EventClient
+from tests.support.process import ServeProcess, serve
+from tests.support.redis import redis_env
+
+
+@dataclass
+class Node:
+    server: ServeProcess
+    http: ApiClient
+
+    def ws(self, token: str) -> str:
+        return self.server.ws_url(token)
+
+
+@contextlib.contextmanager
+def two_servers(**env: str) -> Iterator[tuple[ServeProcess, ServeProcess]]:
+    """Servers A and B on two ports, one room (same Redis, same prefix)."""
+    shared = {
+        **redis_env(),
+        "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
+        **env,
+    }
+    with serve(**shared) as a, serve(**shared) as b:
+        yield a, b
+
+
+@pytest.fixture
+async def nodes() -> AsyncIterator[tuple[Node, Node]]:
+    with two_servers() as (a, b):
+        async with ApiClient(base_url=a.url, timeout=10) as http_a, ApiClient(base_url=b.url, timeout=10) as http_b:
+            yield Node(a, http_a), Node(b, http_b)
+
+
+async def test_disconnect_through_a_closes_the_socket_on_b(nodes: tuple[Node, Node]) -> None:
+    a, b = nodes
+    admin = await a.http.login_admin()
+    user = await a.http.login_user()
+    client = await EventClient.connect(b.ws(user.token))
+    assert (await client.wait_for("system/init"))["session_id"] == user.id
+    watcher = await EventClient.connect(a.ws(admin.token))
+    await watcher.wait_for("system/init")
+
+    response = await a.http.post(f"/api/sessions/{user.id}/disconnect", headers=admin.bearer)
+    assert response.status_code == 204
+
+    assert await client.wait_for("system/disconnect") == {"message": "session disconnected"}
+    close = await client.closed()
+    assert close is not None and close.reason == "session disconnected"
+    # The watcher on A hears it from B, and both servers agree on the state.
+    await watcher.wait_for("session/state", id=user.id, is_connected=False)
+    for node in (a, b):
+        listed = (await node.http.get(f"/api/sessions/{user.id}", headers=admin.bearer)).json()
+        assert listed["state"]["is_connected"] is False
+    await watcher.close()
+
+
+async def test_session_events_and_control_host_reach_clients_on_both(nodes: tuple[Node, Node]) -> None:
+    a, b = nodes
+    admin = await a.http.login_admin()
+    on_a = await EventClient.connect(a.ws(admin.token))
+    await on_a.wait_for("system/init")
+    watcher_login = await b.http.login_admin("watcher")
+    on_b = await EventClient.connect(b.ws(watcher_login.token))
+    init = await on_b.wait_for("system/init")
+    assert set(init["sessions"]) == {admin.id, watcher_login.id}  # B knows A's session
+    await on_a.wait_for("session/state", id=watcher_login.id, is_connected=True)
+
+    user = await b.http.login_user()  # created on B
+    for client in (on_a, on_b):
+        created = await client.wait_for("session/created", id=user.id)
+        assert created["profile"]["name"] == "user"
+
+    assert (await a.http.post("/api/room/control/take", headers=admin.bearer)).status_code == 204
+    for client in (on_a, on_b):
+        assert await client.wait_for("control/host", has_host=True) == {
+            "id": admin.id,
+            "has_host": True,
+            "host_id": admin.id,
+        }
+    status = (await b.http.get("/api/room/control", headers=watcher_login.bearer)).json()
+    assert status == {"has_host": True, "host_id": admin.id}
+
+    # A user on B changes its profile, with the token A does not know yet.
+    renamed = await b.http.post("/api/profile", headers=user.bearer, json={"name": "renamed"})
+    assert renamed.status_code == 204, renamed.text
+    for client in (on_a, on_b):
+        assert (await client.wait_for("session/profile", id=user.id))["name"] == "renamed"
+
+    assert (await a.http.delete(f"/api/sessions/{user.id}", headers=admin.bearer)).status_code == 204
+    for client in (on_a, on_b):
+        assert await client.wait_for("session/deleted", id=user.id) == {"id": user.id}
+    assert (await b.http.get(f"/api/sessions/{user.id}", headers=admin.bearer)).status_code == 404
+    for client in (on_a, on_b):
+        await client.close()
+
+
+async def test_a_session_deleted_on_a_closes_its_socket_on_b(nodes: tuple[Node, Node]) -> None:
+    a, b = nodes
+    admin = await a.http.login_admin()
+    user = await a.http.login_user()
+    client = await EventClient.connect(b.ws(user.token))
+    await client.wait_for("system/init")
+
+    assert (await a.http.delete(f"/api/sessions/{user.id}", headers=admin.bearer)).status_code == 204
+
+    assert await client.wait_for("system/disconnect") == {"message": "session deleted"}
+    await client.closed()
+    # The token is gone everywhere.
+    for node in (a, b):
+        assert (await node.http.get("/api/whoami", headers=user.bearer)).status_code == 401
+
+
+class StableMembers:
+    """A provider whose member ids are stable (as file, object and PostgreSQL providers have;
+    multiuser makes a new id per login, so it cannot race). Issue 3 brings the real ones."""
+
+    async def authenticate(self, username: str, password: str) -> tuple[str, MemberProfile]:
+        if password != USER_PASSWORD:
+            raise errors.InvalidCredentials()
+        return username, USER_PROFILE.merged({"name": username})
+
+
+@contextlib.asynccontextmanager
+async def two_workers() -> AsyncIterator[tuple[Services, Services]]:
+    """Two workers' services in this process, one room in Redis, members with stable ids."""
+    config = make_config(**redis_env())
+    workers = (Services(config), Services(config))
+    for worker in workers:
+        worker.sessions._members = StableMembers()  # the provider is chosen by configuration only
+        await worker.start()
+    try:
+        yield workers
+    finally:
+        for worker in workers:
+            await worker.stop()
+
+
+async def test_the_same_member_logging_in_on_two_workers_at_once_ends_with_one_session() -> None:
+    async with two_workers() as (a, b):
+        for round_ in range(10):
+            (_, token_a), (_, token_b) = await asyncio.gather(
+                a.sessions.login("racer", USER_PASSWORD), b.sessions.login("racer", USER_PASSWORD)
+            )
+            tokens = (token_a, token_b)
+            # Once the relay has settled, both replicas agree with Redis: exactly one token is valid.
+            await _until_async(lambda t=tokens: _agree(a, b, *t))
+            valid = [t for t in tokens if a.sessions._store.by_token(t) is not None]
+            assert len(valid) == 1, f"round {round_}"
+            for worker in (a, b):
+                assert (await worker.sessions.authenticate(valid[0])).id == "racer"
+                with pytest.raises(errors.NotAuthenticated):
+                    await worker.sessions.authenticate(next(t for t in tokens if t != valid[0]))
+            assert [s.id for s in a.sessions.list()] == [s.id for s in b.sessions.list()] == ["racer"]
+
+
+async def _agree(a: Services, b: Services, *tokens: str) -> bool:
+    """Redis (read directly, not through a replica) and both replicas name the same valid token."""
+    config = a.config.redis
+    client = aioredis.Redis.from_url(config.url)
+    try:
+        shared = [t for t in tokens if await client.get(f"{config.prefix}:token:{token_digest(t).hex()}")]
+    finally:
+        await client.aclose()
+    replicas = [[t for t in tokens if w.sessions._store.by_token(t) is not None] for w in (a, b)]
+    return replicas[0] == replicas[1] == shared
+
+
+async def _until_async(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
+        await asyncio.sleep(0.01)
+
+
+async def test_two_simultaneous_control_requests_on_a_and_b_produce_one_host(nodes: tuple[Node, Node]) -> None:
+    a, b = nodes
+    admin = await a.http.login_admin()
+    first = await a.http.login_user("first")
+    second = await b.http.login_user("second")
+    for _round in range(5):
+        answers = await asyncio.gather(
+            a.http.post("/api/room/control/request", headers=first.bearer),
+            b.http.post("/api/room/control/request", headers=second.bearer),
+        )
+        codes = sorted(r.status_code for r in answers)
+        assert codes[0] == 204 and codes[1] != 204, [r.text for r in answers]
+        winner = first if answers[0].status_code == 204 else second
+        for node in (a, b):
+            status = (await node.http.get("/api/room/control", headers=admin.bearer)).json()
+            assert status == {"has_host": True, "host_id": winner.id}
+        assert (await a.http.post("/api/room/control/reset", headers=admin.bearer)).status_code == 204
+        await _until(lambda: _no_host(b, admin.bearer))
+
+
+async def _no_host(node: Node, headers: dict[str, str]) -> bool:
+    return (await node.http.get("/api/room/control", headers=headers)).json() == {"has_host": False}
+
+
+async def _until(check: object, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():  # type: ignore[operator]
+        assert asyncio.get_running_loop().time() < deadline, "condition not reached"
+        await asyncio.sleep(0.02)
