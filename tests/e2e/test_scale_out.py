@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 
@@ -220,3 +223,69 @@ async def _until(check: object, timeout: float = 5.0) -> None:
     while not await check():  # type: ignore[operator]
         assert asyncio.get_running_loop().time() < deadline, "condition not reached"
         await asyncio.sleep(0.02)
+
+
+# --- nekoapi serve --workers n ---
+
+
+def test_more_than_one_worker_without_a_shared_store_is_refused() -> None:
+    completed = subprocess.run(
+        [sys.executable, "-m", "nekoapi", "serve", "--workers", "2"],
+        env={k: v for k, v in os.environ.items() if not k.startswith("NEKO_")},
+        capture_output=True,
+        timeout=30,
+    )
+    assert completed.returncode == 2
+    message = completed.stderr.decode()
+    assert "--workers 2 needs a shared session store" in message
+    assert "NEKO_SESSION_STORE=redis" in message
+
+
+async def test_two_workers_on_one_port_serve_one_room() -> None:
+    env = {
+        **redis_env(),
+        "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
+    }
+    with serve("--workers", "2", **env) as server:
+        assert len(_workers(server.process.pid)) == 2
+        async with ApiClient(base_url=server.url, timeout=10) as http:
+            admin = await http.login_admin()
+            watcher = await EventClient.connect(server.ws_url(admin.token))
+            await watcher.wait_for("system/init")
+            # Enough sockets that both workers hold some (the kernel spreads the accepts).
+            users = [await http.login_user(f"user{i}") for i in range(8)]
+            clients = [await EventClient.connect(server.ws_url(u.token)) for u in users]
+            for user, client in zip(users, clients, strict=True):
+                assert (await client.wait_for("system/init"))["session_id"] == user.id
+            # Workers relay in their own order; the watcher hears of every socket, whichever worker holds it.
+            connected: set[str] = set()
+            while not {u.id for u in users} <= connected:
+                payload = await watcher.wait_for("session/state", is_connected=True)
+                connected.add(payload["id"])
+            assert (await http.post("/api/room/control/take", headers=admin.bearer)).status_code == 204
+            for client in clients:
+                await client.wait_for("control/host", host_id=admin.id)
+            for user, client in zip(users, clients, strict=True):
+                response = await http.post(f"/api/sessions/{user.id}/disconnect", headers=admin.bearer)
+                assert response.status_code == 204
+                assert await client.wait_for("system/disconnect") == {"message": "session disconnected"}
+                await client.closed()
+            stats = (await http.get("/api/stats", headers=admin.bearer)).json()
+            assert (stats["total_users"], stats["total_admins"]) == (0, 1)
+            await watcher.close()
+        code, _took = server.stop()
+        assert code == 0
+
+
+def _workers(pid: int) -> list[int]:
+    """The worker processes under ``pid`` (multiprocessing's resource tracker is not one)."""
+    with open(f"/proc/{pid}/task/{pid}/children") as listing:
+        children = [int(child) for child in listing.read().split()]
+    return [child for child in children if b"resource_tracker" not in _cmdline(child)]
+
+
+def _cmdline(pid: int) -> bytes:
+    with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+        return cmdline.read()
+    return b""
