@@ -132,6 +132,26 @@ end
 return ''
 """
 
+# A Redis that lost its data (restarted without persistence, flushed) gets the room back
+# from the first worker that reconnects: all of it in one step, or nothing if another
+# worker was first. The epoch key marks a Redis that holds a room.
+_RESTORE = """
+local p = ARGV[1]
+if redis.call('EXISTS', p .. ':epoch') == 1 then return 0 end
+local room = cjson.decode(ARGV[2])
+for _, s in ipairs(room.sessions) do
+  redis.call('HSET', p .. ':session:' .. s.id, 'digest', s.digest, 'profile', s.profile, 'state', s.state)
+  redis.call('SET', p .. ':token:' .. s.digest, s.id)
+  redis.call('SADD', p .. ':sessions', s.id)
+end
+if room.host ~= '' then redis.call('SET', p .. ':host', room.host) end
+redis.call('SET', p .. ':settings', room.settings)
+redis.call('DEL', p .. ':stats')
+for k, v in pairs(room.stats) do redis.call('HSET', p .. ':stats', k, v) end
+redis.call('SET', p .. ':epoch', ARGV[3])
+return 1
+"""
+
 Op = Callable[[], Awaitable[Any]]
 
 
@@ -154,12 +174,14 @@ class RedisBackend:
                 "count": _COUNT,
                 "put_value": _PUT_VALUE,
                 "claim_host": _CLAIM_HOST,
+                "restore": _RESTORE,
             }.items()
         }
         self._queue: asyncio.Queue[Op | asyncio.Future[None]] = asyncio.Queue()
         self._manager: SessionManager | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._synced = asyncio.Event()
+        self._listening = False
         self.available = False
 
     # ---
@@ -189,6 +211,9 @@ class RedisBackend:
 
     async def ping(self) -> None:
         await self._client.ping()
+        if not self._listening:
+            # Redis answers, but this worker does not hear the others yet (it is reloading).
+            raise ConnectionError("not subscribed to the room's channel")
 
     # ---
     # changes made here
@@ -343,16 +368,16 @@ class RedisBackend:
                 await pubsub.subscribe(self._channel)
                 await self._drained()  # our queued changes first, then read the whole state
                 await self._resync()
-                self.available = True
+                self.available = self._listening = True
                 self._synced.set()
                 while True:
                     message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
                     if message is not None and message["type"] == "message":
                         self._apply(orjson.loads(message["data"]))
             except (RedisError, OSError) as exc:
-                if self.available:
+                if self._listening:
                     log.warning("%s (%s); replica frozen until it is back", UNAVAILABLE, type(exc).__name__)
-                self.available = False
+                self.available = self._listening = False
                 await asyncio.sleep(RETRY_DELAY)
             finally:
                 with contextlib.suppress(RedisError, OSError):
@@ -362,10 +387,9 @@ class RedisBackend:
         """Load the shared state into the replica (start-up, and after an outage)."""
         manager = self._require_manager()
         client = self._client
-        # The first worker's configuration seeds the room; later ones adopt what is there.
-        await client.set(self._key("settings"), _json(manager.settings.to_dict()), nx=True)
-        started = _iso(manager.stats.server_started_at)
-        await client.hsetnx(self._key("stats"), "server_started_at", started)
+        # The first worker seeds the room (its configuration, or its replica after a data loss).
+        if await self._scripts["restore"](args=[self._prefix, _json(_room(manager)), self.worker]):
+            log.info("shared state written from this worker's replica (%d sessions)", len(manager.list()))
         ids = sorted(member.decode() for member in await client.smembers(self._key("sessions")))
         async with client.pipeline(transaction=False) as pipe:
             for session_id in ids:
@@ -506,6 +530,29 @@ def _json(value: Any) -> str:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat()
+
+
+def _room(manager: SessionManager) -> dict[str, Any]:
+    """The replica, as the restore script takes it."""
+    stats = manager.stats
+    counters = {
+        "server_started_at": _iso(stats.server_started_at),
+        "total_users": str(stats.total_users),
+        "total_admins": str(stats.total_admins),
+    }
+    for name in ("last_user_left_at", "last_admin_left_at"):
+        moment = getattr(stats, name)
+        if moment is not None:
+            counters[name] = _iso(moment)
+    sessions = [
+        {"id": s.id, "digest": s.token_digest.hex(), "profile": _profile(s), "state": _state(s)} for s in manager.list()
+    ]
+    return {
+        "sessions": sessions,
+        "host": manager.host_id or "",
+        "settings": _json(manager.settings.to_dict()),
+        "stats": counters,
+    }
 
 
 def _session_data(session: Session) -> dict[str, Any]:
