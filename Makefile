@@ -1,7 +1,9 @@
 # Two commands set up everything on a machine that has only Python 3.11+:
 #   make run    serve the API on NEKO_SERVER_BIND (default 127.0.0.1:8080)
-#   make test   run the test suite
+#               (WORKERS=n: n worker processes; needs NEKO_SESSION_STORE=redis)
+#   make test   run the test suite, then once more with the Redis session store
 PYTHON ?= python3
+WORKERS ?= 1
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -16,10 +18,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/nekoapi serve
+	$(BIN)/nekoapi serve --workers $(WORKERS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	NEKO_TEST_STORE=redis $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .

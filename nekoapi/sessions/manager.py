@@ -96,6 +96,15 @@ class SessionManager:
             raise errors.SessionNotFound()
         return session
 
+    @property
+    def replica(self) -> SessionStore:
+        """This process's sessions; a state backend keeps it in step with the other workers."""
+        return self._store
+
+    def close_peer(self, session: Session, reason: str) -> None:
+        """Close the session's socket here, as a forced disconnect (for a backend's relayed command)."""
+        self._destroy_peer(session, reason)
+
     async def find(self, session_id: str) -> Session:
         """Like ``get``, but also finds a session another worker created a moment ago."""
         session = self._store.get(session_id) or await self.backend.load(session_id)

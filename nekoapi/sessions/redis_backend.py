@@ -295,7 +295,7 @@ class RedisBackend:
     def _adopt(self, session_id: str, fields: dict[bytes, bytes]) -> Session:
         manager = self._require_manager()
         session = _session_from(session_id, fields)
-        current = manager._store.get(session_id)
+        current = manager.replica.get(session_id)
         if current is not None and current.token_digest == session.token_digest:
             return current
         _replace(manager, current, session)
@@ -403,7 +403,7 @@ class RedisBackend:
             if current.id not in shared:
                 _replace(manager, current, None)
         for session in shared.values():
-            current = manager._store.get(session.id)
+            current = manager.replica.get(session.id)
             if current is not None and current.token_digest == session.token_digest:
                 current.profile, current.state = session.profile, session.state
             else:
@@ -431,7 +431,7 @@ class RedisBackend:
 def _apply_session(manager: SessionManager, message: dict[str, Any]) -> None:
     session = Session(message["id"], bytes.fromhex(message["digest"]), MemberProfile.from_dict(message["profile"]))
     session.state = _state_from(message["state"])
-    current = manager._store.get(session.id)
+    current = manager.replica.get(session.id)
     if current is not None and current.token_digest == session.token_digest:
         return  # our own login coming back, or one we already loaded
     _replace(manager, current, session)
@@ -439,21 +439,21 @@ def _apply_session(manager: SessionManager, message: dict[str, Any]) -> None:
 
 
 def _apply_deleted(manager: SessionManager, message: dict[str, Any]) -> None:
-    current = manager._store.get(message["id"])
+    current = manager.replica.get(message["id"])
     if current is not None and current.token_digest.hex() == message["digest"]:
         _replace(manager, current, None)
         manager.bus.publish_remote(SessionDeleted(current))
 
 
 def _apply_profile(manager: SessionManager, message: dict[str, Any]) -> None:
-    session = manager._store.get(message["id"])
+    session = manager.replica.get(message["id"])
     if session is not None:
         old, session.profile = session.profile, MemberProfile.from_dict(message["profile"])
         manager.bus.publish_remote(ProfileChanged(session, old, session.profile))
 
 
 def _apply_state(manager: SessionManager, message: dict[str, Any]) -> None:
-    session = manager._store.get(message["id"])
+    session = manager.replica.get(message["id"])
     if session is not None and session.peer is None:  # a worker with the socket knows better
         session.state = _state_from(message["state"])
         manager.bus.publish_remote(StateChanged(session))
@@ -479,7 +479,7 @@ def _apply_control_request(manager: SessionManager, message: dict[str, Any]) -> 
 
 
 def _apply_close(manager: SessionManager, message: dict[str, Any]) -> None:
-    session = manager._store.get(message["id"])
+    session = manager.replica.get(message["id"])
     if session is None or session.peer is None:
         return  # the socket is on another worker
     if message["replaced"]:
@@ -488,7 +488,7 @@ def _apply_close(manager: SessionManager, message: dict[str, Any]) -> None:
         session.cancel_grace()
         peer.destroy(message["reason"])
     else:
-        manager._destroy_peer(session, message["reason"])
+        manager.close_peer(session, message["reason"])
 
 
 _APPLY: dict[str, Callable[[SessionManager, dict[str, Any]], None]] = {
@@ -512,11 +512,11 @@ def _replace(manager: SessionManager, current: Session | None, new: Session | No
 
     if current is not None:
         if current.peer is not None:
-            manager._destroy_peer(current, protocol.REASON_DELETED)
+            manager.close_peer(current, protocol.REASON_DELETED)
         current.cancel_grace()
-        manager._store.remove(current)
+        manager.replica.remove(current)
     if new is not None:
-        manager._store.add(new)
+        manager.replica.add(new)
 
 
 # ---

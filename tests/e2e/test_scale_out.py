@@ -166,7 +166,7 @@ async def test_the_same_member_logging_in_on_two_workers_at_once_ends_with_one_s
             tokens = (token_a, token_b)
             # Once the relay has settled, both replicas agree with Redis: exactly one token is valid.
             await _until_async(lambda t=tokens: _agree(a, b, *t))
-            valid = [t for t in tokens if a.sessions._store.by_token(t) is not None]
+            valid = [t for t in tokens if a.sessions.replica.by_token(t) is not None]
             assert len(valid) == 1, f"round {round_}"
             for worker in (a, b):
                 assert (await worker.sessions.authenticate(valid[0])).id == "racer"
@@ -183,7 +183,7 @@ async def _agree(a: Services, b: Services, *tokens: str) -> bool:
         shared = [t for t in tokens if await client.get(f"{config.prefix}:token:{token_digest(t).hex()}")]
     finally:
         await client.aclose()
-    replicas = [[t for t in tokens if w.sessions._store.by_token(t) is not None] for w in (a, b)]
+    replicas = [[t for t in tokens if w.sessions.replica.by_token(t) is not None] for w in (a, b)]
     return replicas[0] == replicas[1] == shared
 
 
