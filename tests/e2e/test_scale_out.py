@@ -21,36 +21,37 @@ from tests.support.client import ApiClient
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 from tests.support.live import EventClient
 from tests.support.process import ServeProcess, serve
-from tests.support.redis import redis_env
+from tests.support.redis import redis_env, require_redis
 
 
 @dataclass
 class Node:
     server: ServeProcess
     http: ApiClient
+    prefix: str  # of the room's Redis keys
 
     def ws(self, token: str) -> str:
         return self.server.ws_url(token)
 
 
 @contextlib.contextmanager
-def two_servers(**env: str) -> Iterator[tuple[ServeProcess, ServeProcess]]:
+def two_servers(env: dict[str, str]) -> Iterator[tuple[ServeProcess, ServeProcess]]:
     """Servers A and B on two ports, one room (same Redis, same prefix)."""
-    shared = {
-        **redis_env(),
-        "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
-        **env,
-    }
-    with serve(**shared) as a, serve(**shared) as b:
+    with serve(**env) as a, serve(**env) as b:
         yield a, b
 
 
 @pytest.fixture
 async def nodes() -> AsyncIterator[tuple[Node, Node]]:
-    with two_servers() as (a, b):
+    env = {
+        **redis_env(),
+        "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
+    }
+    prefix = env["NEKO_REDIS_PREFIX"]
+    with two_servers(env) as (a, b):
         async with ApiClient(base_url=a.url, timeout=10) as http_a, ApiClient(base_url=b.url, timeout=10) as http_b:
-            yield Node(a, http_a), Node(b, http_b)
+            yield Node(a, http_a, prefix), Node(b, http_b, prefix)
 
 
 async def test_disconnect_through_a_closes_the_socket_on_b(nodes: tuple[Node, Node]) -> None:
@@ -130,6 +131,57 @@ async def test_a_session_deleted_on_a_closes_its_socket_on_b(nodes: tuple[Node, 
     # The token is gone everywhere.
     for node in (a, b):
         assert (await node.http.get("/api/whoami", headers=user.bearer)).status_code == 401
+
+
+async def test_a_second_socket_on_b_replaces_the_first_on_a_and_the_session_stays_connected(
+    nodes: tuple[Node, Node],
+) -> None:
+    a, b = nodes
+    admin = await a.http.login_admin()
+    user = await a.http.login_user()
+    first = await EventClient.connect(a.ws(user.token))
+    await first.wait_for("system/init")
+    watcher = await EventClient.connect(b.ws(admin.token))
+    await watcher.wait_for("system/init")
+
+    second = await EventClient.connect(b.ws(user.token))
+    assert (await second.wait_for("system/init"))["session_id"] == user.id
+
+    assert await first.wait_for("system/disconnect") == {"message": "connection replaced"}
+    await first.closed()
+    # The session never looked disconnected, and it still counts once.
+    await asyncio.sleep(0.3)
+    assert not [m for m in watcher.seen if m["event"] == "session/state" and m["payload"]["id"] == user.id]
+    for node in (a, b):
+        session = (await node.http.get(f"/api/sessions/{user.id}", headers=admin.bearer)).json()
+        assert session["state"]["is_connected"] is True
+        stats = (await node.http.get("/api/stats", headers=admin.bearer)).json()
+        assert (stats["total_users"], stats["total_admins"]) == (1, 1)
+    # The new socket is the one a disconnect through A reaches.
+    assert (await a.http.post(f"/api/sessions/{user.id}/disconnect", headers=admin.bearer)).status_code == 204
+    assert await second.wait_for("system/disconnect") == {"message": "session disconnected"}
+    await watcher.wait_for("session/state", id=user.id, is_connected=False)
+    await watcher.close()
+
+
+async def test_redis_holds_token_digests_never_tokens(nodes: tuple[Node, Node]) -> None:
+    a, _b = nodes
+    user = await a.http.login_user()
+    prefix = a.prefix
+    client = aioredis.Redis.from_url(require_redis())
+    try:
+        keys = [key.decode() async for key in client.scan_iter(match=f"{prefix}:*")]
+        assert f"{prefix}:token:{token_digest(user.token).hex()}" in keys
+        dump = b"".join([key.encode() for key in keys])
+        for key in keys:
+            kind = await client.type(key)
+            if kind == b"hash":
+                dump += b"".join(v for pair in (await client.hgetall(key)).items() for v in pair)
+            elif kind == b"string":
+                dump += await client.get(key) or b""
+        assert user.token.encode() not in dump
+    finally:
+        await client.aclose()
 
 
 class StableMembers:
