@@ -341,16 +341,41 @@ class RedisBackend:
                 if not item.done():
                     item.set_result(None)
                 continue
-            while True:
-                try:
-                    await item()
-                    self.available = True
-                    break
-                except (RedisError, OSError) as exc:
-                    if self.available:
-                        log.warning("%s (%s); changes wait until it is back", UNAVAILABLE, type(exc).__name__)
-                    self.available = False
-                    await asyncio.sleep(RETRY_DELAY)
+            await self._write(item)
+
+    async def _write(self, op: Op) -> None:
+        failed = False
+        while True:
+            try:
+                # Back from an outage: a Redis that lost the room gets our replica, which
+                # already holds this change and every one queued behind it.
+                if failed and (covered := await self._restore()) is not None:
+                    self._skip(covered)
+                else:
+                    await op()
+                self.available = True
+                return
+            except (RedisError, OSError) as exc:
+                if self.available:
+                    log.warning("%s (%s); changes wait until it is back", UNAVAILABLE, type(exc).__name__)
+                self.available, failed = False, True
+                await asyncio.sleep(RETRY_DELAY)
+
+    async def _restore(self) -> int | None:
+        """Write the replica into a Redis that holds no room; how many queued changes it covered."""
+        covered = self._queue.qsize()  # the snapshot below is taken before anything else is queued
+        room = _json(_room(self._require_manager()))
+        if not await self._scripts["restore"](args=[self._prefix, room, self.worker]):
+            return None
+        sessions = len(self._require_manager().list())
+        log.info("redis held no room; wrote this worker's copy of it (%d sessions)", sessions)
+        return covered
+
+    def _skip(self, count: int) -> None:
+        for _ in range(count):
+            item = self._queue.get_nowait()
+            if isinstance(item, asyncio.Future) and not item.done():
+                item.set_result(None)
 
     async def _drained(self) -> None:
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -387,9 +412,9 @@ class RedisBackend:
         """Load the shared state into the replica (start-up, and after an outage)."""
         manager = self._require_manager()
         client = self._client
-        # The first worker seeds the room (its configuration, or its replica after a data loss).
-        if await self._scripts["restore"](args=[self._prefix, _json(_room(manager)), self.worker]):
-            log.info("shared state written from this worker's replica (%d sessions)", len(manager.list()))
+        # The first worker seeds the room (its configuration, or its replica after a data
+        # loss); the writer is drained, so the replica covers nothing still queued.
+        await self._restore()
         ids = sorted(member.decode() for member in await client.smembers(self._key("sessions")))
         async with client.pipeline(transaction=False) as pipe:
             for session_id in ids:

@@ -45,6 +45,9 @@ async def test_an_outage_answers_503_keeps_sockets_and_recovers_without_losing_a
         await on_a.wait_for("system/init")
         on_b = await EventClient.connect(b.ws_url(user.token))
         await on_b.wait_for("system/init")
+        leaver = await http_a.login_user("leaver")
+        leaving = await EventClient.connect(b.ws_url(leaver.token))
+        await leaving.wait_for("system/init")
         # Acknowledged before the outage: a settings change and a host.
         changed = await http_b.post("/api/room/settings", headers=admin.bearer, json={"inactive_cursors": True})
         assert changed.status_code == 204
@@ -72,6 +75,8 @@ async def test_an_outage_answers_503_keeps_sockets_and_recovers_without_losing_a
             assert (await http.get("/api/whoami", headers=login.bearer)).status_code == 200
         for client in (on_a, on_b):
             assert await client.wait_for("system/heartbeat") is None
+        await leaving.close()  # a change made during the outage, by B alone
+        await asyncio.sleep(0.3)
 
         redis_server.start()  # empty: this redis-server keeps nothing on disk
 
@@ -85,8 +90,11 @@ async def test_an_outage_answers_503_keeps_sockets_and_recovers_without_losing_a
             control = (await http.get("/api/room/control", headers=admin.bearer)).json()
             assert control == {"has_host": True, "host_id": admin.id}
             listed = {s["id"]: s for s in (await http.get("/api/sessions", headers=admin.bearer)).json()}
-            assert set(listed) == {admin.id, user.id}
+            assert set(listed) == {admin.id, user.id, leaver.id}
             assert listed[user.id]["state"]["is_connected"] is True
+            assert listed[leaver.id]["state"]["is_connected"] is False
+            stats = (await http.get("/api/stats", headers=admin.bearer)).json()
+            assert (stats["total_users"], stats["total_admins"]) == (1, 1)
 
         # And it works as one server again: a disconnect through A reaches the socket on B.
         assert (await http_a.post("/api/room/control/reset", headers=admin.bearer)).status_code == 204
