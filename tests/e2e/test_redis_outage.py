@@ -70,6 +70,9 @@ async def test_an_outage_answers_503_keeps_sockets_and_recovers_without_losing_a
             assert response.status_code == 503, response.text
             assert response.headers["content-type"] == "application/json"
             assert response.json() == {"message": "session store (redis) unreachable", "code": 503}
+        # A token this server has not seen cannot be looked up: 503, not a wrong 401.
+        unknown = await http_a.get("/api/whoami", headers={"Authorization": "Bearer " + "0" * 64})
+        assert (unknown.status_code, unknown.json()["code"]) == (503, 503)
         # Known tokens still work for reads, and both sockets are still served.
         for http, login in ((http_a, user), (http_b, admin)):
             assert (await http.get("/api/whoami", headers=login.bearer)).status_code == 200

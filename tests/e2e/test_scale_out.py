@@ -325,9 +325,14 @@ async def test_two_workers_on_one_port_serve_one_room() -> None:
                 await client.closed()
             stats = (await http.get("/api/stats", headers=admin.bearer)).json()
             assert (stats["total_users"], stats["total_admins"]) == (0, 1)
-            await watcher.close()
-        code, _took = server.stop()
-        assert code == 0
+            # On SIGTERM every worker says goodbye to the sockets it holds.
+            again = [await EventClient.connect(server.ws_url(u.token)) for u in users]
+            for client in again:
+                await client.wait_for("system/init")
+            code, _took = server.stop()
+            assert code == 0
+            for client in [watcher, *again]:
+                assert await client.wait_for("system/disconnect") == {"message": "server shutdown"}
 
 
 def _workers(pid: int) -> list[int]:
