@@ -424,17 +424,7 @@ class RedisBackend:
             pipe.hgetall(self._key("stats"))
             *found, host, settings, stats = await pipe.execute()
         shared = {sid: _session_from(sid, fields) for sid, fields in zip(ids, found, strict=True) if fields}
-        for current in manager.list():
-            if current.id not in shared:
-                _replace(manager, current, None)
-        for session in shared.values():
-            current = manager.replica.get(session.id)
-            if current is not None and current.token_digest == session.token_digest:
-                current.profile, current.state = session.profile, session.state
-            else:
-                _replace(manager, current, session)
-        manager.host_id = host.decode() if host else None
-        manager.settings = _settings(orjson.loads(settings))
+        _reconcile(manager, shared, host.decode() if host else None, _settings(orjson.loads(settings)))
         _set_stats(manager, stats)
 
     def _apply(self, message: dict[str, Any]) -> None:
@@ -529,6 +519,35 @@ _APPLY: dict[str, Callable[[SessionManager, dict[str, Any]], None]] = {
 }
 # Races between workers are decided by the channel order, so these apply even when they are ours.
 _APPLY_OWN = frozenset({"session", "stats"})
+
+
+def _reconcile(manager: SessionManager, shared: dict[str, Session], host_id: str | None, settings: Settings) -> None:
+    """Make the replica equal to the shared state, telling this worker's clients what changed
+    (after an outage they missed the other workers' events)."""
+    bus = manager.bus
+    for current in manager.list():
+        if current.id not in shared:
+            _replace(manager, current, None)
+            bus.publish_remote(SessionDeleted(current))
+    for session in shared.values():
+        current = manager.replica.get(session.id)
+        if current is None or current.token_digest != session.token_digest:
+            _replace(manager, current, session)
+            bus.publish_remote(SessionCreated(session))
+            continue
+        if current.profile != session.profile:
+            old, current.profile = current.profile, session.profile
+            bus.publish_remote(ProfileChanged(current, old, current.profile))
+        if current.peer is None and current.state != session.state:  # with the socket here, we know better
+            current.state = session.state
+            bus.publish_remote(StateChanged(current))
+    if manager.host_id != host_id:
+        changed_by = host_id or manager.host_id or ""
+        manager.host_id = host_id
+        bus.publish_remote(HostChanged(host_id, changed_by))
+    if manager.settings != settings:
+        manager.settings = settings
+        bus.publish_remote(SettingsChanged(settings, ""))
 
 
 def _replace(manager: SessionManager, current: Session | None, new: Session | None) -> None:

@@ -85,6 +85,8 @@ async def test_an_outage_answers_503_keeps_sockets_and_recovers_without_losing_a
 
         for http in (http_a, http_b):
             await _until_healthy(http)
+        # A's clients learn what B changed while they could not hear it.
+        await on_a.wait_for("session/state", id=leaver.id, is_connected=False)
         for http in (http_a, http_b):
             # Nothing acknowledged before the outage was lost, nothing refused during it happened.
             assert (await http.get("/api/whoami", headers=user.bearer)).json()["id"] == user.id
