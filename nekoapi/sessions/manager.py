@@ -270,8 +270,9 @@ class SessionManager:
         previous, session.peer = session.peer, peer
         if previous is not None:
             previous.destroy(protocol.REASON_REPLACED)
-        elif session.state.is_connected:
-            # Connected through another worker: that worker closes its socket and keeps the state.
+        else:
+            # A socket on another worker (our copy may not know of it yet) is replaced too;
+            # that worker closes it and leaves the session's state to us.
             self.backend.close_remote(session.id, protocol.REASON_REPLACED, replaced=True)
         if not session.state.is_connected:
             self._mark_connected(session)
@@ -304,8 +305,9 @@ class SessionManager:
     def _destroy_peer(self, session: Session, reason: str) -> None:
         peer = session.peer
         if peer is None:
-            if session.state.is_connected:
-                self.backend.close_remote(session.id, reason)
+            # Perhaps on another worker; asked even when our copy says disconnected, since
+            # that copy may not have heard of the connect yet.
+            self.backend.close_remote(session.id, reason)
             return
         self._detach(session)
         peer.destroy(reason)

@@ -183,6 +183,9 @@ class RedisBackend:
         self._synced = asyncio.Event()
         self._listening = False
         self.available = False
+        # Our counter changes whose result has not come back on the channel yet: until it
+        # has, the replica's counters (changed at once, here) are newer than any message.
+        self._pending_counts = 0
 
     # ---
     # lifecycle
@@ -241,6 +244,7 @@ class RedisBackend:
     def count(self, is_admin: bool, delta: int) -> None:
         kind = "admins" if is_admin else "users"
         now = _iso(datetime.now(UTC))
+        self._pending_counts += 1
         self._run("count", [f"total_{kind}", str(delta), f"last_{kind[:-1]}_left_at", now, self.worker])
 
     def put_host(self, host_id: str | None, changed_by: str) -> None:
@@ -415,6 +419,7 @@ class RedisBackend:
         # The first worker seeds the room (its configuration, or its replica after a data
         # loss); the writer is drained, so the replica covers nothing still queued.
         await self._restore()
+        self._pending_counts = 0  # what Redis holds now includes (or replaced) all of ours
         ids = sorted(member.decode() for member in await client.smembers(self._key("sessions")))
         async with client.pipeline(transaction=False) as pipe:
             for session_id in ids:
@@ -430,6 +435,11 @@ class RedisBackend:
     def _apply(self, message: dict[str, Any]) -> None:
         handler = _APPLY.get(message.get("t", ""))
         own = message.get("w") == self.worker
+        if message.get("t") == "stats":
+            if own:
+                self._pending_counts = max(self._pending_counts - 1, 0)
+            if self._pending_counts:
+                return  # a later result of ours is on its way, and it includes this one
         if handler is None or (own and message["t"] not in _APPLY_OWN):
             return
         try:
