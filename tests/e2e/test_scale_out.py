@@ -9,6 +9,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
@@ -195,9 +196,9 @@ class StableMembers:
 
 
 @contextlib.asynccontextmanager
-async def two_workers() -> AsyncIterator[tuple[Services, Services]]:
+async def two_workers(**env: str) -> AsyncIterator[tuple[Services, Services]]:
     """Two workers' services in this process, one room in Redis, members with stable ids."""
-    config = make_config(**redis_env())
+    config = make_config(**redis_env(), **env)
     workers = (Services(config), Services(config))
     for worker in workers:
         worker.sessions._members = StableMembers()  # the provider is chosen by configuration only
@@ -225,6 +226,44 @@ async def test_the_same_member_logging_in_on_two_workers_at_once_ends_with_one_s
                 with pytest.raises(errors.NotAuthenticated):
                     await worker.sessions.authenticate(next(t for t in tokens if t != valid[0]))
             assert [s.id for s in a.sessions.list()] == [s.id for s in b.sessions.list()] == ["racer"]
+
+
+class Recorder:
+    """A socket that records what it is sent."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+
+    def send(self, event: str, payload: Any) -> None:
+        self.events.append((event, payload))
+
+    def destroy(self, reason: str) -> None:
+        self.events.append(("closed", reason))
+
+    def named(self, event: str) -> list[Any]:
+        return [payload for name, payload in self.events if name == event]
+
+
+async def test_control_protection_reacts_once_for_the_room_not_once_per_worker() -> None:
+    async with two_workers(NEKO_SESSION_CONTROL_PROTECTION="true") as (a, b):
+        viewer, _ = await b.sessions.login("viewer", USER_PASSWORD)
+        on_b = Recorder()
+        assert b.sessions.connect(viewer, on_b)  # type: ignore[arg-type]
+        admin, _ = await a.sessions.login("boss", USER_PASSWORD)
+        await a.sessions.update_profile(admin.id, admin.profile.merged({"is_admin": True}))
+        on_a = Recorder()
+        assert a.sessions.connect(admin, on_a)  # type: ignore[arg-type]
+
+        async def unlocked_on_b() -> bool:
+            return bool(on_b.named("system/settings"))
+
+        await _until_async(unlocked_on_b)
+        await asyncio.sleep(0.2)  # a second reaction, if any, would have arrived by now
+        settings = on_b.named("system/settings")
+        assert len(settings) == 1 and settings[0]["locked_controls"] is False
+        assert a.room.settings.locked_controls is False and b.room.settings.locked_controls is False
+        stats = (a.room.stats(), b.room.stats())
+        assert [(s["total_users"], s["total_admins"]) for s in stats] == [(1, 1), (1, 1)]
 
 
 async def _agree(a: Services, b: Services, *tokens: str) -> bool:
