@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import pytest
 import redis.asyncio as aioredis
 
@@ -236,6 +237,11 @@ class Recorder:
 
     def send(self, event: str, payload: Any) -> None:
         self.events.append((event, payload))
+
+    def send_text(self, message: str) -> None:
+        # Broadcasts arrive encoded once for every socket (main's broadcaster).
+        event = orjson.loads(message)
+        self.send(event["event"], event.get("payload"))
 
     def destroy(self, reason: str) -> None:
         self.events.append(("closed", reason))
