@@ -1,8 +1,12 @@
 # Two commands set up everything on a machine that has only Python 3.11+:
 #   make run    serve the API on NEKO_SERVER_BIND (default 127.0.0.1:8080)
-#   make test   run the test suite
+#               (WORKERS=n: n worker processes; needs NEKO_SESSION_STORE=redis)
+#   make test   run the test suite, then once more with the Redis session store
 #   make bench  benchmark against a bare-Starlette reference, write docs/benchmarks.md (< 10 minutes)
 PYTHON ?= python3
+WORKERS ?= 1
+# The suites the Redis pass of `make test` repeats (everything that drives sessions).
+REDIS_SUITES ?= tests
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -17,10 +21,11 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/nekoapi serve
+	$(BIN)/nekoapi serve --workers $(WORKERS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	NEKO_TEST_STORE=redis $(BIN)/python -m pytest $(PYTEST_ARGS) $(REDIS_SUITES)
 
 # npm tools for the TypeScript client round trip (tests/contract/test_sdk_typescript.py
 # installs them on first use too); pinned by tests/sdk/ts/package-lock.json.

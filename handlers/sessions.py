@@ -14,7 +14,8 @@ async def sessions_get() -> Response:
 
 
 async def session_get(session_id: str) -> Response:
-    return json(services().sessions.get(session_id).data())
+    # find: also a session another worker created a moment ago (session.store redis)
+    return json((await services().sessions.find(session_id)).data())
 
 
 async def session_remove(session_id: str, token_info: dict[str, Any]) -> Response:

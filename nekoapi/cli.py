@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Config, ConfigError, from_environment, keys, show_default
 from .configdoc import MEANING
@@ -36,17 +36,34 @@ def main(argv: list[str] | None = None) -> int:
     )
     serve.add_argument("--config", metavar="FILE", help="YAML configuration file (default: $NEKO_CONFIG)")
     serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="overrides log.level")
+    serve.add_argument(
+        "--workers", type=int, default=1, metavar="N", help="worker processes (N > 1 needs session.store redis)"
+    )
     add_member_commands(commands)
     args = parser.parse_args(argv)
     try:
         config = from_environment(getattr(args, "config", None))
         if args.command == "members":
             return run_members(args, config)
+        _check_workers(args.workers, config)
         app = _create_app(config)  # providers and stores may refuse their settings too
     except ConfigError as exc:
         print(f"nekoapi: configuration error: {exc}", file=sys.stderr)
         return 2
+    if args.workers > 1:
+        return _serve_workers(config, args, args.log_level or config.log.level)
     return _serve(config, app, args.log_level or config.log.level)
+
+
+def _check_workers(workers: int, config: Config) -> None:
+    if workers < 1:
+        raise ConfigError(f"--workers: expected a number above 0, got {workers}")
+    if workers > 1 and config.session.store != "redis":
+        # Each worker would hold its own sessions: a login on one would be unknown to the others.
+        raise ConfigError(
+            f"--workers {workers} needs a shared session store; set NEKO_SESSION_STORE=redis "
+            f"(session.store: redis, with NEKO_REDIS_URL) or run one worker"
+        )
 
 
 def key_table() -> str:
@@ -74,16 +91,44 @@ def _create_app(config: Config) -> NekoServer:
 
 
 def _serve(config: Config, app: NekoServer, log_level: str) -> int:
-    import uvicorn
-
     from . import logs
     from .web.server import GracefulServer
 
     logs.configure(log_level, json=config.log.json)
     prefix = config.server.path_prefix.rstrip("/")
     print(f"nekoapi: serving on http://{config.server.bind}{prefix} (WebSocket at {prefix}/api/ws)", file=sys.stderr)
+    GracefulServer(_uvicorn_config(config, app, log_level), app).run()
+    return 0
+
+
+def _serve_workers(config: Config, args: argparse.Namespace, log_level: str) -> int:
+    """n uvicorn worker processes on one socket; each builds its app from the same configuration."""
+    import os
+
+    from . import logs
+    from .config import CONFIG_FILE_ENV
+    from .web.server import Workers
+
+    if args.config:
+        os.environ[CONFIG_FILE_ENV] = args.config  # the workers read the same file
+    os.environ["NEKO_LOG_LEVEL"] = log_level  # and log as --log-level asks
+    logs.configure(log_level, json=config.log.json)
+    prefix = config.server.path_prefix.rstrip("/")
+    bind = config.server.bind
+    print(f"nekoapi: serving on http://{bind}{prefix} with {args.workers} workers sharing Redis", file=sys.stderr)
+    server_config = _uvicorn_config(config, "nekoapi.web.asgi:app", log_level, workers=args.workers)
+    sock = server_config.bind_socket()
+    Workers(server_config, sockets=[sock]).run()
+    return 0
+
+
+def _uvicorn_config(config: Config, app: Any, log_level: str, workers: int = 1) -> Any:
+    import uvicorn
+
     server_config = uvicorn.Config(
         app,
+        factory=isinstance(app, str),
+        workers=workers,
         host=config.server.host,
         port=config.server.port,
         log_level=log_level,
@@ -97,8 +142,7 @@ def _serve(config: Config, app: NekoServer, log_level: str) -> int:
         proxy_headers=False,  # forwarded headers are trusted only with server.proxy (see create_app)
         timeout_graceful_shutdown=5,
     )
-    GracefulServer(server_config, app).run()
-    return 0
+    return server_config
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ class SessionConfig:
     heartbeat_interval: int = 10
     api_token: str = ""
     file: str = ""
+    # Where the shared session state lives: "memory" (this process) or "redis" (shared by workers).
+    store: str = "memory"
     # How long an abnormally closed WebSocket keeps its session connected,
     # waiting for a reconnect (Neko hard-codes 5 s).
     reconnect_grace: float = 5.0
@@ -152,11 +154,19 @@ class LogConfig:
 
 
 @dataclass(frozen=True)
+class RedisConfig:
+    url: str = "redis://127.0.0.1:6379/0"
+    # Every key and the event channel start with this, so several rooms can share one Redis.
+    prefix: str = "neko"
+
+
+@dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
     session: SessionConfig = field(default_factory=SessionConfig)
     member: MemberConfig = field(default_factory=MemberConfig)
     log: LogConfig = field(default_factory=LogConfig)
+    redis: RedisConfig = field(default_factory=RedisConfig)
 
 
 def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
@@ -307,6 +317,10 @@ def _check_api_token(value: str) -> str | None:
     )
 
 
+def _check_store(value: str) -> str | None:
+    return None if value in {"memory", "redis"} else "expected memory or redis"
+
+
 def _check_positive(value: int) -> str | None:
     return None if value > 0 else "expected a number above 0"
 
@@ -318,9 +332,13 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server.batch_limit": _check_positive,
     "log.level": _check_level,
     "session.api_token": _check_api_token,
+    "session.store": _check_store,
 }
 # Never echoed in an error message.
-_SECRET_KEYS = frozenset({"session.api_token", "member.multiuser.admin_password", "member.multiuser.user_password"})
+# redis.url may carry a password (redis://:secret@host).
+_SECRET_KEYS = frozenset(
+    {"redis.url", "session.api_token", "member.multiuser.admin_password", "member.multiuser.user_password"}
+)
 
 
 def _checked(dotted: str, name: str, value: Any) -> Any:

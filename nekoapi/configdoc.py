@@ -26,6 +26,7 @@ MEANING: dict[str, str] = {
     "session.heartbeat_interval": "seconds between system/heartbeat events and protocol pings",
     "session.api_token": "fixed token (32+ chars) acting as the built-in administrator session `API` (empty: off)",
     "session.file": "SQLite file that keeps sessions across restarts (empty: memory only)",
+    "session.store": "where sessions, host, settings and stats live: `memory` or `redis` (shared by workers; ours)",
     "session.reconnect_grace": "how long an abnormally dropped socket keeps its session connected (ours)",
     "session.send_queue_size": "events queued for one socket before it is closed as too slow (ours)",
     "session.ws_max_message_size": "largest WebSocket message a client may send, in bytes (ours)",
@@ -59,4 +60,6 @@ MEANING: dict[str, str] = {
     "member.multiuser.user_profile": "multiuser: JSON merged onto the user profile",
     "log.json": "one JSON object per log line instead of plain text",
     "log.level": "debug, info, warning or error",
+    "redis.url": "Redis server of `session.store: redis` (ours)",
+    "redis.prefix": "prefix of every Redis key and of the event channel (ours)",
 }

@@ -98,12 +98,27 @@ Subscriber = Callable[[Any], None]
 class EventBus:
     def __init__(self) -> None:
         self._subscribers: dict[type, list[Subscriber]] = defaultdict(list)
+        # Subscribers that also want events another worker caused (scale-out, issue 9).
+        self._remote: dict[type, list[Subscriber]] = defaultdict(list)
 
-    def subscribe(self, event_type: type[E], callback: Callable[[E], None]) -> None:
+    def subscribe(self, event_type: type[E], callback: Callable[[E], None], *, remote: bool = False) -> None:
+        """``remote=True``: also called for events relayed from other workers (only the
+        WebSocket broadcaster wants those; reactions such as control protection run
+        once, on the worker where the change happened)."""
         self._subscribers[event_type].append(callback)
+        if remote:
+            self._remote[event_type].append(callback)
 
     def publish(self, event: object) -> None:
-        for callback in self._subscribers.get(type(event), ()):
+        self._deliver(event, self._subscribers)
+
+    def publish_remote(self, event: object) -> None:
+        """An event that happened on another worker; its state is already in this worker's replica."""
+        self._deliver(event, self._remote)
+
+    @staticmethod
+    def _deliver(event: object, subscribers: dict[type, list[Subscriber]]) -> None:
+        for callback in subscribers.get(type(event), ()):
             try:
                 callback(event)
             except Exception:

@@ -12,6 +12,7 @@ from .events import EventBus, ProfileChanged
 from .members import create_provider
 from .members.manager import MemberManager
 from .metrics import Metrics
+from .sessions.backend import LocalBackend, StateBackend
 from .sessions.manager import SessionManager
 from .sessions.memory_store import MemorySessionStore
 from .sessions.room import RoomManager
@@ -33,7 +34,8 @@ class Services:
         self.bus = EventBus()
         self.members = create_provider(config.member)
         self.store = _session_store(config, self.bus)
-        self.sessions = SessionManager(config.session, self.members, self.bus, store=self.store)
+        self.backend = _state_backend(config)
+        self.sessions = SessionManager(config.session, self.members, self.bus, store=self.store, backend=self.backend)
         self.member_manager = MemberManager(self.members, self.sessions)
         self.broadcaster = Broadcaster(self.sessions)
         # After the broadcaster: the room reacts to connects after system/init went out.
@@ -44,12 +46,14 @@ class Services:
         self.sockets: set[asyncio.Task[None]] = set()
 
     async def start(self) -> None:
+        await self.backend.start()
         await self.member_manager.start()
         self.broadcaster.start()
 
     async def stop(self) -> None:
         await self.broadcaster.stop()
         await self.member_manager.stop()
+        await self.backend.stop()
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
@@ -69,7 +73,7 @@ class Services:
         return self.metrics.render()
 
     def _stores(self) -> list[tuple[str, HealthCheck]]:
-        candidates = {"member provider": self.members, "session store": self.store}
+        candidates = {"member provider": self.members, "session store": self.store, "redis": self.backend}
         return [(name, c) for name, c in candidates.items() if hasattr(c, "ping")]  # type: ignore[misc]
 
     async def close_sockets(self, reason: str = protocol.REASON_SHUTDOWN) -> None:
@@ -82,7 +86,17 @@ class Services:
             await asyncio.wait(pending, timeout=SOCKET_DRAIN_TIMEOUT)
 
 
+def _state_backend(config: Config) -> StateBackend:
+    if config.session.store != "redis":
+        return LocalBackend()
+    from .sessions.redis_backend import RedisBackend
+
+    return RedisBackend(config.redis)
+
+
 def _session_store(config: Config, bus: EventBus) -> SessionStore:
+    if config.session.store == "redis" and config.session.file:
+        raise ConfigError("session.file: not used with session.store redis (Redis keeps the sessions)")
     if not config.session.file:
         return MemorySessionStore()
     try:

@@ -9,6 +9,17 @@ from nekoapi.config import Config
 from .support.client import ApiClient, api_client
 from .support.factory import make_config
 from .support.live import LiveServer, live_server
+from .support.redis import delete_run_keys, store_under_test
+
+
+def pytest_report_header() -> str:
+    return f"nekoapi session store under test: {store_under_test()} (NEKO_TEST_STORE)"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _redis_keys() -> Iterator[None]:
+    yield
+    delete_run_keys()  # this run's keys only (their prefix names our process)
 
 
 @pytest.fixture

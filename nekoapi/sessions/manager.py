@@ -33,6 +33,7 @@ from ..tokens import new_token, token_digest
 from ..types import MemberProvider, SessionStore
 from ..ws import protocol
 from ..ws.peer import WebSocketPeer
+from .backend import LocalBackend, StateBackend
 from .memory_store import MemorySessionStore
 from .session import Session
 
@@ -66,6 +67,7 @@ class SessionManager:
         bus: EventBus,
         store: SessionStore | None = None,
         clock: Callable[[], datetime] = utcnow,
+        backend: StateBackend | None = None,
     ) -> None:
         self.settings = Settings(
             **{f.name: getattr(config, f.name) for f in dataclasses.fields(Settings) if f.name != "plugins"}
@@ -80,6 +82,9 @@ class SessionManager:
         self._api_session = Session(API_SESSION_ID, b"", API_PROFILE, is_api=True)
         self.host_id: str | None = None
         self.stats = Stats(server_started_at=clock())
+        # The store is this worker's replica; the backend shares changes with other workers.
+        self.backend: StateBackend = backend if backend is not None else LocalBackend()
+        self.backend.attach(self)
 
     # ---
     # lookups
@@ -87,6 +92,22 @@ class SessionManager:
 
     def get(self, session_id: str) -> Session:
         session = self._store.get(session_id)
+        if session is None:
+            raise errors.SessionNotFound()
+        return session
+
+    @property
+    def replica(self) -> SessionStore:
+        """This process's sessions; a state backend keeps it in step with the other workers."""
+        return self._store
+
+    def close_peer(self, session: Session, reason: str) -> None:
+        """Close the session's socket here, as a forced disconnect (for a backend's relayed command)."""
+        self._destroy_peer(session, reason)
+
+    async def find(self, session_id: str) -> Session:
+        """Like ``get``, but also finds a session another worker created a moment ago."""
+        session = self._store.get(session_id) or await self.backend.load(session_id)
         if session is None:
             raise errors.SessionNotFound()
         return session
@@ -99,7 +120,7 @@ class SessionManager:
 
     async def authenticate(self, token: str) -> Session:
         """The session a token belongs to; raises unless it may use the API."""
-        session = self._store.by_token(token)
+        session = self._store.by_token(token) or await self.backend.load_by_token(token)
         if (
             session is None
             and self._api_token
@@ -138,33 +159,44 @@ class SessionManager:
             raise errors.LoginDisabled()
         if self.settings.locked_logins and not profile.is_admin:
             raise errors.LoginsLocked()
+        await self.backend.require()
         existing = self._store.get(member_id)
         if existing is not None:
             if existing.state.is_connected:
                 raise errors.SessionAlreadyConnected()
             self._forget(existing)
-        return self._create(member_id, profile)
+        created = self._create(member_id, profile)
+        await self.backend.flush()  # the token works on every worker before the client has it
+        return created
 
     def _create(self, session_id: str, profile: MemberProfile) -> tuple[Session, str]:
         token = new_token()
         session = Session(session_id, token_digest(token), profile)
         self._store.add(session)
+        self.backend.put_session(session)
         self.bus.publish(SessionCreated(session))
         return session, token
 
     async def logout(self, session: Session) -> None:
         if session.is_api:
             raise errors.CannotLogout("the API session cannot log out")
+        await self.backend.require()
         self._delete(session)
+        await self.backend.flush()
 
     async def remove(self, caller: Session, session_id: str) -> None:
-        session = self.get(session_id)
+        session = await self.find(session_id)
         if session is caller:
             raise errors.CannotDeleteOwnSession()
+        await self.backend.require()
         self._delete(session)
+        await self.backend.flush()
 
     async def delete(self, session_id: str) -> None:
-        self._delete(self.get(session_id))
+        session = await self.find(session_id)
+        await self.backend.require()
+        self._delete(session)
+        await self.backend.flush()
 
     def _delete(self, session: Session) -> None:
         self._destroy_peer(session, protocol.REASON_DELETED)
@@ -177,18 +209,25 @@ class SessionManager:
         if self.host_id == session.id:
             self.set_host(None, changed_by=session.id)
         self._store.remove(session)
+        self.backend.delete_session(session)
         self.bus.publish(SessionDeleted(session))
 
     async def disconnect(self, session_id: str) -> None:
         """Close the session's WebSocket; the session and its token remain."""
-        self._destroy_peer(self.get(session_id), protocol.REASON_DISCONNECTED)
+        session = await self.find(session_id)
+        await self.backend.require()
+        self._destroy_peer(session, protocol.REASON_DISCONNECTED)
+        await self.backend.flush()
 
     # ---
     # profiles
     # ---
 
     async def update_profile(self, session_id: str, profile: MemberProfile) -> None:
-        self._apply_profile(self.get(session_id), profile)
+        session = await self.find(session_id)
+        await self.backend.require()
+        self._apply_profile(session, profile)
+        await self.backend.flush()
 
     async def change_own_profile(self, caller: Session, changes: dict[str, Any]) -> None:
         current = caller.profile
@@ -196,7 +235,9 @@ class SessionManager:
             forbidden = [k for k, v in changes.items() if k != "name" and getattr(current, k) != v]
             if forbidden:
                 raise errors.ProfileChangeForbidden()
+        await self.backend.require()
         self._apply_profile(caller, current.merged(changes))
+        await self.backend.flush()
 
     def _apply_profile(self, session: Session, profile: MemberProfile) -> None:
         old = session.profile
@@ -206,6 +247,7 @@ class SessionManager:
             self._count_connection(old, -1)
             self._count_connection(profile, +1)
         session.profile = profile
+        self.backend.put_profile(session)
         self.bus.publish(ProfileChanged(session, old, profile))
         if not profile.can_host and self.host_id == session.id:
             self.set_host(None, changed_by=session.id)
@@ -228,6 +270,10 @@ class SessionManager:
         previous, session.peer = session.peer, peer
         if previous is not None:
             previous.destroy(protocol.REASON_REPLACED)
+        else:
+            # A socket on another worker (our copy may not know of it yet) is replaced too;
+            # that worker closes it and leaves the session's state to us.
+            self.backend.close_remote(session.id, protocol.REASON_REPLACED, replaced=True)
         if not session.state.is_connected:
             self._mark_connected(session)
         else:
@@ -259,6 +305,9 @@ class SessionManager:
     def _destroy_peer(self, session: Session, reason: str) -> None:
         peer = session.peer
         if peer is None:
+            # Perhaps on another worker; asked even when our copy says disconnected, since
+            # that copy may not have heard of the connect yet.
+            self.backend.close_remote(session.id, reason)
             return
         # The goodbye is queued before the state change is broadcast, so the closing
         # client is not kept waiting behind an event sent to everyone else.
@@ -277,6 +326,7 @@ class SessionManager:
         state.connected_since = self._clock()
         state.not_connected_since = None
         self._count_connection(session.profile, +1)
+        self.backend.put_state(session, "connected")
         self.bus.publish(SessionConnected(session))
         self.bus.publish(StateChanged(session))
 
@@ -286,12 +336,14 @@ class SessionManager:
         state.connected_since = None
         state.not_connected_since = self._clock()
         self._count_connection(session.profile, -1)
+        self.backend.put_state(session, "disconnected")
         if self.host_id == session.id:
             self.set_host(None, changed_by=session.id)
         self.bus.publish(SessionDisconnected(session))
         self.bus.publish(StateChanged(session))
 
     def _count_connection(self, profile: MemberProfile, delta: int) -> None:
+        self.backend.count(profile.is_admin, delta)
         stats = self.stats
         if profile.is_admin:
             stats.total_admins += delta
@@ -309,4 +361,22 @@ class SessionManager:
         if host_id == self.host_id:
             return
         self.host_id = host_id
+        self.backend.put_host(host_id, changed_by)
         self.bus.publish(HostChanged(host_id, changed_by))
+
+    async def claim_host(self, session: Session) -> str | None:
+        """Make ``session`` the host unless someone is; returns that someone.
+
+        Atomic across workers: of two simultaneous claims exactly one wins.
+        """
+        holder = await self.backend.claim_host(session.id)
+        if holder is not None:
+            return holder
+        if self.host_id != session.id:
+            self.host_id = session.id  # the backend already shared it
+            self.bus.publish(HostChanged(session.id, session.id))
+        return None
+
+    def replace_settings(self, settings: Settings, changed_by: str) -> None:
+        self.settings = settings
+        self.backend.put_settings(settings, changed_by)

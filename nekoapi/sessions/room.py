@@ -44,7 +44,9 @@ class RoomManager:
         if unknown:  # the spec rejects these first; this guards core callers
             raise ValueError(f"unknown settings: {sorted(unknown)}")
         # Like Neko, every accepted update is announced, even one that changes nothing.
+        await self._sessions.backend.require()
         self._apply(caller.id, dataclasses.replace(self.settings, **changes), announce_unchanged=True)
+        await self._sessions.backend.flush()
 
     def _apply(self, changed_by: str, new: Settings, *, announce_unchanged: bool = False) -> None:
         old = self.settings
@@ -52,7 +54,7 @@ class RoomManager:
             return
         if new.control_protection and not old.control_protection and not self._admin_connected():
             new = dataclasses.replace(new, locked_controls=True)
-        self._sessions.settings = new
+        self._sessions.replace_settings(new, changed_by)
         host = self._host()
         if host is not None and not host.profile.is_admin and (new.locked_controls or new.private_mode):
             self._sessions.set_host(None, changed_by=changed_by)
@@ -101,37 +103,46 @@ class RoomManager:
             return
         if self.settings.locked_controls and not caller.profile.is_admin:
             raise errors.ControlsLocked()
-        if host_id is not None:
+        holder = host_id or await self._sessions.claim_host(caller)
+        if holder is not None:
             # Like Neko, the host hears about the request; the caller is told no.
-            self._sessions.bus.publish(ControlRequested(host_id, caller.id))
+            self._sessions.backend.control_requested(holder, caller.id)
+            self._sessions.bus.publish(ControlRequested(holder, caller.id))
             raise errors.HostTaken()
-        self._sessions.set_host(caller, changed_by=caller.id)
 
     async def release_control(self, caller: Session) -> None:
         self._check_may_host(caller)
         if self._sessions.host_id != caller.id:
             raise errors.NotHost()
+        await self._sessions.backend.require()
         self._sessions.set_host(None, changed_by=caller.id)
+        await self._sessions.backend.flush()
 
     async def take_control(self, caller: Session) -> None:
         self._check_may_host(caller)
+        await self._sessions.backend.require()
         self._sessions.set_host(caller, changed_by=caller.id)
+        await self._sessions.backend.flush()
 
     async def give_control(self, caller: Session, target_id: str) -> None:
         self._check_may_host(caller)
         if not caller.profile.is_admin and self._sessions.host_id != caller.id:
             raise errors.HostOrAdminRequired()
         try:
-            target = self._sessions.get(target_id)
+            target = await self._sessions.find(target_id)
         except errors.SessionNotFound:
             raise errors.TargetNotFound() from None
         if not target.profile.can_host or self._private_for(target):
             raise errors.TargetCannotHost()
+        await self._sessions.backend.require()
         self._sessions.set_host(target, changed_by=caller.id)
+        await self._sessions.backend.flush()
 
     async def reset_control(self, caller: Session) -> None:
         self._check_may_host(caller)
+        await self._sessions.backend.require()
         self._sessions.set_host(None, changed_by=caller.id)
+        await self._sessions.backend.flush()
 
     def _check_may_host(self, session: Session) -> None:
         if not session.profile.can_host:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from .. import logs
 from ..config import from_environment
 from .app import NekoServer, create_app
 
 
 def app() -> NekoServer:
-    return create_app(from_environment())
+    config = from_environment()
+    # A worker process of ``nekoapi serve --workers n`` starts here, with no logging set up yet.
+    logs.configure(config.log.level, json=config.log.json)
+    return create_app(config)

@@ -13,19 +13,23 @@ import socket
 from types import FrameType
 
 import uvicorn
+from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
 from .app import NekoServer
 
 
 class GracefulServer(uvicorn.Server):
-    def __init__(self, config: uvicorn.Config, app: NekoServer) -> None:
+    def __init__(self, config: uvicorn.Config, app: NekoServer | None = None) -> None:
         super().__init__(config)
+        # A worker process has no app handed over: it loads its own from the import string.
         self.neko = app
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:
             server.close()  # no new connections while we say goodbye
-        await self.neko.services.close_sockets()
+        app = self.neko or getattr(self.config, "loaded_app", None)
+        if isinstance(app, NekoServer):
+            await app.services.close_sockets()
         await super().shutdown(sockets)
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
@@ -33,3 +37,26 @@ class GracefulServer(uvicorn.Server):
         # uvicorn re-raises a captured SIGTERM/SIGINT after shutting down, which
         # ends the process as killed by it; a finished graceful stop is a success.
         self._captured_signals.clear()
+
+
+# --- scale-out (issue 9): n worker processes, each a GracefulServer ---
+
+
+class _WorkerProcess(Process):
+    """uvicorn's worker process, running our server instead of the plain one."""
+
+    @property
+    def server(self) -> uvicorn.Server:
+        if self._server is None:
+            self._server = GracefulServer(self.config)
+        return self._server
+
+
+class Workers(Multiprocess):
+    """uvicorn's supervisor (restarts workers that die), with graceful workers."""
+
+    def init_processes(self) -> None:
+        for _ in range(self.processes_num):
+            process = _WorkerProcess(self.config, self.sockets)
+            process.start()
+            self.processes.append(process)

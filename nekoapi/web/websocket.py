@@ -125,7 +125,7 @@ async def _authenticate(services: Services, scope: Scope, peer: WebSocketPeer) -
         if token is None:
             raise errors.NotAuthenticated()
         return await services.sessions.authenticate(token)
-    except (errors.NotAuthenticated, errors.LoginDisabled) as exc:
+    except (errors.NotAuthenticated, errors.LoginDisabled, errors.BackingStoreUnavailable) as exc:
         log.info("websocket refused: %s", exc.text)
         peer.destroy(exc.text)
         return None

@@ -33,14 +33,16 @@ class Broadcaster:
         self._sessions = sessions
         self._heartbeat: asyncio.Task[None] | None = None
         bus = sessions.bus
-        bus.subscribe(SessionCreated, lambda e: self.broadcast(protocol.SESSION_CREATED, e.session.data()))
-        bus.subscribe(SessionDeleted, lambda e: self.broadcast(protocol.SESSION_DELETED, {"id": e.session.id}))
-        bus.subscribe(SessionConnected, lambda e: self._greet(e.session))
-        bus.subscribe(ProfileChanged, self._on_profile)
-        bus.subscribe(StateChanged, self._on_state)
-        bus.subscribe(HostChanged, self._on_host)
-        bus.subscribe(SettingsChanged, self._on_settings)
-        bus.subscribe(ControlRequested, self._on_control_request)
+        bus.subscribe(SessionCreated, lambda e: self.broadcast(protocol.SESSION_CREATED, e.session.data()), remote=True)
+        bus.subscribe(
+            SessionDeleted, lambda e: self.broadcast(protocol.SESSION_DELETED, {"id": e.session.id}), remote=True
+        )
+        bus.subscribe(SessionConnected, lambda e: self._greet(e.session), remote=True)
+        bus.subscribe(ProfileChanged, self._on_profile, remote=True)
+        bus.subscribe(StateChanged, self._on_state, remote=True)
+        bus.subscribe(HostChanged, self._on_host, remote=True)
+        bus.subscribe(SettingsChanged, self._on_settings, remote=True)
+        bus.subscribe(ControlRequested, self._on_control_request, remote=True)
 
     def broadcast(self, event: str, payload: Any) -> None:
         recipients = self._sessions.connected()

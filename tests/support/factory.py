@@ -10,6 +10,8 @@ from typing import Any
 
 from nekoapi.config import Config, load_config
 
+from .redis import redis_env, store_under_test
+
 ADMIN_PASSWORD = "admin-secret"
 USER_PASSWORD = "user-secret"
 
@@ -21,6 +23,9 @@ def make_config(**env: str) -> Config:
     The member provider is pinned to multiuser (any username, the password
     picks the profile), which the session tests rely on; a test that picks
     ``sqlite`` gets its own database file. Password hashing is cheap in tests.
+
+    With ``NEKO_TEST_STORE=redis`` every configuration uses the Redis store
+    (under a prefix of its own) unless the test chose a store or a file itself.
     """
     base = {
         "NEKO_MEMBER_PROVIDER": "multiuser",
@@ -32,6 +37,8 @@ def make_config(**env: str) -> Config:
         "NEKO_MEMBER_ARGON2_TIME_COST": "1",
         "NEKO_MEMBER_ARGON2_MEMORY_KIB": "1024",
     }
+    if store_under_test() == "redis" and not {"NEKO_SESSION_STORE", "NEKO_SESSION_FILE"} & env.keys():
+        base.update(redis_env())
     base.update(env)
     return load_config(base)
 

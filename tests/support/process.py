@@ -67,13 +67,17 @@ def serve(*args: str, **env: str) -> Iterator[ServeProcess]:
     # Neko's multiuser provider unless a test picks another: nothing written to the work tree.
     environ.update({"NEKO_SERVER_BIND": f"127.0.0.1:{port}", "NEKO_MEMBER_PROVIDER": "multiuser", **env})
     process = subprocess.Popen(
-        [sys.executable, "-m", "nekoapi", "serve", *args], env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "nekoapi", "serve", *args],
+        env=environ,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,  # its own process group, so worker processes go with it
     )
     server = ServeProcess(process, port, env.get("NEKO_SERVER_PATH_PREFIX", "").rstrip("/"))
     try:
         server.wait_healthy()
         yield server
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.communicate(timeout=10)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # workers too, even if the parent already exited
+        process.communicate(timeout=10)

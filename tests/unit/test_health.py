@@ -21,7 +21,7 @@ class UnreachableProvider:
 
 
 async def test_memory_only_is_always_healthy() -> None:
-    await Services(make_config()).health()
+    await Services(make_config(NEKO_SESSION_STORE="memory")).health()
 
 
 async def test_a_provider_with_an_unreachable_store_is_named() -> None:

@@ -6,6 +6,7 @@ import asyncio
 from typing import Any
 
 import orjson
+import pytest
 
 from nekoapi.config import Config
 from nekoapi.services import Services
@@ -38,6 +39,17 @@ class RecordingPeer:
         return taken
 
 
+# Rooms started by the running test; stopped after it (the Redis store runs tasks and connections).
+_STARTED: list[Services] = []
+
+
+@pytest.fixture(autouse=True)
+async def _stop_rooms() -> Any:
+    yield
+    while _STARTED:
+        await _STARTED.pop().stop()
+
+
 class Room:
     def __init__(self, config: Config) -> None:
         self.services = Services(config)
@@ -45,6 +57,9 @@ class Room:
         self.room = self.services.room
 
     async def join(self, name: str, *, admin: bool = False) -> tuple[Session, RecordingPeer]:
+        if self.services not in _STARTED:
+            await self.services.start()
+            _STARTED.append(self.services)
         session, _token = await self.sessions.login(name, ADMIN_PASSWORD if admin else USER_PASSWORD)
         peer = RecordingPeer()
         assert self.sessions.connect(session, peer)  # type: ignore[arg-type]

@@ -1,0 +1,663 @@
+"""``session.store: redis``: the shared state in Redis, changes relayed to every worker.
+
+Redis holds the truth: sessions by id (token digest, profile, state), the token
+digest index, the host, the room settings and the stats counters. Each worker
+keeps a replica in memory (the session manager's store) for reads, and the
+sockets it accepted.
+
+Every change is one Lua script that writes the state *and* publishes a message
+on the room's channel, so the order of messages on the channel is the order of
+the writes. A worker writes its changes from one task, in the order it made
+them, and applies other workers' messages to its replica before handing them to
+its WebSocket broadcaster. Two kinds of messages are applied even when they are
+the worker's own, because two workers can race for them and the channel order
+decides: logins (the newest digest of a session wins) and stats counters.
+
+Decisions two workers could both take (the same member logging in twice, two
+control requests at once) are made inside Redis: the login script replaces the
+old token atomically, and ``claim_host`` is a compare-and-set.
+
+Outage: writes wait in the queue and are retried until Redis answers again, so
+nothing a client was told succeeded is lost; operations that need Redis answer
+503 meanwhile (``require``/``flush``); on reconnection the replica is reloaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import RedisError
+
+from .. import errors
+from ..config import RedisConfig
+from ..events import (
+    ControlRequested,
+    HostChanged,
+    ProfileChanged,
+    SessionCreated,
+    SessionDeleted,
+    SettingsChanged,
+    StateChanged,
+)
+from ..models import MemberProfile, SessionState, Settings
+from ..tokens import same_token, token_digest
+from .session import Session
+
+if TYPE_CHECKING:
+    from .manager import SessionManager
+
+log = logging.getLogger(__name__)
+
+# How long an acknowledged operation waits for Redis before answering 503.
+ACK_TIMEOUT = 2.0
+# Pause between attempts while Redis is unreachable.
+RETRY_DELAY = 0.25
+# How long start-up waits for the first copy of the shared state.
+START_TIMEOUT = 5.0
+UNAVAILABLE = "session store (redis) unreachable"
+
+_PUT_SESSION = """
+local p = ARGV[1]
+local key = p .. ':session:' .. ARGV[2]
+local old = redis.call('HGET', key, 'digest')
+if old and old ~= ARGV[3] then redis.call('DEL', p .. ':token:' .. old) end
+redis.call('HSET', key, 'digest', ARGV[3], 'profile', ARGV[4], 'state', ARGV[5])
+redis.call('SET', p .. ':token:' .. ARGV[3], ARGV[2])
+redis.call('SADD', p .. ':sessions', ARGV[2])
+redis.call('PUBLISH', p .. ':events', ARGV[6])
+"""
+
+# Only the login it belongs to may be deleted; a newer login of the member stays.
+_DELETE_SESSION = """
+local p = ARGV[1]
+local key = p .. ':session:' .. ARGV[2]
+if redis.call('HGET', key, 'digest') ~= ARGV[3] then return 0 end
+redis.call('DEL', key, p .. ':token:' .. ARGV[3])
+redis.call('SREM', p .. ':sessions', ARGV[2])
+redis.call('PUBLISH', p .. ':events', ARGV[4])
+return 1
+"""
+
+_PUT_FIELD = """
+local p = ARGV[1]
+local key = p .. ':session:' .. ARGV[2]
+if redis.call('HGET', key, 'digest') ~= ARGV[3] then return 0 end
+redis.call('HSET', key, ARGV[4], ARGV[5])
+redis.call('PUBLISH', p .. ':events', ARGV[6])
+return 1
+"""
+
+# The counters and their "last left" times change together; the message carries the result.
+_COUNT = """
+local p = ARGV[1]
+local key = p .. ':stats'
+local n = redis.call('HINCRBY', key, ARGV[2], tonumber(ARGV[3]))
+if n == 0 and tonumber(ARGV[3]) < 0 then
+  redis.call('HSET', key, ARGV[4], ARGV[5])
+else
+  redis.call('HDEL', key, ARGV[4])
+end
+local flat = redis.call('HGETALL', key)
+local stats = {}
+for i = 1, #flat, 2 do stats[flat[i]] = flat[i + 1] end
+redis.call('PUBLISH', p .. ':events', cjson.encode({w = ARGV[6], t = 'stats', stats = stats}))
+"""
+
+_PUT_VALUE = """
+local p = ARGV[1]
+if ARGV[3] == '' then redis.call('DEL', p .. ':' .. ARGV[2]) else redis.call('SET', p .. ':' .. ARGV[2], ARGV[3]) end
+redis.call('PUBLISH', p .. ':events', ARGV[4])
+"""
+
+# Of two simultaneous claims exactly one finds the host empty.
+_CLAIM_HOST = """
+local p = ARGV[1]
+local current = redis.call('GET', p .. ':host')
+if current and current ~= ARGV[2] then return current end
+if not current then
+  redis.call('SET', p .. ':host', ARGV[2])
+  redis.call('PUBLISH', p .. ':events', ARGV[3])
+end
+return ''
+"""
+
+# A Redis that lost its data (restarted without persistence, flushed) gets the room back
+# from the first worker that reconnects: all of it in one step, or nothing if another
+# worker was first. The epoch key marks a Redis that holds a room.
+_RESTORE = """
+local p = ARGV[1]
+if redis.call('EXISTS', p .. ':epoch') == 1 then return 0 end
+local room = cjson.decode(ARGV[2])
+for _, s in ipairs(room.sessions) do
+  redis.call('HSET', p .. ':session:' .. s.id, 'digest', s.digest, 'profile', s.profile, 'state', s.state)
+  redis.call('SET', p .. ':token:' .. s.digest, s.id)
+  redis.call('SADD', p .. ':sessions', s.id)
+end
+if room.host ~= '' then redis.call('SET', p .. ':host', room.host) end
+redis.call('SET', p .. ':settings', room.settings)
+redis.call('DEL', p .. ':stats')
+for k, v in pairs(room.stats) do redis.call('HSET', p .. ':stats', k, v) end
+redis.call('SET', p .. ':epoch', ARGV[3])
+return 1
+"""
+
+Op = Callable[[], Awaitable[Any]]
+
+
+class RedisBackend:
+    def __init__(self, config: RedisConfig) -> None:
+        self._prefix = config.prefix
+        self._channel = f"{config.prefix}:events"
+        self.worker = secrets.token_hex(8)
+        # No retries inside redis-py: the writer retries in order, everything else answers 503.
+        options: dict[str, Any] = {"retry": Retry(NoBackoff(), 0), "socket_connect_timeout": ACK_TIMEOUT}
+        self._client = aioredis.Redis.from_url(config.url, socket_timeout=ACK_TIMEOUT, **options)
+        # The subscription idles for long stretches; it must not time out.
+        self._listener = aioredis.Redis.from_url(config.url, **options)
+        self._scripts = {
+            name: self._client.register_script(source)
+            for name, source in {
+                "put_session": _PUT_SESSION,
+                "delete_session": _DELETE_SESSION,
+                "put_field": _PUT_FIELD,
+                "count": _COUNT,
+                "put_value": _PUT_VALUE,
+                "claim_host": _CLAIM_HOST,
+                "restore": _RESTORE,
+            }.items()
+        }
+        self._queue: asyncio.Queue[Op | asyncio.Future[None]] = asyncio.Queue()
+        self._manager: SessionManager | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+        self._synced = asyncio.Event()
+        self._listening = False
+        self.available = False
+        # Our counter changes whose result has not come back on the channel yet: until it
+        # has, the replica's counters (changed at once, here) are newer than any message.
+        self._pending_counts = 0
+
+    # ---
+    # lifecycle
+    # ---
+
+    def attach(self, manager: SessionManager) -> None:
+        self._manager = manager
+
+    async def start(self) -> None:
+        self._tasks = [asyncio.create_task(self._write_loop()), asyncio.create_task(self._listen_loop())]
+        try:
+            await asyncio.wait_for(self._synced.wait(), START_TIMEOUT)
+        except TimeoutError:
+            # Serve anyway: /health says 503 and the replica loads when Redis appears.
+            log.warning("%s at start-up; will keep trying", UNAVAILABLE)
+
+    async def stop(self) -> None:
+        with contextlib.suppress(errors.BackingStoreUnavailable):
+            await self.flush()  # best effort: what this worker changed last reaches the others
+        for task in self._tasks:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self._client.aclose()
+        await self._listener.aclose()
+
+    async def ping(self) -> None:
+        await self._client.ping()
+        if not self._listening:
+            # Redis answers, but this worker does not hear the others yet (it is reloading).
+            raise ConnectionError("not subscribed to the room's channel")
+
+    # ---
+    # changes made here
+    # ---
+
+    def put_session(self, session: Session) -> None:
+        message = self._message("session", **_session_data(session))
+        args = [session.id, session.token_digest.hex(), _profile(session), _state(session), message]
+        self._run("put_session", args)
+
+    def delete_session(self, session: Session) -> None:
+        digest = session.token_digest.hex()
+        self._run("delete_session", [session.id, digest, self._message("deleted", id=session.id, digest=digest)])
+
+    def put_profile(self, session: Session) -> None:
+        profile = session.profile.to_dict()
+        message = self._message("profile", id=session.id, profile=profile)
+        self._run("put_field", [session.id, session.token_digest.hex(), "profile", _json(profile), message])
+
+    def put_state(self, session: Session, event: str | None) -> None:
+        state = _state(session)
+        message = self._message("state", id=session.id, state=session.state.to_dict(), event=event)
+        self._run("put_field", [session.id, session.token_digest.hex(), "state", state, message])
+
+    def count(self, is_admin: bool, delta: int) -> None:
+        kind = "admins" if is_admin else "users"
+        now = _iso(datetime.now(UTC))
+        self._pending_counts += 1
+        self._run("count", [f"total_{kind}", str(delta), f"last_{kind[:-1]}_left_at", now, self.worker])
+
+    def put_host(self, host_id: str | None, changed_by: str) -> None:
+        message = self._message("host", host_id=host_id, changed_by=changed_by)
+        self._run("put_value", ["host", host_id or "", message])
+
+    def put_settings(self, settings: Settings, changed_by: str) -> None:
+        message = self._message("settings", settings=settings.to_dict(), changed_by=changed_by)
+        self._run("put_value", ["settings", _json(settings.to_dict()), message])
+
+    def control_requested(self, host_id: str, requested_by: str) -> None:
+        self._publish(self._message("control_request", host_id=host_id, requested_by=requested_by))
+
+    def close_remote(self, session_id: str, reason: str, *, replaced: bool = False) -> None:
+        self._publish(self._message("close", id=session_id, reason=reason, replaced=replaced))
+
+    def _run(self, script: str, args: list[str]) -> None:
+        self._queue.put_nowait(lambda: self._scripts[script](args=[self._prefix, *args]))
+
+    def _publish(self, message: str) -> None:
+        self._queue.put_nowait(lambda: self._client.publish(self._channel, message))
+
+    def _message(self, kind: str, **fields: Any) -> str:
+        return _json({"w": self.worker, "t": kind, **fields})
+
+    # ---
+    # decisions taken in Redis
+    # ---
+
+    async def claim_host(self, session_id: str) -> str | None:
+        await self.flush()  # earlier changes of this worker (a release, say) come first
+        message = self._message("host", host_id=session_id, changed_by=session_id)
+        holder = await self._call(self._scripts["claim_host"](args=[self._prefix, session_id, message]))
+        holder = holder.decode() if isinstance(holder, bytes) else holder
+        return holder or None
+
+    # ---
+    # reads the replica may not have yet
+    # ---
+
+    async def load(self, session_id: str) -> Session | None:
+        found = await self._call(self._client.hgetall(self._key("session", session_id)))
+        return self._adopt(session_id, found) if found else None
+
+    async def load_by_token(self, token: str) -> Session | None:
+        session_id = await self._call(self._client.get(self._key("token", token_digest(token).hex())))
+        if session_id is None:
+            return None
+        session = await self.load(session_id.decode())
+        return session if session is not None and same_token(session.token_digest, token) else None
+
+    def _adopt(self, session_id: str, fields: dict[bytes, bytes]) -> Session:
+        manager = self._require_manager()
+        session = _session_from(session_id, fields)
+        current = manager.replica.get(session_id)
+        if current is not None and current.token_digest == session.token_digest:
+            return current
+        _replace(manager, current, session)
+        return session
+
+    # ---
+    # acknowledgement
+    # ---
+
+    async def require(self) -> None:
+        await self._call(self._client.ping())
+
+    async def flush(self) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(done)
+        try:
+            await asyncio.wait_for(asyncio.shield(done), ACK_TIMEOUT)
+        except TimeoutError:
+            raise errors.BackingStoreUnavailable(UNAVAILABLE) from None
+
+    async def _call(self, awaitable: Awaitable[Any]) -> Any:
+        try:
+            return await awaitable
+        except (RedisError, OSError):
+            self.available = False
+            raise errors.BackingStoreUnavailable(UNAVAILABLE) from None
+
+    def _key(self, *parts: str) -> str:
+        return ":".join([self._prefix, *parts])
+
+    def _require_manager(self) -> SessionManager:
+        assert self._manager is not None, "attach() the manager first"
+        return self._manager
+
+    # ---
+    # the writer: this worker's changes, in order, retried until Redis takes them
+    # ---
+
+    async def _write_loop(self) -> None:
+        while True:
+            item = await self._queue.get()
+            if isinstance(item, asyncio.Future):
+                if not item.done():
+                    item.set_result(None)
+                continue
+            await self._write(item)
+
+    async def _write(self, op: Op) -> None:
+        failed = False
+        while True:
+            try:
+                # Back from an outage: a Redis that lost the room gets our replica, which
+                # already holds this change and every one queued behind it.
+                if failed and (covered := await self._restore()) is not None:
+                    self._skip(covered)
+                else:
+                    await op()
+                self.available = True
+                return
+            except (RedisError, OSError) as exc:
+                if self.available:
+                    log.warning("%s (%s); changes wait until it is back", UNAVAILABLE, type(exc).__name__)
+                self.available, failed = False, True
+                await asyncio.sleep(RETRY_DELAY)
+
+    async def _restore(self) -> int | None:
+        """Write the replica into a Redis that holds no room; how many queued changes it covered."""
+        covered = self._queue.qsize()  # the snapshot below is taken before anything else is queued
+        room = _json(_room(self._require_manager()))
+        if not await self._scripts["restore"](args=[self._prefix, room, self.worker]):
+            return None
+        sessions = len(self._require_manager().list())
+        log.info("redis held no room; wrote this worker's copy of it (%d sessions)", sessions)
+        return covered
+
+    def _skip(self, count: int) -> None:
+        for _ in range(count):
+            item = self._queue.get_nowait()
+            if isinstance(item, asyncio.Future) and not item.done():
+                item.set_result(None)
+
+    async def _drained(self) -> None:
+        done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(done)
+        await done
+
+    # ---
+    # the listener: other workers' changes, applied to the replica and delivered
+    # ---
+
+    async def _listen_loop(self) -> None:
+        while True:
+            pubsub = self._listener.pubsub()
+            try:
+                await pubsub.subscribe(self._channel)
+                await self._drained()  # our queued changes first, then read the whole state
+                await self._resync()
+                self.available = self._listening = True
+                self._synced.set()
+                while True:
+                    message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
+                    if message is not None and message["type"] == "message":
+                        self._apply(orjson.loads(message["data"]))
+            except (RedisError, OSError) as exc:
+                if self._listening:
+                    log.warning("%s (%s); replica frozen until it is back", UNAVAILABLE, type(exc).__name__)
+                self.available = self._listening = False
+                await asyncio.sleep(RETRY_DELAY)
+            finally:
+                with contextlib.suppress(RedisError, OSError):
+                    await pubsub.aclose()
+
+    async def _resync(self) -> None:
+        """Load the shared state into the replica (start-up, and after an outage)."""
+        manager = self._require_manager()
+        client = self._client
+        # The first worker seeds the room (its configuration, or its replica after a data
+        # loss); the writer is drained, so the replica covers nothing still queued.
+        await self._restore()
+        self._pending_counts = 0  # what Redis holds now includes (or replaced) all of ours
+        ids = sorted(member.decode() for member in await client.smembers(self._key("sessions")))
+        async with client.pipeline(transaction=False) as pipe:
+            for session_id in ids:
+                pipe.hgetall(self._key("session", session_id))
+            pipe.get(self._key("host"))
+            pipe.get(self._key("settings"))
+            pipe.hgetall(self._key("stats"))
+            *found, host, settings, stats = await pipe.execute()
+        shared = {sid: _session_from(sid, fields) for sid, fields in zip(ids, found, strict=True) if fields}
+        _reconcile(manager, shared, host.decode() if host else None, _settings(orjson.loads(settings)))
+        _set_stats(manager, stats)
+
+    def _apply(self, message: dict[str, Any]) -> None:
+        handler = _APPLY.get(message.get("t", ""))
+        own = message.get("w") == self.worker
+        if message.get("t") == "stats":
+            if own:
+                self._pending_counts = max(self._pending_counts - 1, 0)
+            if self._pending_counts:
+                return  # a later result of ours is on its way, and it includes this one
+        if handler is None or (own and message["t"] not in _APPLY_OWN):
+            return
+        try:
+            handler(self._require_manager(), message)
+        except Exception:
+            log.exception("could not apply %s from another worker", message.get("t"))
+
+
+# ---
+# applying messages to a replica
+# ---
+
+
+def _apply_session(manager: SessionManager, message: dict[str, Any]) -> None:
+    session = Session(message["id"], bytes.fromhex(message["digest"]), MemberProfile.from_dict(message["profile"]))
+    session.state = _state_from(message["state"])
+    current = manager.replica.get(session.id)
+    if current is not None and current.token_digest == session.token_digest:
+        return  # our own login coming back, or one we already loaded
+    _replace(manager, current, session)
+    manager.bus.publish_remote(SessionCreated(session))
+
+
+def _apply_deleted(manager: SessionManager, message: dict[str, Any]) -> None:
+    current = manager.replica.get(message["id"])
+    if current is not None and current.token_digest.hex() == message["digest"]:
+        _replace(manager, current, None)
+        manager.bus.publish_remote(SessionDeleted(current))
+
+
+def _apply_profile(manager: SessionManager, message: dict[str, Any]) -> None:
+    session = manager.replica.get(message["id"])
+    if session is not None:
+        old, session.profile = session.profile, MemberProfile.from_dict(message["profile"])
+        manager.bus.publish_remote(ProfileChanged(session, old, session.profile))
+
+
+def _apply_state(manager: SessionManager, message: dict[str, Any]) -> None:
+    session = manager.replica.get(message["id"])
+    if session is not None and session.peer is None:  # a worker with the socket knows better
+        session.state = _state_from(message["state"])
+        manager.bus.publish_remote(StateChanged(session))
+
+
+def _apply_stats(manager: SessionManager, message: dict[str, Any]) -> None:
+    _set_stats(manager, {k.encode(): str(v).encode() for k, v in message["stats"].items()})
+
+
+def _apply_host(manager: SessionManager, message: dict[str, Any]) -> None:
+    if manager.host_id != message["host_id"]:
+        manager.host_id = message["host_id"]
+        manager.bus.publish_remote(HostChanged(message["host_id"], message["changed_by"]))
+
+
+def _apply_settings(manager: SessionManager, message: dict[str, Any]) -> None:
+    manager.settings = _settings(message["settings"])
+    manager.bus.publish_remote(SettingsChanged(manager.settings, message["changed_by"]))
+
+
+def _apply_control_request(manager: SessionManager, message: dict[str, Any]) -> None:
+    manager.bus.publish_remote(ControlRequested(message["host_id"], message["requested_by"]))
+
+
+def _apply_close(manager: SessionManager, message: dict[str, Any]) -> None:
+    session = manager.replica.get(message["id"])
+    if session is None or session.peer is None:
+        return  # the socket is on another worker
+    if message["replaced"]:
+        # The session stays connected, through the worker that took the new socket.
+        peer, session.peer = session.peer, None
+        session.cancel_grace()
+        peer.destroy(message["reason"])
+    else:
+        manager.close_peer(session, message["reason"])
+
+
+_APPLY: dict[str, Callable[[SessionManager, dict[str, Any]], None]] = {
+    "session": _apply_session,
+    "deleted": _apply_deleted,
+    "profile": _apply_profile,
+    "state": _apply_state,
+    "stats": _apply_stats,
+    "host": _apply_host,
+    "settings": _apply_settings,
+    "control_request": _apply_control_request,
+    "close": _apply_close,
+}
+# Races between workers are decided by the channel order, so these apply even when they are ours.
+_APPLY_OWN = frozenset({"session", "stats"})
+
+
+def _reconcile(manager: SessionManager, shared: dict[str, Session], host_id: str | None, settings: Settings) -> None:
+    """Make the replica equal to the shared state, telling this worker's clients what changed
+    (after an outage they missed the other workers' events)."""
+    bus = manager.bus
+    for current in manager.list():
+        if current.id not in shared:
+            _replace(manager, current, None)
+            bus.publish_remote(SessionDeleted(current))
+    for session in shared.values():
+        current = manager.replica.get(session.id)
+        if current is None or current.token_digest != session.token_digest:
+            _replace(manager, current, session)
+            bus.publish_remote(SessionCreated(session))
+            continue
+        if current.profile != session.profile:
+            old, current.profile = current.profile, session.profile
+            bus.publish_remote(ProfileChanged(current, old, current.profile))
+        if current.peer is None and current.state != session.state:  # with the socket here, we know better
+            current.state = session.state
+            bus.publish_remote(StateChanged(current))
+    if manager.host_id != host_id:
+        changed_by = host_id or manager.host_id or ""
+        manager.host_id = host_id
+        bus.publish_remote(HostChanged(host_id, changed_by))
+    if manager.settings != settings:
+        manager.settings = settings
+        bus.publish_remote(SettingsChanged(settings, ""))
+
+
+def _replace(manager: SessionManager, current: Session | None, new: Session | None) -> None:
+    """Swap a session of the replica; a socket of the old login here is closed as deleted."""
+    from ..ws import protocol
+
+    if current is not None:
+        if current.peer is not None:
+            manager.close_peer(current, protocol.REASON_DELETED)
+        current.cancel_grace()
+        manager.replica.remove(current)
+    if new is not None:
+        manager.replica.add(new)
+
+
+# ---
+# encoding
+# ---
+
+
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat()
+
+
+def _room(manager: SessionManager) -> dict[str, Any]:
+    """The replica, as the restore script takes it."""
+    stats = manager.stats
+    counters = {
+        "server_started_at": _iso(stats.server_started_at),
+        "total_users": str(stats.total_users),
+        "total_admins": str(stats.total_admins),
+    }
+    for name in ("last_user_left_at", "last_admin_left_at"):
+        moment = getattr(stats, name)
+        if moment is not None:
+            counters[name] = _iso(moment)
+    sessions = [
+        {"id": s.id, "digest": s.token_digest.hex(), "profile": _profile(s), "state": _state(s)} for s in manager.list()
+    ]
+    return {
+        "sessions": sessions,
+        "host": manager.host_id or "",
+        "settings": _json(manager.settings.to_dict()),
+        "stats": counters,
+    }
+
+
+def _session_data(session: Session) -> dict[str, Any]:
+    return {
+        "id": session.id,
+        "digest": session.token_digest.hex(),
+        "profile": session.profile.to_dict(),
+        "state": session.state.to_dict(),
+    }
+
+
+def _profile(session: Session) -> str:
+    return _json(session.profile.to_dict())
+
+
+def _state(session: Session) -> str:
+    return _json(session.state.to_dict())
+
+
+def _state_from(data: dict[str, Any]) -> SessionState:
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(SessionState):
+        value = data.get(f.name)
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if value is not None:
+            values[f.name] = value
+    return SessionState(**values)
+
+
+def _session_from(session_id: str, fields: dict[bytes, bytes]) -> Session:
+    session = Session(
+        session_id, bytes.fromhex(fields[b"digest"].decode()), MemberProfile.from_dict(orjson.loads(fields[b"profile"]))
+    )
+    session.state = _state_from(orjson.loads(fields[b"state"]))
+    return session
+
+
+def _settings(data: dict[str, Any]) -> Settings:
+    known = {f.name for f in dataclasses.fields(Settings)}
+    return Settings(**{k: v for k, v in data.items() if k in known})
+
+
+def _set_stats(manager: SessionManager, fields: dict[bytes, bytes]) -> None:
+    def moment(name: str) -> datetime | None:
+        raw = fields.get(name.encode())
+        return datetime.fromisoformat(raw.decode()) if raw else None
+
+    stats = manager.stats
+    stats.total_users = int(fields.get(b"total_users", b"0"))
+    stats.total_admins = int(fields.get(b"total_admins", b"0"))
+    stats.last_user_left_at = moment("last_user_left_at")
+    stats.last_admin_left_at = moment("last_admin_left_at")
+    stats.server_started_at = moment("server_started_at") or stats.server_started_at
