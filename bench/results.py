@@ -22,6 +22,8 @@ class Results:
     login_ms: dict[str, list[float]] = field(default_factory=dict)
     argon2: Argon2Cost | None = None
     ws: dict[str, WsResult] = field(default_factory=dict)
+    workers: dict[str, dict[str, list[WrkResult]]] = field(default_factory=dict)  # case key -> kind -> rounds
+    workers_note: str = ""
     errors: list[str] = field(default_factory=list)
     total_seconds: float = 0.0
 
@@ -35,4 +37,5 @@ class Results:
         except RuntimeError as exc:
             self.errors.append(str(exc))
             return
-        self.http.setdefault(case.key, {}).setdefault(kind, []).append(result)
+        table = self.workers if kind.startswith("ours, ") else self.http
+        table.setdefault(case.key, {}).setdefault(kind, []).append(result)

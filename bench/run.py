@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import argon2_cost, http_scenarios, report, servers, ws_scenarios
+from . import argon2_cost, http_scenarios, report, servers, workers, ws_scenarios
 from .http_scenarios import LOGIN, NOT_FOUND, UNAUTHORIZED, disconnect_case, list_case, seed, session_count_is
 from .results import Results
 
@@ -110,7 +110,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--close-iterations", type=int, default=100)
     parser.add_argument("--fanout-repeats", type=int, default=6)
     parser.add_argument("--output", type=Path, default=servers.ROOT / "docs" / "benchmarks.md")
-    parser.add_argument("--only", choices=["startup", "http", "ws"], action="append", help="run only these parts")
+    parser.add_argument(
+        "--only", choices=["startup", "http", "ws", "workers"], action="append", help="run only these parts"
+    )
     return parser.parse_args(argv)
 
 
@@ -119,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("bench: wrk is missing (make bench installs it: apt-get install -y wrk)", file=sys.stderr)
         return 2
-    parts = set(args.only or ["startup", "http", "ws"])
+    parts = set(args.only or ["startup", "http", "ws", "workers"])
     results = Results(settings=vars(args) | {"file_limit": _raise_file_limit()})
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nekoapi-bench-") as tmp:
@@ -135,6 +137,10 @@ def main(argv: list[str] | None = None) -> int:
             _guarded(results, "argon2", lambda: setattr(results, "argon2", argon2_cost.measure()))
         if "ws" in parts:
             _guarded(results, "websockets", lambda: websockets(results, log_dir, args))
+        if "workers" in parts and not workers.redis_reachable():
+            results.workers_note = "Redis is not reachable on 127.0.0.1:6379, so this scenario did not run."
+        for r in range(args.rounds if "workers" in parts and not results.workers_note else 0):
+            _guarded(results, f"workers, round {r + 1}", lambda r=r: workers.compare(results, log_dir, r, args.seconds))
     results.total_seconds = time.perf_counter() - began
     text = report.render(results)
     report.write(args.output, text)

@@ -20,6 +20,9 @@ API_TOKEN = "bench-api-token-not-a-secret-0123456789"
 ADMIN_PASSWORD = "admin"
 USER_PASSWORD = "neko"
 KINDS = ("ours", "reference")
+# Scenario 9: ours on the Redis session store, with one worker process or two, on both cores.
+WORKER_KINDS = {"ours, 1 worker": 1, "ours, 2 workers": 2}
+BOTH_CORES = "0,1"
 
 
 def free_port() -> int:
@@ -35,6 +38,10 @@ def pinned(core: str, argv: list[str]) -> list[str]:
 
 def _command(kind: str, bind: str) -> tuple[list[str], dict[str, str]]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_")}
+    if kind in WORKER_KINDS:
+        argv, env = _command("ours", bind)
+        env |= {"NEKO_SESSION_STORE": "redis", "NEKO_REDIS_PREFIX": f"nekoapi-bench-{bind.rpartition(':')[2]}"}
+        return [*argv, "--workers", str(WORKER_KINDS[kind])], env
     if kind == "ours":
         # Exactly what `make run` starts: the console script, configured by NEKO_* variables.
         env |= {
@@ -94,7 +101,8 @@ def start(kind: str, log_dir: Path, timeout: float = 20.0) -> Server:
     log = log_dir / f"{kind}-{port}.log"
     began = time.perf_counter()
     with log.open("wb") as out:
-        process = subprocess.Popen(pinned(SERVER_CORE, argv), env=env, cwd=ROOT, stdout=out, stderr=out)
+        cores = BOTH_CORES if kind in WORKER_KINDS else SERVER_CORE
+        process = subprocess.Popen(pinned(cores, argv), env=env, cwd=ROOT, stdout=out, stderr=out)
     server = Server(kind, port, process, log=log)
     deadline = began + timeout
     while time.perf_counter() < deadline:

@@ -6,10 +6,14 @@ answers itself.
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..config import ServerConfig
 from .errors import error_body
+
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
 
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
@@ -33,6 +37,12 @@ class HardeningMiddleware:
             return
         if sum(len(name) + len(value) for name, value in scope["headers"]) > self.max_header_size:
             await _refuse(send, 431, "request headers too large")
+            return
+        if _CONTROL_CHARACTERS.search(scope["path"]):
+            # No resource has such a name, and the routers disagree about it: Python's "$"
+            # matches before a trailing newline, so "/x%0A" reached an operation while
+            # Connexion's security and validation layers did not recognise it and let it pass.
+            await _refuse(send, 404, "not found")
             return
 
         async def send_hardened(message: Message) -> None:

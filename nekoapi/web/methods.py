@@ -14,7 +14,8 @@ from .spec import HTTP_METHODS
 
 def path_pattern(template: str) -> re.Pattern[str]:
     """``/api/sessions/{sessionId}`` -> a pattern matching ``/api/sessions/<one segment>``."""
-    return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
+    # \Z, not $: "$" also matches before a trailing newline.
+    return re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + r"\Z")
 
 
 def allowed_methods(spec: dict[str, Any]) -> list[tuple[re.Pattern[str], str]]:

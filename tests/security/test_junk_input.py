@@ -49,3 +49,27 @@ async def test_hostile_bodies(client: ApiClient, body: bytes, path: str) -> None
     assert response.headers["content-type"] == "application/json"
     assert await snapshot(client, admin.bearer) == before
     assert (await client.get("/api/whoami", headers=admin.bearer)).json()["profile"]["is_admin"] is True
+
+
+NEWLINE_PATHS = [
+    ("GET", "/api/sessions/abc%0A"),
+    ("DELETE", "/api/sessions/abc%0A"),
+    ("GET", "/api/members/x%0A"),
+    ("POST", "/api/room/control/reset%0A"),
+    ("POST", "/api/room/control/request%0A"),
+    ("GET", "/api/whoami%0A"),
+    ("GET", "/api/sessions/a%0Db"),
+]
+
+
+@pytest.mark.parametrize(("method", "path"), NEWLINE_PATHS)
+async def test_control_characters_in_the_path_never_reach_an_operation(
+    client: ApiClient, method: str, path: str
+) -> None:
+    # Found by schemathesis: "$" in the route patterns matches before a trailing newline, so
+    # "/api/sessions/abc%0A" reached its operation while Connexion's security layer let it pass.
+    user = await client.login_user("victim")
+    response = await client.request(method, path)
+    assert response.status_code == 404
+    assert response.json() == {"message": "not found", "code": 404}
+    assert (await client.get("/api/whoami", headers=user.bearer)).status_code == 200
