@@ -119,10 +119,34 @@ def test_report_shows_ratios_and_keeps_hand_written_text(tmp_path: Path) -> None
     assert "| 0.50 (0.50) | >= 0.5 (met) |" in text
     assert "ratio ours/reference of the medians: 3.00" in text
     assert "| ours | 50,000 | 1,001 | 51,000 | 1,000 | 71,000 | 1.0 | 20.0 |" in text
-    assert "not available yet" in text
+    assert "## Two workers vs one (scenario 9)\n\nnot measured in this run." in text
     page = tmp_path / "benchmarks.md"
     page.write_text(f"# Benchmarks\n\nhand-written\n\n{report.BEGIN}\nold\n{report.END}\n\nprofile notes\n")
     report.write(page, text)
     written = page.read_text()
     assert "hand-written" in written and "profile notes" in written and "old" not in written
     assert "| 0.50 (0.50) |" in written
+
+
+def test_the_workers_section_reports_the_two_to_one_ratio() -> None:
+    from bench import report, servers
+    from bench.results import Results
+    from bench.wrk import WrkResult
+
+    one, two = servers.WORKER_KINDS
+    results = Results()
+    results.workers["list100"] = {
+        one: [WrkResult(1000.0, 5.0, 9.0, 5000, 0, 0), WrkResult(1200.0, 5.0, 9.0, 6000, 0, 0)],
+        two: [WrkResult(2000.0, 4.0, 8.0, 10000, 0, 0), WrkResult(2200.0, 4.0, 8.0, 11000, 0, 0)],
+    }
+    text = "\n".join(report.workers_section(results))
+    assert "| GET /api/sessions (100 sessions) |" in text
+    assert text.rstrip().endswith("| 1.91 |")  # median 2,100 over median 1,100
+
+
+def test_without_redis_the_workers_section_says_why() -> None:
+    from bench import report
+    from bench.results import Results
+
+    results = Results(workers_note="Redis is not reachable on 127.0.0.1:6379, so this scenario did not run.")
+    assert "Redis is not reachable" in "\n".join(report.workers_section(results))
