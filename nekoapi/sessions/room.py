@@ -114,15 +114,17 @@ class RoomManager:
         self._check_may_host(caller)
         if self._sessions.host_id != caller.id:
             raise errors.NotHost()
+        await self._change_host(None, changed_by=caller.id)
+
+    async def _change_host(self, host: Session | None, *, changed_by: str) -> None:
+        """Refused (503) while the shared store is away; written through before the caller is answered."""
         await self._sessions.backend.require()
-        self._sessions.set_host(None, changed_by=caller.id)
+        self._sessions.set_host(host, changed_by=changed_by)
         await self._sessions.backend.flush()
 
     async def take_control(self, caller: Session) -> None:
         self._check_may_host(caller)
-        await self._sessions.backend.require()
-        self._sessions.set_host(caller, changed_by=caller.id)
-        await self._sessions.backend.flush()
+        await self._change_host(caller, changed_by=caller.id)
 
     async def give_control(self, caller: Session, target_id: str) -> None:
         self._check_may_host(caller)
@@ -134,15 +136,11 @@ class RoomManager:
             raise errors.TargetNotFound() from None
         if not target.profile.can_host or self._private_for(target):
             raise errors.TargetCannotHost()
-        await self._sessions.backend.require()
-        self._sessions.set_host(target, changed_by=caller.id)
-        await self._sessions.backend.flush()
+        await self._change_host(target, changed_by=caller.id)
 
     async def reset_control(self, caller: Session) -> None:
         self._check_may_host(caller)
-        await self._sessions.backend.require()
-        self._sessions.set_host(None, changed_by=caller.id)
-        await self._sessions.backend.flush()
+        await self._change_host(None, changed_by=caller.id)
 
     def _check_may_host(self, session: Session) -> None:
         if not session.profile.can_host:
