@@ -406,3 +406,31 @@ def _cmdline(pid: int) -> bytes:
     with contextlib.suppress(OSError), open(f"/proc/{pid}/cmdline", "rb") as cmdline:
         return cmdline.read()
     return b""
+
+
+async def test_a_member_deleted_on_a_closes_its_socket_on_b(tmp_path: Any) -> None:
+    # Members in one database both servers use (SQLite here; PostgreSQL across hosts), sessions in Redis.
+    env = {
+        **redis_env(),
+        "NEKO_MEMBER_PROVIDER": "sqlite",
+        "NEKO_MEMBER_SQLITE_PATH": str(tmp_path / "members.db"),
+        "NEKO_MEMBER_SQLITE_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        "NEKO_MEMBER_ARGON2_TIME_COST": "1",
+        "NEKO_MEMBER_ARGON2_MEMORY_KIB": "1024",
+    }
+    with serve(**env) as a, serve(**env) as b:
+        async with ApiClient(base_url=a.url, timeout=10) as http_a, ApiClient(base_url=b.url, timeout=10) as http_b:
+            admin = await http_a.login_admin()
+            created = await http_a.post(
+                "/api/members", json={"username": "carol", "password": USER_PASSWORD}, headers=admin.bearer
+            )
+            assert created.status_code == 200
+            carol = await http_b.login("carol", USER_PASSWORD)
+            client = await EventClient.connect(b.ws_url(carol.token))
+            assert (await client.wait_for("system/init"))["session_id"] == "carol"
+
+            assert (await http_a.delete("/api/members/carol", headers=admin.bearer)).status_code == 204
+
+            assert await client.wait_for("system/disconnect") == {"message": "session deleted"}
+            assert (await client.closed()).reason == "session deleted"  # type: ignore[union-attr]
+            assert (await http_b.get("/api/whoami", headers=carol.bearer)).status_code == 401
