@@ -356,6 +356,11 @@ class SessionManager:
     # host
     # ---
 
+    def host_status(self) -> dict[str, Any]:
+        """``ControlStatus``: the shape of the REST answer, of stats and of ``control/host``."""
+        host_id = self.host_id
+        return {"has_host": True, "host_id": host_id} if host_id else {"has_host": False}
+
     def set_host(self, session: Session | None, *, changed_by: str) -> None:
         host_id = session.id if session is not None else None
         if host_id == self.host_id:

@@ -90,11 +90,7 @@ class RoomManager:
 
     def control_status(self, caller: Session) -> dict[str, Any]:
         self._check_may_host(caller)
-        return self.host_status()
-
-    def host_status(self) -> dict[str, Any]:
-        host_id = self._sessions.host_id
-        return {"has_host": True, "host_id": host_id} if host_id else {"has_host": False}
+        return self._sessions.host_status()
 
     async def request_control(self, caller: Session) -> None:
         self._check_may_host(caller)
@@ -158,7 +154,7 @@ class RoomManager:
     def stats(self) -> dict[str, Any]:
         stats = self._sessions.stats
         body: dict[str, Any] = {
-            **self.host_status(),
+            **self._sessions.host_status(),
             "server_started_at": rfc3339(stats.server_started_at),
             "total_users": stats.total_users,
             "total_admins": stats.total_admins,

@@ -63,7 +63,7 @@ class Broadcaster:
         manager = self._sessions
         return {
             "session_id": session.id,
-            "control_host": self._control_host(),
+            "control_host": self._sessions.host_status(),
             "screen_size": NEUTRAL_SCREEN_SIZE,
             "sessions": {s.id: s.data() for s in manager.list()},
             "settings": manager.settings.to_dict(),
@@ -72,10 +72,6 @@ class Broadcaster:
             "webrtc": {"videos": []},
         }
 
-    def _control_host(self) -> dict[str, Any]:
-        host_id = self._sessions.host_id
-        return {"has_host": True, "host_id": host_id} if host_id else {"has_host": False}
-
     def _on_profile(self, event: ProfileChanged) -> None:
         self.broadcast(protocol.SESSION_PROFILE, {"id": event.session.id, **event.new.to_dict()})
 
@@ -83,7 +79,7 @@ class Broadcaster:
         self.broadcast(protocol.SESSION_STATE, {"id": event.session.id, **event.session.state.to_dict()})
 
     def _on_host(self, event: HostChanged) -> None:
-        self.broadcast(protocol.CONTROL_HOST, {"id": event.changed_by, **self._control_host()})
+        self.broadcast(protocol.CONTROL_HOST, {"id": event.changed_by, **self._sessions.host_status()})
 
     def _on_settings(self, event: SettingsChanged) -> None:
         self.broadcast(protocol.SYSTEM_SETTINGS, {"id": event.changed_by, **event.settings.to_dict()})

@@ -14,21 +14,14 @@ from nekoapi import logs
 from tests.support.client import api_client
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 from tests.support.live import EventClient, live_server
+from tests.support.logs import on_root_logger
 
 
 @contextlib.contextmanager
 def captured(*, json: bool) -> Iterator[io.StringIO]:
     stream = io.StringIO()
-    handler = logs.make_handler(json=json, stream=stream)
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.INFO)
-    try:
+    with on_root_logger(logs.make_handler(json=json, stream=stream), logging.INFO):
         yield stream
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
 
 
 async def scripted_requests() -> tuple[str, str]:

@@ -9,6 +9,7 @@ import pytest
 
 from nekoapi import tokens
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
+from tests.support.logs import on_root_logger
 
 # The tests' own HTTP and WebSocket clients log what they send; only the server's lines count.
 CLIENT_LOGGERS = ("websockets.client", "httpx", "httpcore")
@@ -36,15 +37,8 @@ def no_secret_is_logged(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
     monkeypatch.setattr(tokens, "new_token", recording)
     monkeypatch.setattr("nekoapi.sessions.manager.new_token", recording)
     handler = _ServerLines()
-    root = logging.getLogger()
-    previous = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
+    with on_root_logger(handler, logging.DEBUG):
         yield issued
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(previous)
     secrets = [*issued, ADMIN_PASSWORD, USER_PASSWORD]
     leaks = [line for line in handler.lines for secret in secrets if secret in line]
     assert not leaks, f"secrets in log lines: {leaks[:3]}"
