@@ -62,8 +62,10 @@ class Connection:
             self._writer = None
 
 
-async def login_many(host: str, port: int, count: int, password: str, prefix: str = "bench") -> list[tuple[str, str]]:
-    """Log ``count`` sessions in over ``min(count, 16)`` connections; (id, token) pairs in order."""
+async def login_many(
+    host: str, port: int, count: int, password: str, prefix: str = "bench", connections: int = 16
+) -> list[tuple[str, str]]:
+    """Log ``count`` sessions in over up to ``connections`` connections; (id, token) pairs in order."""
     out: list[tuple[str, str]] = [("", "")] * count
     next_index = iter(range(count))
 
@@ -81,5 +83,5 @@ async def login_many(host: str, port: int, count: int, password: str, prefix: st
         finally:
             await conn.close()
 
-    await asyncio.gather(*(worker() for _ in range(min(count, 16))))
+    await asyncio.gather(*(worker() for _ in range(min(count, connections))))
     return out

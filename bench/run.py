@@ -19,7 +19,10 @@ from pathlib import Path
 
 from . import argon2_cost, http_scenarios, report, servers, workers, ws_scenarios
 from .http_scenarios import LOGIN, NOT_FOUND, UNAUTHORIZED, disconnect_case, list_case, seed, session_count_is
+from .progress import Step, progress, run_plan
 from .results import Results
+
+PARTS = ("startup", "http", "ws", "workers")
 
 
 def _order(round_no: int) -> tuple[str, ...]:
@@ -85,9 +88,17 @@ def websockets(results: Results, log_dir: Path, args: argparse.Namespace) -> Non
             results.ws[kind] = rigs[kind].result
         for r in range(args.rounds):
             for kind in _order(r):
+                progress(f"  {kind}: disconnect-to-close and fan-out, round {r + 1}")
                 rigs[kind].measure(r + 1, args.close_iterations, args.fanout_repeats)
-        for kind in servers.KINDS:
-            rigs[kind].grow(args.max_sockets, args.ramp_budget, args.fanout_repeats)
+        # The reference ramps first; ours then stops on the way at the count the reference reached, so both
+        # have figures at one count even when only one gets to --max-sockets.
+        reached = args.max_sockets
+        for kind in reversed(servers.KINDS):
+            stops = sorted({min(reached, args.max_sockets), args.max_sockets})
+            progress(
+                f"  {kind}: ramp toward {args.max_sockets:,} sockets ({args.ramp_order}, {args.ramp_budget:.0f} s)"
+            )
+            reached = rigs[kind].grow(stops, args.ramp_budget, args.fanout_repeats, args.ramp_order)
             rigs.pop(kind).kill()  # the next ramp gets the cores to itself
     finally:
         for rig in rigs.values():
@@ -102,18 +113,62 @@ def _raise_file_limit() -> int:
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--seconds", type=int, default=5, help="length of each wrk run")
+    parser.add_argument("--seconds", type=int, default=3, help="length of each wrk run")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds per scenario (at least 2)")
     parser.add_argument("--sockets", type=int, default=1000, help="other sockets for scenarios 5-7")
     parser.add_argument("--max-sockets", type=int, default=10000, help="socket count the last round ramps to")
-    parser.add_argument("--ramp-budget", type=float, default=30.0, help="seconds the ramp to --max-sockets may take")
+    parser.add_argument("--ramp-budget", type=float, default=60.0, help="seconds the ramp to --max-sockets may take")
+    parser.add_argument("--ramp-order", choices=ws_scenarios.ORDERS, default="interleaved")
     parser.add_argument("--close-iterations", type=int, default=100)
     parser.add_argument("--fanout-repeats", type=int, default=6)
     parser.add_argument("--output", type=Path, default=servers.ROOT / "docs" / "benchmarks.md")
-    parser.add_argument(
-        "--only", choices=["startup", "http", "ws", "workers"], action="append", help="run only these parts"
-    )
+    parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts")
     return parser.parse_args(argv)
+
+
+def plan(results: Results, log_dir: Path, args: argparse.Namespace) -> list[Step]:
+    """Every step of the run with a rough duration, so the progress lines can say what is left."""
+    parts, steps = set(args.only or PARTS), []
+    wrk_runs = args.seconds + 0.5  # a wrk run plus its check request
+    if "startup" in parts:
+        steps.append(Step("start-up (8)", 1.0 * args.rounds * 4, lambda: startup(results, log_dir, args.rounds)))
+    for r in range(args.rounds if "http" in parts else 0):
+        steps += [
+            Step(
+                f"HTTP small state (1, 2, 4), round {r + 1}",
+                2 * (5 * wrk_runs + 2),
+                lambda r=r: small_state(results, log_dir, r, args.seconds),
+            ),
+            Step(
+                f"HTTP large state (3), round {r + 1}",
+                2 * (4 * wrk_runs + 8),
+                lambda r=r: growing_state(results, log_dir, r, args.seconds),
+            ),
+        ]
+    if "http" in parts:
+        steps.append(Step("argon2 cost (4)", 4, lambda: setattr(results, "argon2", argon2_cost.measure())))
+    if "ws" in parts:
+        measuring = args.rounds * 2 * (args.close_iterations * 0.08 + args.fanout_repeats * 0.3)
+        estimate = 2 * (args.ramp_budget + 15) + measuring
+        steps.append(Step("WebSocket (5, 6, 7)", estimate, lambda: websockets(results, log_dir, args)))
+    if "workers" in parts:
+        steps.append(
+            Step("2 workers vs 1 (9)", args.rounds * 2 * (2 * wrk_runs + 3), lambda: scale_out(results, log_dir, args))
+        )
+    return [Step(s.label, s.estimate, _guard(results, s.label, s.run)) for s in steps]
+
+
+def _guard(results: Results, what: str, step: Callable[[], None]) -> Callable[[], None]:
+    return lambda: _guarded(results, what, step)
+
+
+def scale_out(results: Results, log_dir: Path, args: argparse.Namespace) -> None:
+    """(9) on the Redis store; without Redis the report says why instead."""
+    if not workers.redis_reachable():
+        results.workers_note = "Redis is not reachable on 127.0.0.1:6379, so this scenario did not run."
+        return
+    for r in range(args.rounds):
+        _guarded(results, f"workers, round {r + 1}", lambda r=r: workers.compare(results, log_dir, r, args.seconds))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -121,26 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     if shutil.which("wrk") is None:
         print("bench: wrk is missing (make bench installs it: apt-get install -y wrk)", file=sys.stderr)
         return 2
-    parts = set(args.only or ["startup", "http", "ws", "workers"])
     results = Results(settings=vars(args) | {"file_limit": _raise_file_limit()})
     began = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="nekoapi-bench-") as tmp:
-        log_dir = Path(tmp)
-        if "startup" in parts:
-            _guarded(results, "start-up", lambda: startup(results, log_dir, args.rounds))
-        for r in range(args.rounds if "http" in parts else 0):
-            _guarded(results, f"small state, round {r + 1}", lambda r=r: small_state(results, log_dir, r, args.seconds))
-            _guarded(
-                results, f"large state, round {r + 1}", lambda r=r: growing_state(results, log_dir, r, args.seconds)
-            )
-        if "http" in parts:
-            _guarded(results, "argon2", lambda: setattr(results, "argon2", argon2_cost.measure()))
-        if "ws" in parts:
-            _guarded(results, "websockets", lambda: websockets(results, log_dir, args))
-        if "workers" in parts and not workers.redis_reachable():
-            results.workers_note = "Redis is not reachable on 127.0.0.1:6379, so this scenario did not run."
-        for r in range(args.rounds if "workers" in parts and not results.workers_note else 0):
-            _guarded(results, f"workers, round {r + 1}", lambda r=r: workers.compare(results, log_dir, r, args.seconds))
+        run_plan(plan(results, Path(tmp), args))
     results.total_seconds = time.perf_counter() - began
     text = report.render(results)
     report.write(args.output, text)

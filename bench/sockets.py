@@ -1,131 +1,119 @@
-"""Thousands of WebSocket clients, spread over a few processes pinned to the load core.
+"""Thousands of lean WebSocket clients (bench/rawws.py) in a process pinned to the load core.
 
-Each worker process holds a share of the sockets, reads every message (a
-client that stops reading would be closed as too slow), and, when asked,
-records the moment each of its sockets receives one marked message. Arrival
-times are ``time.monotonic()``, which is one system-wide clock on Linux, so
-they compare with the trigger time taken in the harness process.
+The clients read every frame (a client that stops reading would be closed as
+too slow) but only parse frame headers; when asked, each records the moment it
+receives one marked ``session/state`` frame. Arrival times are
+``time.monotonic()``, one system-wide clock on Linux, so they compare with the
+trigger time taken in the harness process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
 import multiprocessing
 import os
-import time
-from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-import websockets
-
+from . import rawws
 from .servers import LOAD_CORE
 
-CONNECT_CONCURRENCY = 32
-
-
-def ws_options() -> dict[str, Any]:
-    # No compression: see docs/benchmarks.md (per-socket memory with permessage-deflate).
-    return {"max_size": None, "compression": None, "ping_interval": None, "open_timeout": 60, "close_timeout": 5}
-
-
-@dataclass
-class _Watch:
-    marker: tuple[bytes, bytes] = (b"", b"")
-    arrivals: dict[int, float] = field(default_factory=dict)
-    done: asyncio.Event = field(default_factory=asyncio.Event)
+# Handshakes in flight over the whole fleet: enough that a server coalescing its writes per
+# event-loop turn sends one write per socket for many connects, few enough not to queue for long.
+CONNECT_CONCURRENCY = 48
 
 
 class _Worker:
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.sockets: dict[int, Any] = {}
-        self.closed = 0
-        self.watch: _Watch | None = None
-        self._indices = itertools.count()
+    def __init__(self, host: str, port: int) -> None:
+        self.host, self.port = host, port
+        self.clients: list[rawws.RawClient] = []
+        self.arrivals: list[float] = []
+        self.done = asyncio.Event()
+        self._expected = 0
 
-    async def connect(self, tokens: list[str]) -> tuple[int, int]:
-        gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
-        results = await asyncio.gather(*(self._connect_one(token, gate) for token in tokens))
-        return sum(results), len(tokens) - sum(results)
+    async def connect(self, tokens: list[str], concurrency: int) -> tuple[int, int]:
+        gate = asyncio.Semaphore(max(concurrency, 1))
 
-    async def _connect_one(self, token: str, gate: asyncio.Semaphore) -> bool:
-        async with gate:
-            try:
-                ws = await websockets.connect(f"{self.url}?token={token}", **ws_options())
-                first = await asyncio.wait_for(ws.recv(decode=False), 60)
-            except (OSError, TimeoutError, websockets.WebSocketException):
-                return False
-        if b'"system/init"' not in first[:64]:
-            await ws.close()
-            return False
-        index = next(self._indices)
-        self.sockets[index] = ws
-        asyncio.get_running_loop().create_task(self._read(index, ws))
-        return True
+        async def one(token: str) -> bool:
+            async with gate:
+                client = await rawws.connect(self.host, self.port, f"/api/ws?token={token}")
+            if client is not None:
+                self.clients.append(client)
+            return client is not None
 
-    async def _read(self, index: int, ws: Any) -> None:
-        # Raw bytes: skipping UTF-8 decoding keeps the clients' share of the load core small.
-        with contextlib.suppress(websockets.ConnectionClosed):
-            while True:
-                message = await ws.recv(decode=False)
-                watch = self.watch
-                if watch is not None and index not in watch.arrivals:
-                    event, needle = watch.marker
-                    if event in message and needle in message:
-                        watch.arrivals[index] = time.monotonic()
-                        if len(watch.arrivals) >= len(self.sockets):
-                            watch.done.set()
-        self.sockets.pop(index, None)
-        self.closed += 1
+        connected = sum(await asyncio.gather(*(one(token) for token in tokens)))
+        return connected, len(tokens) - connected
+
+    def open_clients(self) -> list[rawws.RawClient]:
+        return [c for c in self.clients if not c.closed.done()]
+
+    def arm(self, event: bytes, needle: bytes) -> int:
+        self.arrivals, self.done = [], asyncio.Event()
+        armed = self.open_clients()
+        for client in armed:
+            client.watch, client.on_marker = (event, needle), self._arrived
+        self._expected = len(armed)
+        if not armed:
+            self.done.set()
+        return len(armed)
+
+    def _arrived(self, _client: rawws.RawClient, at: float) -> None:
+        self.arrivals.append(at)
+        if len(self.arrivals) >= self._expected:
+            self.done.set()
 
     async def observe(self, timeout: float) -> list[float]:
-        assert self.watch is not None
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self.watch.done.wait(), timeout)
-        arrivals, self.watch = sorted(self.watch.arrivals.values()), None
-        return arrivals
+            await asyncio.wait_for(self.done.wait(), timeout)
+        for client in self.clients:
+            client.watch = None
+        return sorted(self.arrivals)
+
+    def counts(self) -> tuple[int, int]:
+        open_clients = self.open_clients()
+        return len(open_clients), sum(c.closed_by_server for c in self.clients)
 
 
-async def _serve(conn: Connection, url: str) -> None:
-    worker = _Worker(url)
+async def _serve(conn: Connection, host: str, port: int) -> None:
+    worker = _Worker(host, port)
     loop = asyncio.get_running_loop()
     while True:
         command, *args = await loop.run_in_executor(None, conn.recv)
         if command == "connect":
-            conn.send(await worker.connect(args[0]))
+            conn.send(await worker.connect(args[0], args[1]))
         elif command == "arm":
-            worker.watch = _Watch(marker=(args[0].encode(), args[1].encode()))
-            if not worker.sockets:
-                worker.watch.done.set()
-            conn.send(len(worker.sockets))
+            conn.send(worker.arm(args[0], args[1]))
         elif command == "observe":
             conn.send(await worker.observe(args[0]))
         elif command == "count":
-            conn.send((len(worker.sockets), worker.closed))
+            conn.send(worker.counts())
         else:
             return
 
 
-def _worker_main(conn: Connection, url: str) -> None:
+def _worker_main(conn: Connection, host: str, port: int) -> None:
     with contextlib.suppress(OSError, AttributeError):
         os.sched_setaffinity(0, {int(LOAD_CORE)})
-    asyncio.run(_serve(conn, url))
+    try:
+        import uvloop
+    except ImportError:  # the stdlib loop works too, only slower per read
+        asyncio.run(_serve(conn, host, port))
+    else:
+        uvloop.run(_serve(conn, host, port))
 
 
 class Fleet:
     """Client sockets in ``processes`` worker processes, connected to one server."""
 
-    def __init__(self, url: str, processes: int = 4) -> None:
+    def __init__(self, host: str, port: int, processes: int = 1) -> None:
         context = multiprocessing.get_context("spawn")
         self._pipes: list[Connection] = []
         self._procs: list[Any] = []
         for _ in range(processes):
             mine, theirs = context.Pipe()
-            proc = context.Process(target=_worker_main, args=(theirs, url), daemon=True)
+            proc = context.Process(target=_worker_main, args=(theirs, host, port), daemon=True)
             proc.start()
             self._pipes.append(mine)
             self._procs.append(proc)
@@ -141,9 +129,12 @@ class Fleet:
             replies.append(pipe.recv())
         return replies
 
-    def connect(self, tokens: list[str], timeout: float = 300.0) -> tuple[int, int]:
-        """Connect one socket per token, waiting for each ``system/init``; (connected, failed)."""
-        shares = [("connect", tokens[i :: len(self._pipes)]) for i in range(len(self._pipes))]
+    def connect(
+        self, tokens: list[str], concurrency: int = CONNECT_CONCURRENCY, timeout: float = 600.0
+    ) -> tuple[int, int]:
+        """Connect one socket per token, each until its whole ``system/init``; (connected, failed)."""
+        n = len(self._pipes)
+        shares = [("connect", tokens[i::n], -(-concurrency // n)) for i in range(n)]
         replies = self._ask_all(shares, timeout)
         return sum(r[0] for r in replies), sum(r[1] for r in replies)
 
@@ -153,11 +144,11 @@ class Fleet:
         return sum(r[0] for r in replies), sum(r[1] for r in replies)
 
     def arm(self, event: str, needle: str) -> int:
-        """Start recording the first message containing both strings; the number of sockets armed."""
-        return sum(self._ask_all(("arm", f'"{event}"', needle), 30))
+        """Watch for the next text frame whose head holds both strings; the number of sockets armed."""
+        return sum(self._ask_all(("arm", f'"{event}"'.encode(), needle.encode()), 30))
 
     def observe(self, timeout: float) -> list[float]:
-        """Arrival times (monotonic) of the armed message, every socket that got it within ``timeout``."""
+        """Arrival times (monotonic) of the armed frame, every socket that got it within ``timeout``."""
         replies = self._ask_all(("observe", timeout), timeout + 30)
         return sorted(t for r in replies for t in r)
 

@@ -6,14 +6,35 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import websockets
 
 from .http import Connection, login_many
+from .progress import progress
 from .servers import API_TOKEN, USER_PASSWORD, Server
-from .sockets import Fleet, ws_options
+from .sockets import Fleet
 
 SETTLE_SECONDS = 1.0  # after a ramp, let queued broadcasts drain before reading RSS
+
+
+def ws_options() -> dict[str, Any]:
+    """The probe's full client. No compression: see docs/benchmarks.md (per-socket memory with permessage-deflate)."""
+    return {"max_size": None, "compression": None, "ping_interval": None, "open_timeout": 60, "close_timeout": 5}
+
+
+@dataclass(frozen=True)
+class RssPoint:
+    """Server RSS once ``sockets`` are open, with what connecting them took (time, CPU, server-side closes)."""
+
+    sockets: int
+    sessions: int
+    rss_kib: int
+    seconds: float
+    server_cpu: float
+    client_cpu: float
+    closed: int
+    note: str = ""  # why the ramp stopped short of its target
 
 
 @dataclass
@@ -24,15 +45,14 @@ class WsResult:
     rss_fresh_kib: int = 0
     sessions: int = 0
     rss_sessions_kib: int = 0
-    # (sockets connected, RSS KiB, seconds connecting took, server CPU s, client CPU s, sockets the server closed)
-    rss_points: list[tuple[int, int, float, float, float, int]] = field(default_factory=list)
+    rss_points: list[RssPoint] = field(default_factory=list)
     init_ms: list[list[float]] = field(default_factory=list)  # probe connect -> its system/init
     close_ms: list[list[float]] = field(default_factory=list)  # disconnect POST -> connection closed
     notice_ms: list[list[float]] = field(default_factory=list)  # disconnect POST -> system/disconnect
     # (sockets, round (0: after the ramp), ms until the last got it in trigger order: connect, disconnect, ...,
     # arrivals missed)
     fanout: list[tuple[int, int, list[float], int]] = field(default_factory=list)
-    ramp_note: str = ""
+    notes: list[str] = field(default_factory=list)  # a ramp that added no socket at all
 
 
 def _ws_url(server: Server, token: str) -> str:
@@ -115,26 +135,68 @@ async def fanout(
     return armed, samples, missed
 
 
+ORDERS = ("interleaved", "logins-first")
+LOGIN_CONCURRENCY = 64
+
+
+@dataclass
+class Ramp:
+    """How far a ramp got: sockets open, sessions logged in, seconds spent, why it stopped early."""
+
+    sockets: int
+    sessions: int
+    seconds: float = 0.0
+    note: str = ""
+
+
 def ramp(
-    server: Server, fleet: Fleet, target: int, have: int, budget: float, batch: int = 250
-) -> tuple[int, float, str]:
-    """Log in and connect more sockets in batches until ``target`` or ``budget`` seconds; (reached, seconds, note)."""
+    server: Server, fleet: Fleet, target: int, have: Ramp, budget: float, order: str = "interleaved", batch: int = 500
+) -> Ramp:
+    """Log in and connect sockets in batches toward ``target`` while the next batch fits in ``budget`` seconds.
+
+    ``interleaved`` logs in one batch, then connects it: each ``system/init`` lists only the sessions so far,
+    but every login is broadcast to the sockets already there. ``logins-first`` logs everyone in first (no
+    socket hears those logins beyond the ones connected before), then each init lists every session.
+    """
     began = time.perf_counter()
-    reached = have
-    while reached < target:
-        if time.perf_counter() - began > budget:
-            return (
-                reached,
-                time.perf_counter() - began,
-                f"stopped at {reached} of {target}: ramp budget {budget:.0f} s spent",
-            )
-        size = min(batch, target - reached)
-        creds = asyncio.run(login_many(server.host, server.port, size, USER_PASSWORD, prefix=f"ramp{reached}-"))
-        connected, failed = fleet.connect([token for _, token in creds])
-        reached += connected
+    done = Ramp(have.sockets, have.sessions)
+    waiting: list[str] = []
+    if order == "logins-first":
+        waiting = _login(server, target - have.sockets, "ramp")
+        done.sessions += len(waiting)
+    last = 0.0
+    while done.sockets < target:
+        spent = time.perf_counter() - began
+        if spent + last * 1.5 > budget:  # batches grow dearer with the count: a margin for the next one
+            done.note = f"stopped at {done.sockets:,} of {target:,}: the next batch would overrun {budget:.0f} s"
+            break
+        size = min(batch, target - done.sockets)
+        step = time.perf_counter()
+        if order == "logins-first":
+            tokens, waiting = waiting[:size], waiting[size:]
+        else:
+            tokens = _login(server, size, f"ramp{done.sockets}-")
+            done.sessions += size
+        logged_in = time.perf_counter()
+        connected, failed = fleet.connect(tokens)
+        done.sockets += connected
+        now = time.perf_counter()
+        last = now - step
+        progress(
+            f"  {server.kind}: {done.sockets:,} sockets after {now - began:.1f} s"
+            f" (this batch: logins {logged_in - step:.1f} s, connects {now - logged_in:.1f} s)"
+        )
         if failed:
-            return reached, time.perf_counter() - began, f"{failed} sockets failed to connect at {reached}"
-    return reached, time.perf_counter() - began, ""
+            done.note = f"{failed} sockets failed to connect at {done.sockets:,}"
+            break
+    done.seconds = time.perf_counter() - began
+    return done
+
+
+def _login(server: Server, count: int, prefix: str) -> list[str]:
+    # Many logins in flight: a server that coalesces writes per loop turn sends one write per socket for them.
+    creds = asyncio.run(login_many(server.host, server.port, count, USER_PASSWORD, prefix, LOGIN_CONCURRENCY))
+    return [token for _, token in creds]
 
 
 class Rig:
@@ -144,13 +206,14 @@ class Rig:
         self.server = server
         self.result = WsResult(server.kind, rss_fresh_kib=server.rss_kib())
         creds = asyncio.run(login_many(server.host, server.port, sockets + 1, USER_PASSWORD, prefix="ws"))
-        (self.probe_id, self.probe_token), others = creds[0], creds[1:]
+        (self.probe_id, self.probe_token), others = creds[0], [token for _, token in creds[1:]]
         time.sleep(SETTLE_SECONDS)
         self.result.sessions, self.result.rss_sessions_kib = len(creds), server.rss_kib()
-        self.fleet = Fleet(f"ws://127.0.0.1:{server.port}/api/ws", processes=4)
+        self.fleet = Fleet(server.host, server.port)
         began, cpu = time.perf_counter(), self._cpu()
-        self.connected, _failed = self.fleet.connect([token for _, token in others])
-        self._record_rss(time.perf_counter() - began, cpu)
+        connected, _failed = self.fleet.connect(others)
+        self.state = Ramp(connected, len(creds), time.perf_counter() - began)
+        self._record_rss(self.state, cpu)
 
     def measure(self, round_no: int, iterations: int, repeats: int) -> None:
         """Scenarios 5 and 7 once more at the current socket count."""
@@ -161,13 +224,24 @@ class Rig:
         self.result.close_ms.append(closes)
         self._fanout(round_no, repeats)
 
-    def grow(self, target: int, budget: float, repeats: int) -> None:
-        """Scenarios 6 and 7 toward ``target`` sockets, as far as ``budget`` seconds allow."""
-        cpu = self._cpu()
-        reached, seconds, self.result.ramp_note = ramp(self.server, self.fleet, target, self.connected, budget)
-        if reached > self.connected:
-            self._record_rss(seconds, cpu)
+    def grow(self, stops: list[int], budget: float, repeats: int, order: str) -> int:
+        """Scenarios 6 and 7 at each count in ``stops`` while ``budget`` seconds last; the count reached."""
+        began = time.perf_counter()
+        for stop in stops:
+            if stop <= self.state.sockets:
+                continue
+            cpu = self._cpu()
+            left = budget - (time.perf_counter() - began)
+            reached = ramp(self.server, self.fleet, stop, self.state, left, order)
+            if reached.sockets <= self.state.sockets:
+                self.result.notes.append(reached.note)
+                break
+            self.state = reached
+            self._record_rss(reached, cpu)
             self._fanout(0, repeats)
+            if reached.note:
+                break
+        return self.state.sockets
 
     def _fanout(self, round_no: int, repeats: int) -> None:
         sockets, samples, missed = asyncio.run(
@@ -178,13 +252,15 @@ class Rig:
     def _cpu(self) -> tuple[float, float]:
         return self.server.cpu_seconds(), self.fleet.cpu_seconds()
 
-    def _record_rss(self, seconds: float, cpu_before: tuple[float, float]) -> None:
+    def _record_rss(self, state: Ramp, cpu_before: tuple[float, float]) -> None:
         """RSS now, with the time and the CPU (server, clients) spent since ``cpu_before``."""
         server_cpu, client_cpu = (after - before for after, before in zip(self._cpu(), cpu_before, strict=True))
         time.sleep(SETTLE_SECONDS)
         open_sockets, closed = self.fleet.counts()
-        point = (open_sockets, self.server.rss_kib(), seconds, server_cpu, client_cpu, closed)
-        self.result.rss_points.append(point)
+        rss = self.server.rss_kib()
+        self.result.rss_points.append(
+            RssPoint(open_sockets, state.sessions, rss, state.seconds, server_cpu, client_cpu, closed, state.note)
+        )
 
     def kill(self) -> None:
         # Kill, not close: orderly closes make the server broadcast each departure to everyone left.

@@ -10,7 +10,7 @@ import pytest
 
 from bench import reference, report, wrk
 from bench.results import Results
-from bench.ws_scenarios import WsResult
+from bench.ws_scenarios import RssPoint, WsResult
 from nekoapi.config import Config
 
 from ..support.client import ApiClient
@@ -112,7 +112,7 @@ def test_report_shows_ratios_and_keeps_hand_written_text(tmp_path: Path) -> None
     }
     results.startup = {"ours": [0.6], "reference": [0.2]}
     ws = WsResult("ours", rss_fresh_kib=50_000, sessions=1001, rss_sessions_kib=51_000)
-    ws.rss_points.append((1000, 71_000, 10.0, 5.0, 4.0, 0))
+    ws.rss_points.append(RssPoint(1000, 1001, 71_000, 10.0, 5.0, 4.0, 0))
     ws.fanout.append((1000, 1, [40.0, 20.0], 0))
     results.ws["ours"] = ws
     text = report.render(results)
