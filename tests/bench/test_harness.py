@@ -150,3 +150,30 @@ def test_without_redis_the_workers_section_says_why() -> None:
 
     results = Results(workers_note="Redis is not reachable on 127.0.0.1:6379, so this scenario did not run.")
     assert "Redis is not reachable" in "\n".join(report.workers_section(results))
+
+
+def test_ramp_rows_compare_at_the_largest_count_both_reached() -> None:
+    results = Results()
+    ours = WsResult("ours", rss_fresh_kib=50_000, sessions=1001, rss_sessions_kib=51_000)
+    ours.rss_points += [
+        RssPoint(1000, 1001, 71_000, 10.0, 5.0, 4.0, 0),
+        # 500 more sessions at 1 KiB each plus 500 sockets at 20 KiB each
+        RssPoint(1500, 1501, 81_500, 20.0, 9.0, 5.0, 0),
+    ]
+    ours.fanout += [(1000, 1, [40.0, 20.0], 0), (1500, 0, [60.0, 40.0], 0), (2000, 0, [90.0, 70.0], 0)]
+    ref = WsResult("reference", rss_fresh_kib=30_000, sessions=1001, rss_sessions_kib=31_000)
+    ref.fanout += [(1000, 1, [40.0, 40.0], 0), (1500, 0, [100.0, 100.0], 0)]
+    ref.notes.append("stopped at 1,500 of 10,000: the next batch would overrun 60 s")
+    results.ws = {"ours": ours, "reference": ref}
+    text = "\n".join(report.ws_section(results))
+    assert "| ours | 50,000 | 1,501 | 51,000 | 1,500 | 81,500 | 1.0 | 20.0 |" in text
+    assert "Largest count both reached after the ramp: 1,500 sockets; ours 50.00 ms, reference 100.00 ms" in text
+    assert "ratio ours/reference 0.50" in text
+    assert "10,000 sockets not reached (largest: 2,000), not measured" in text
+    assert "- reference: stopped at 1,500 of 10,000" in text
+
+
+def test_a_missing_figure_is_not_measured_rather_than_missed() -> None:
+    text = report.render(Results(settings={"seconds": 3, "rounds": 2, "file_limit": 1024}))
+    assert "target <= 1.5 s (ours): not measured." in text
+    assert ": missed" not in text and "(missed)" not in text
