@@ -8,7 +8,7 @@ from typing import Any
 
 from .argon2_cost import Argon2Cost
 from .http_scenarios import Case, measure
-from .servers import Server
+from .servers import WORKER_KINDS, Server
 from .wrk import WrkResult
 from .ws_scenarios import WsResult
 
@@ -31,11 +31,12 @@ class Results:
         self, case: Case, kind: str, server: Server, seconds: int, validate: Callable[[bytes], str] | None = None
     ) -> None:
         """Measure ``case`` on ``server``; a failed check is recorded and the next case still runs."""
-        self.titles.setdefault(case.key, case.title)
+        table = self.workers if kind in WORKER_KINDS else self.http
+        if table is self.http:  # the HTTP section lists its rows in this order; scenario 9 has its own table
+            self.titles.setdefault(case.key, case.title)
         try:
             result = measure(server, case, seconds, validate)
         except RuntimeError as exc:
             self.errors.append(str(exc))
             return
-        table = self.workers if kind.startswith("ours, ") else self.http
         table.setdefault(case.key, {}).setdefault(kind, []).append(result)

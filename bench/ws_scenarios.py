@@ -147,6 +147,7 @@ class Ramp:
     sessions: int
     seconds: float = 0.0
     note: str = ""
+    last_batch: float = 0.0  # seconds; the next batch costs at least as much
 
 
 def ramp(
@@ -159,15 +160,14 @@ def ramp(
     socket hears those logins beyond the ones connected before), then each init lists every session.
     """
     began = time.perf_counter()
-    done = Ramp(have.sockets, have.sessions)
+    done = Ramp(have.sockets, have.sessions, last_batch=have.last_batch)
     waiting: list[str] = []
     if order == "logins-first":
         waiting = _login(server, target - have.sockets, "ramp")
         done.sessions += len(waiting)
-    last = 0.0
     while done.sockets < target:
         spent = time.perf_counter() - began
-        if spent + last * 1.5 > budget:  # batches grow dearer with the count: a margin for the next one
+        if spent + done.last_batch * 1.5 > budget:  # batches grow dearer with the count: a margin for the next one
             done.note = f"stopped at {done.sockets:,} of {target:,}: the next batch would overrun {budget:.0f} s"
             break
         size = min(batch, target - done.sockets)
@@ -181,7 +181,7 @@ def ramp(
         connected, failed = fleet.connect(tokens)
         done.sockets += connected
         now = time.perf_counter()
-        last = now - step
+        done.last_batch = now - step
         progress(
             f"  {server.kind}: {done.sockets:,} sockets after {now - began:.1f} s"
             f" (this batch: logins {logged_in - step:.1f} s, connects {now - logged_in:.1f} s)"
