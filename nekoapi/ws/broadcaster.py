@@ -7,6 +7,8 @@ import contextlib
 import logging
 from typing import Any
 
+import orjson
+
 from ..errors import NekoError
 from ..events import (
     ControlRequested,
@@ -16,11 +18,13 @@ from ..events import (
     SessionCreated,
     SessionDeleted,
     SettingsChanged,
+    SocketMessage,
     StateChanged,
 )
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from . import protocol
+from .peer import Flusher
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +37,8 @@ class Broadcaster:
         self._sessions = sessions
         self._heartbeat: asyncio.Task[None] | None = None
         bus = sessions.bus
+        # Sockets of nekoapi serve get their frames written once per event-loop turn.
+        self.flusher = Flusher(lambda count: bus.publish(SocketMessage("out", count)))
         bus.subscribe(SessionCreated, lambda e: self.broadcast(protocol.SESSION_CREATED, e.session.data()), remote=True)
         bus.subscribe(
             SessionDeleted, lambda e: self.broadcast(protocol.SESSION_DELETED, {"id": e.session.id}), remote=True
@@ -47,9 +53,9 @@ class Broadcaster:
     def broadcast(self, event: str, payload: Any) -> None:
         recipients = self._sessions.connected()
         if recipients:
-            message = protocol.encode(event, payload)  # once, not once per socket
+            frame = protocol.frame(event, payload)  # once, not once per socket
             for session in recipients:
-                session.send_text(message)
+                session.send_frame(frame)
 
     def _greet(self, session: Session) -> None:
         session.send(protocol.SYSTEM_INIT, self.init_payload(session))
@@ -65,12 +71,16 @@ class Broadcaster:
             "session_id": session.id,
             "control_host": self._sessions.host_status(),
             "screen_size": NEUTRAL_SCREEN_SIZE,
-            "sessions": {s.id: s.data() for s in manager.list()},
+            "sessions": self._sessions_json(),
             "settings": manager.settings.to_dict(),
             "touch_events": False,
             "screencast_enabled": False,
             "webrtc": {"videos": []},
         }
+
+    def _sessions_json(self) -> orjson.Fragment:
+        """Every session's ``SessionData`` by id, joined from each session's cached JSON."""
+        return orjson.Fragment(b"{" + b",".join(s.keyed_json() for s in self._sessions.list()) + b"}")
 
     def _on_profile(self, event: ProfileChanged) -> None:
         self.broadcast(protocol.SESSION_PROFILE, {"id": event.session.id, **event.new.to_dict()})

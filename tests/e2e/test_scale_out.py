@@ -19,6 +19,7 @@ from nekoapi import errors
 from nekoapi.models import USER_PROFILE, MemberProfile
 from nekoapi.services import Services
 from nekoapi.tokens import token_digest
+from nekoapi.ws import protocol
 from tests.support.client import ApiClient
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 from tests.support.live import EventClient
@@ -238,9 +239,9 @@ class Recorder:
     def send(self, event: str, payload: Any) -> None:
         self.events.append((event, payload))
 
-    def send_text(self, message: str) -> None:
-        # Broadcasts arrive encoded once for every socket (main's broadcaster).
-        event = orjson.loads(message)
+    def send_frame(self, frame: bytes) -> None:
+        # Broadcasts arrive framed once for every socket.
+        event = orjson.loads(protocol.frame_text(frame))
         self.send(event["event"], event.get("payload"))
 
     def destroy(self, reason: str) -> None:

@@ -21,12 +21,12 @@ class RecordingPeer:
         self.closed_with: str | None = None
 
     def send(self, event: str, payload: Any) -> None:
-        self.events.append((event, payload))
+        self.send_frame(protocol.frame(event, payload))  # recorded as the client would read it
 
-    def send_text(self, message: str) -> None:
-        decoded = protocol.decode(message)
-        assert decoded is not None, message
-        self.send(*decoded)
+    def send_frame(self, frame: bytes) -> None:
+        decoded = protocol.decode(protocol.frame_text(frame))
+        assert decoded is not None, frame
+        self.events.append(decoded)
 
     def destroy(self, reason: str) -> None:
         self.closed_with = reason

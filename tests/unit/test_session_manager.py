@@ -14,7 +14,7 @@ from nekoapi.config import SessionConfig
 from nekoapi.events import EventBus, SessionCreated, SessionDeleted, StateChanged
 from nekoapi.models import ADMIN_PROFILE, USER_PROFILE, MemberProfile
 from nekoapi.sessions.manager import SessionManager
-from nekoapi.ws.peer import WebSocketPeer
+from nekoapi.ws.peer import QueuedPeer
 
 API_TOKEN = "a" * 40
 
@@ -46,9 +46,9 @@ class FakeConnection:
         return [m["event"] for m in self.sent]
 
 
-async def open_peer(queue_size: int = 16) -> tuple[WebSocketPeer, FakeConnection, asyncio.Task[None]]:
+async def open_peer(queue_size: int = 16) -> tuple[QueuedPeer, FakeConnection, asyncio.Task[None]]:
     connection = FakeConnection()
-    peer = WebSocketPeer(connection, queue_size)
+    peer = QueuedPeer(connection, queue_size)
     return peer, connection, asyncio.create_task(peer.run_writer())
 
 
