@@ -43,13 +43,15 @@ def live_server(config: Config, *, frames: bool = True) -> Iterator[LiveServer]:
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(
+    server = uvicorn.Server(
+        uvicorn.Config(
             app,
             log_level="warning",
             ws_ping_interval=None,
             lifespan="on",
             ws=FrameWebSocketProtocol if frames else "websockets-sansio",
-        ))
+        )
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
