@@ -118,6 +118,9 @@ class SessionManager:
     def list(self) -> list[Session]:
         return list(self._store.all())
 
+    def session_count(self) -> int:
+        return len(self._store)
+
     def connected(self) -> list[Session]:
         return list(self._connected)
 

@@ -303,6 +303,8 @@ class RedisBackend:
         if current is not None and current.token_digest == session.token_digest:
             return current
         _replace(manager, current, session)
+        # Announced here: the channel's copy of this login will find it known and say nothing.
+        manager.bus.publish_remote(SessionCreated(session))
         return session
 
     # ---

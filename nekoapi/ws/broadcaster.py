@@ -7,8 +7,6 @@ import contextlib
 import logging
 from typing import Any
 
-import orjson
-
 from ..errors import NekoError
 from ..events import (
     ControlRequested,
@@ -25,6 +23,7 @@ from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from . import protocol
 from .peer import Flusher
+from .roster import Roster
 
 log = logging.getLogger(__name__)
 
@@ -39,10 +38,9 @@ class Broadcaster:
         bus = sessions.bus
         # Sockets of nekoapi serve get their frames written once per event-loop turn.
         self.flusher = Flusher(lambda count: bus.publish(SocketMessage("out", count)))
-        bus.subscribe(SessionCreated, lambda e: self.broadcast(protocol.SESSION_CREATED, e.session.data()), remote=True)
-        bus.subscribe(
-            SessionDeleted, lambda e: self.broadcast(protocol.SESSION_DELETED, {"id": e.session.id}), remote=True
-        )
+        self.roster = Roster(sessions)
+        bus.subscribe(SessionCreated, self._on_created, remote=True)
+        bus.subscribe(SessionDeleted, self._on_deleted, remote=True)
         bus.subscribe(SessionConnected, lambda e: self._greet(e.session), remote=True)
         bus.subscribe(ProfileChanged, self._on_profile, remote=True)
         bus.subscribe(StateChanged, self._on_state, remote=True)
@@ -58,6 +56,7 @@ class Broadcaster:
                 session.send_frame(frame)
 
     def _greet(self, session: Session) -> None:
+        self.roster.refresh(session.id)  # connected already; the StateChanged comes after
         session.send(protocol.SYSTEM_INIT, self.init_payload(session))
         if session.profile.is_admin:
             session.send(
@@ -71,21 +70,27 @@ class Broadcaster:
             "session_id": session.id,
             "control_host": self._sessions.host_status(),
             "screen_size": NEUTRAL_SCREEN_SIZE,
-            "sessions": self._sessions_json(),
+            "sessions": self.roster.fragment(),
             "settings": manager.settings.to_dict(),
             "touch_events": False,
             "screencast_enabled": False,
             "webrtc": {"videos": []},
         }
 
-    def _sessions_json(self) -> orjson.Fragment:
-        """Every session's ``SessionData`` by id, joined from each session's cached JSON."""
-        return orjson.Fragment(b"{" + b",".join(s.keyed_json() for s in self._sessions.list()) + b"}")
+    def _on_created(self, event: SessionCreated) -> None:
+        self.roster.refresh(event.session.id)
+        self.broadcast(protocol.SESSION_CREATED, event.session.data())
+
+    def _on_deleted(self, event: SessionDeleted) -> None:
+        self.roster.refresh(event.session.id)
+        self.broadcast(protocol.SESSION_DELETED, {"id": event.session.id})
 
     def _on_profile(self, event: ProfileChanged) -> None:
+        self.roster.refresh(event.session.id)
         self.broadcast(protocol.SESSION_PROFILE, {"id": event.session.id, **event.new.to_dict()})
 
     def _on_state(self, event: StateChanged) -> None:
+        self.roster.refresh(event.session.id)
         self.broadcast(protocol.SESSION_STATE, {"id": event.session.id, **event.session.state.to_dict()})
 
     def _on_host(self, event: HostChanged) -> None:
