@@ -84,7 +84,7 @@ class SessionManager:
         self.stats = Stats(server_started_at=clock())
         # Sessions with a socket on this worker, kept as sockets come and go: every
         # broadcast needs them, and scanning all sessions for them is O(sessions).
-        self._connected: dict[Session, None] = {}
+        self._connected: dict[Session, WebSocketPeer] = {}
         # The store is this worker's replica; the backend shares changes with other workers.
         self.backend: StateBackend = backend if backend is not None else LocalBackend()
         self.backend.attach(self)
@@ -123,6 +123,10 @@ class SessionManager:
 
     def connected(self) -> list[Session]:
         return list(self._connected)
+
+    def peers(self) -> list[WebSocketPeer]:
+        """The sockets of ``connected()``: what a broadcast goes to."""
+        return list(self._connected.values())
 
     async def authenticate(self, token: str) -> Session:
         """The session a token belongs to; raises unless it may use the API."""
@@ -274,7 +278,7 @@ class SessionManager:
             return False
         session.cancel_grace()
         previous, session.peer = session.peer, peer
-        self._connected[session] = None
+        self._connected[session] = peer
         if previous is not None:
             previous.destroy(protocol.REASON_REPLACED)
         else:

@@ -55,10 +55,6 @@ class Session:
         if self.peer is not None:
             self.peer.send(event, payload)
 
-    def send_frame(self, frame: bytes) -> None:
-        if self.peer is not None:
-            self.peer.send_frame(frame)
-
     def cancel_grace(self) -> None:
         if self.grace_timer is not None:
             self.grace_timer.cancel()

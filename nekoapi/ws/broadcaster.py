@@ -49,11 +49,11 @@ class Broadcaster:
         bus.subscribe(ControlRequested, self._on_control_request, remote=True)
 
     def broadcast(self, event: str, payload: Any) -> None:
-        recipients = self._sessions.connected()
+        recipients = self._sessions.peers()
         if recipients:
             frame = protocol.frame(event, payload)  # once, not once per socket
-            for session in recipients:
-                session.send_frame(frame)
+            for peer in recipients:
+                peer.send_frame(frame)
 
     def _greet(self, session: Session) -> None:
         self.roster.refresh(session.id)  # connected already; the StateChanged comes after

@@ -132,11 +132,13 @@ class FramePeer(WebSocketPeer):
         self._unsent: list[tuple[int, int]] = []
 
     def send_frame(self, frame: bytes) -> None:
-        if self.closing:
+        # Once per recipient of every broadcast: kept to the bare minimum.
+        if self._close_reason is not None or self._stopped:
             return
-        if not self._frames:
+        frames = self._frames
+        if not frames:
             self._flusher.mark(self)
-        self._frames.append(frame)
+        frames.append(frame)
 
     def flush(self) -> int:
         """Write the queued frames; the number of messages written."""

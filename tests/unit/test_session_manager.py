@@ -271,6 +271,7 @@ async def test_the_connected_index_follows_every_way_a_socket_comes_and_goes() -
     def index_matches_a_scan() -> list[str]:
         scanned = [s.id for s in manager.list() if s.peer is not None]
         assert sorted(s.id for s in manager.connected()) == sorted(scanned)
+        assert manager.peers() == [s.peer for s in manager.connected()]
         return sorted(scanned)
 
     assert index_matches_a_scan() == []
