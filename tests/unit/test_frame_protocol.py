@@ -82,3 +82,28 @@ async def test_frames_are_written_between_the_accept_and_the_close_only() -> Non
     assert transport.written[2] == b"\x88\x05\x03\xe8bye"  # the close frame, code 1000
     assert len(transport.written) == 3
     proto.close_timer.cancel()  # type: ignore[union-attr]
+
+
+async def test_the_light_inbox_and_flag_behave_like_asyncio_queue_and_event() -> None:
+    config = uvicorn.Config(lambda *a: None, ws=FrameWebSocketProtocol, log_level="warning")
+    config.load()
+    proto = FrameWebSocketProtocol(config, ServerState(), {}, asyncio.get_running_loop())
+    inbox, writable = proto.queue, proto.writable
+    assert inbox.empty() and writable.is_set()
+    getter = asyncio.create_task(inbox.get())
+    await asyncio.sleep(0)
+    inbox.put_nowait(1)
+    inbox.put_nowait(2)
+    assert await getter == 1 and not inbox.empty() and await inbox.get() == 2
+    cancelled = asyncio.create_task(inbox.get())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    inbox.put_nowait(3)  # not lost to the cancelled reader
+    assert await inbox.get() == 3
+
+    writable.clear()
+    waiter = asyncio.create_task(writable.wait())
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    writable.set()
+    assert await waiter is True
