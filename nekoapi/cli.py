@@ -125,6 +125,8 @@ def _serve_workers(config: Config, args: argparse.Namespace, log_level: str) -> 
 def _uvicorn_config(config: Config, app: Any, log_level: str, workers: int = 1) -> Any:
     import uvicorn
 
+    from .web.frames import FrameWebSocketProtocol
+
     server_config = uvicorn.Config(
         app,
         factory=isinstance(app, str),
@@ -135,6 +137,10 @@ def _uvicorn_config(config: Config, app: Any, log_level: str, workers: int = 1) 
         ws_ping_interval=float(config.session.heartbeat_interval),
         ws_ping_timeout=float(config.session.heartbeat_interval) * 2,
         server_header=False,
+        ws=FrameWebSocketProtocol,  # broadcasts write prebuilt frames (nekoapi/web/frames.py)
+        # Prebuilt frames are never compressed, so the extension would only cost zlib state
+        # on every socket (~45 KB once used).
+        ws_per_message_deflate=False,
         ws_max_size=config.session.ws_max_message_size,
         h11_max_incomplete_event_size=config.server.max_header_size,
         log_config=None,  # our handler, with the token redaction filter, prints everything

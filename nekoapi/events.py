@@ -83,6 +83,7 @@ class LoginAttempted:
 @dataclass(frozen=True)
 class SocketMessage:
     direction: str  # "in" (client -> server) or "out"
+    count: int = 1  # messages sent out are counted in bulk, once per event-loop turn
 
 
 @dataclass(frozen=True)

@@ -50,7 +50,7 @@ class Metrics:
         self.logins = Counter("neko_logins", "Login attempts by outcome.", ["outcome"], registry=r)
         r.register(_ConnectedSessions(sessions))
         bus.subscribe(LoginAttempted, lambda e: self.logins.labels(e.outcome).inc())
-        bus.subscribe(SocketMessage, lambda e: self.messages.labels(e.direction).inc())
+        bus.subscribe(SocketMessage, lambda e: self.messages.labels(e.direction).inc(e.count))
         bus.subscribe(SocketClosed, lambda e: self.disconnects.labels(e.reason).inc())
 
     def observe_request(self, operation: str, status: int, seconds: float) -> None:

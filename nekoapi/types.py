@@ -62,6 +62,8 @@ class SessionStore(Protocol):
 
     def all(self) -> Iterable[Session]: ...
 
+    def __len__(self) -> int: ...
+
 
 class HealthCheck(Protocol):
     """A component with a backing store that can be unreachable (database, file, Redis)."""

@@ -34,8 +34,15 @@ async def client(config: Config) -> AsyncIterator[ApiClient]:
 
 
 @pytest.fixture
-def server(config: Config) -> Iterator[LiveServer]:
-    with live_server(config) as s:
+def frames() -> bool:
+    """Whether the live server writes frames directly (as ``nekoapi serve``); parametrize to
+    run a test on the ASGI path too."""
+    return True
+
+
+@pytest.fixture
+def server(config: Config, frames: bool) -> Iterator[LiveServer]:
+    with live_server(config, frames=frames) as s:
         yield s
 
 

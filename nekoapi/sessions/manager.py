@@ -82,6 +82,9 @@ class SessionManager:
         self._api_session = Session(API_SESSION_ID, b"", API_PROFILE, is_api=True)
         self.host_id: str | None = None
         self.stats = Stats(server_started_at=clock())
+        # Sessions with a socket on this worker, kept as sockets come and go: every
+        # broadcast needs them, and scanning all sessions for them is O(sessions).
+        self._connected: dict[Session, WebSocketPeer] = {}
         # The store is this worker's replica; the backend shares changes with other workers.
         self.backend: StateBackend = backend if backend is not None else LocalBackend()
         self.backend.attach(self)
@@ -115,8 +118,15 @@ class SessionManager:
     def list(self) -> list[Session]:
         return list(self._store.all())
 
+    def session_count(self) -> int:
+        return len(self._store)
+
     def connected(self) -> list[Session]:
-        return [s for s in self._store.all() if s.peer is not None]
+        return list(self._connected)
+
+    def peers(self) -> list[WebSocketPeer]:
+        """The sockets of ``connected()``: what a broadcast goes to."""
+        return list(self._connected.values())
 
     async def authenticate(self, token: str) -> Session:
         """The session a token belongs to; raises unless it may use the API."""
@@ -268,6 +278,7 @@ class SessionManager:
             return False
         session.cancel_grace()
         previous, session.peer = session.peer, peer
+        self._connected[session] = peer
         if previous is not None:
             previous.destroy(protocol.REASON_REPLACED)
         else:
@@ -314,9 +325,17 @@ class SessionManager:
         peer.destroy(reason)
         self._detach(session)
 
+    def release_peer(self, session: Session) -> WebSocketPeer | None:
+        """Take the socket away from a session that stays connected elsewhere (another worker)."""
+        peer, session.peer = session.peer, None
+        self._connected.pop(session, None)
+        session.cancel_grace()
+        return peer
+
     def _detach(self, session: Session) -> None:
         session.cancel_grace()
         session.peer = None
+        self._connected.pop(session, None)
         if session.state.is_connected:
             self._mark_disconnected(session)
 

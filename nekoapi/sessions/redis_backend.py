@@ -303,6 +303,8 @@ class RedisBackend:
         if current is not None and current.token_digest == session.token_digest:
             return current
         _replace(manager, current, session)
+        # Announced here: the channel's copy of this login will find it known and say nothing.
+        manager.bus.publish_remote(SessionCreated(session))
         return session
 
     # ---
@@ -509,9 +511,9 @@ def _apply_close(manager: SessionManager, message: dict[str, Any]) -> None:
         return  # the socket is on another worker
     if message["replaced"]:
         # The session stays connected, through the worker that took the new socket.
-        peer, session.peer = session.peer, None
-        session.cancel_grace()
-        peer.destroy(message["reason"])
+        peer = manager.release_peer(session)
+        if peer is not None:
+            peer.destroy(message["reason"])
     else:
         manager.close_peer(session, message["reason"])
 

@@ -16,7 +16,8 @@ from ..services import Services
 from ..sessions.session import Session
 from ..ws import protocol
 from ..ws.limits import MessageRate, origin_allowed
-from ..ws.peer import WebSocketPeer
+from ..ws.peer import FramePeer, QueuedPeer, WebSocketPeer
+from .frames import EXTENSION, FrameWebSocketProtocol
 from .security import token_from_scope
 from .state import services_of
 
@@ -34,7 +35,7 @@ POLICY_VIOLATION = 1008
 
 
 class _StarletteConnection:
-    """The socket as the peer sees it; reports what it sends and why it closes on the bus."""
+    """The socket through Starlette, for a ``QueuedPeer``; reports what it sends and why it closes."""
 
     def __init__(self, websocket: WebSocket, bus: EventBus) -> None:
         self._websocket = websocket
@@ -46,9 +47,37 @@ class _StarletteConnection:
         self._bus.publish(SocketMessage("out"))
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
-        log.info("websocket closed by server: %s", reason)
-        self._bus.publish(SocketClosed(self.session_id, reason))
+        _closed_by_server(self._bus, self.session_id, reason)
         await self._websocket.close(code, reason)
+
+
+class _FrameConnection:
+    """The socket through the frame extension of ``nekoapi serve``, for a ``FramePeer``."""
+
+    __slots__ = ("_bus", "_protocol", "session_id")
+
+    def __init__(self, protocol: FrameWebSocketProtocol, bus: EventBus) -> None:
+        self._protocol = protocol
+        self._bus = bus
+        self.session_id: str | None = None
+
+    def write_frames(self, data: bytes) -> bool:
+        return self._protocol.write_frames(data)
+
+    def write_buffer_size(self) -> int:
+        return self._protocol.write_buffer_size()
+
+    def close(self, code: int, reason: str) -> None:
+        _closed_by_server(self._bus, self.session_id, reason)
+        self._protocol.close_now(code, reason)
+
+    def abort(self) -> None:
+        self._protocol.abort()
+
+
+def _closed_by_server(bus: EventBus, session_id: str | None, reason: str) -> None:
+    log.info("websocket closed by server: %s", reason)
+    bus.publish(SocketClosed(session_id, reason))
 
 
 async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
@@ -71,39 +100,77 @@ async def _serve(services: Services, scope: Scope, receive: Receive, send: Send)
         await websocket.close(code=POLICY_VIOLATION)
         return
     await websocket.accept()
+    frames = scope.get("extensions", {}).get(EXTENSION)
+    if frames is not None:
+        await _serve_frames(services, scope, websocket, _FrameConnection(frames, services.bus))
+    else:
+        await _serve_queued(services, scope, websocket)
+
+
+async def _serve_frames(services: Services, scope: Scope, websocket: WebSocket, connection: _FrameConnection) -> None:
+    """One task per socket: the peer writes synchronously, and any server-side close ends the reads."""
+    peer = FramePeer(connection, services.broadcaster.flusher, services.config.session.send_queue_size)
+    session = await _open(services, scope, peer, connection)
+    if session is None:
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(_read_until_closed(websocket), CLOSE_HANDSHAKE_TIMEOUT)
+        peer.stop()
+        return
+    abnormal = await _read_messages(websocket, services, session, peer)
+    if peer.too_slow:
+        log.info("websocket too slow, closed: session %s", session.id)
+        # It may never read its close frame; the connection goes after the usual wait.
+        asyncio.get_running_loop().call_later(CLOSE_HANDSHAKE_TIMEOUT, connection.abort)
+    _ended(services, session, peer, abnormal)
+
+
+async def _serve_queued(services: Services, scope: Scope, websocket: WebSocket) -> None:
     connection = _StarletteConnection(websocket, services.bus)
-    peer = WebSocketPeer(connection, services.config.session.send_queue_size)
+    peer = QueuedPeer(connection, services.config.session.send_queue_size)
     writer = asyncio.create_task(peer.run_writer())
-    session = await _authenticate(services, scope, peer)
-    if session is not None:
-        connection.session_id = session.id
-        logs.bind_session(session.id)
-    if session is None or not services.sessions.connect(session, peer):
+    session = await _open(services, scope, peer, connection)
+    if session is None:
         with contextlib.suppress(asyncio.TimeoutError):
             await asyncio.wait_for(_read_until_closed(websocket), CLOSE_HANDSHAKE_TIMEOUT)
         peer.stop()
         await writer
         return
-    log.info("websocket connected: session %s on %s", session.id, scope["path"])
     reader = asyncio.create_task(_read_messages(websocket, services, session, peer))
-    overflow = asyncio.create_task(peer.too_slow.wait())
+    overflow = asyncio.create_task(peer.overflow.wait())
     await asyncio.wait({reader, overflow}, return_when=asyncio.FIRST_COMPLETED)
     if reader.done():
         overflow.cancel()
-        abnormal = reader.result()
-        if not peer.closing:  # the client ended it; server-side closes were counted by the connection
-            reason = REASON_CLIENT_LOST if abnormal else REASON_CLIENT_CLOSED
-            services.bus.publish(SocketClosed(session.id, reason))
-            log.info("websocket closed: session %s, %s", session.id, reason)
-        services.sessions.peer_closed(session, peer, abnormal=abnormal)
-        peer.stop()
+        _ended(services, session, peer, reader.result())
         await writer
         return
     await _drop_slow_client(services, session, peer, reader, writer)
 
 
+async def _open(
+    services: Services, scope: Scope, peer: WebSocketPeer, connection: _FrameConnection | _StarletteConnection
+) -> Session | None:
+    """The session the socket now serves; None when it was refused (and is being closed)."""
+    session = await _authenticate(services, scope, peer)
+    if session is not None:
+        connection.session_id = session.id
+        logs.bind_session(session.id)
+    if session is None or not services.sessions.connect(session, peer):
+        return None
+    log.info("websocket connected: session %s on %s", session.id, scope["path"])
+    return session
+
+
+def _ended(services: Services, session: Session, peer: WebSocketPeer, abnormal: bool) -> None:
+    if not peer.closing:  # the client ended it; server-side closes were counted by the connection
+        reason = REASON_CLIENT_LOST if abnormal else REASON_CLIENT_CLOSED
+        services.bus.publish(SocketClosed(session.id, reason))
+        log.info("websocket closed: session %s, %s", session.id, reason)
+    services.sessions.peer_closed(session, peer, abnormal=abnormal)
+    peer.stop()
+
+
 async def _drop_slow_client(
-    services: Services, session: Session, peer: WebSocketPeer, reader: asyncio.Task[bool], writer: asyncio.Task[None]
+    services: Services, session: Session, peer: QueuedPeer, reader: asyncio.Task[bool], writer: asyncio.Task[None]
 ) -> None:
     """The client stopped reading: the session leaves now; the socket gets a bounded chance to close."""
     log.info("websocket too slow, closing: session %s", session.id)

@@ -16,11 +16,14 @@ from ..events import (
     SessionCreated,
     SessionDeleted,
     SettingsChanged,
+    SocketMessage,
     StateChanged,
 )
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from . import protocol
+from .peer import Flusher
+from .roster import Roster
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +36,11 @@ class Broadcaster:
         self._sessions = sessions
         self._heartbeat: asyncio.Task[None] | None = None
         bus = sessions.bus
-        bus.subscribe(SessionCreated, lambda e: self.broadcast(protocol.SESSION_CREATED, e.session.data()), remote=True)
-        bus.subscribe(
-            SessionDeleted, lambda e: self.broadcast(protocol.SESSION_DELETED, {"id": e.session.id}), remote=True
-        )
+        # Sockets of nekoapi serve get their frames written once per event-loop turn.
+        self.flusher = Flusher(lambda count: bus.publish(SocketMessage("out", count)))
+        self.roster = Roster(sessions)
+        bus.subscribe(SessionCreated, self._on_created, remote=True)
+        bus.subscribe(SessionDeleted, self._on_deleted, remote=True)
         bus.subscribe(SessionConnected, lambda e: self._greet(e.session), remote=True)
         bus.subscribe(ProfileChanged, self._on_profile, remote=True)
         bus.subscribe(StateChanged, self._on_state, remote=True)
@@ -45,13 +49,14 @@ class Broadcaster:
         bus.subscribe(ControlRequested, self._on_control_request, remote=True)
 
     def broadcast(self, event: str, payload: Any) -> None:
-        recipients = self._sessions.connected()
+        recipients = self._sessions.peers()
         if recipients:
-            message = protocol.encode(event, payload)  # once, not once per socket
-            for session in recipients:
-                session.send_text(message)
+            frame = protocol.frame(event, payload)  # once, not once per socket
+            for peer in recipients:
+                peer.send_frame(frame)
 
     def _greet(self, session: Session) -> None:
+        self.roster.refresh(session.id)  # connected already; the StateChanged comes after
         session.send(protocol.SYSTEM_INIT, self.init_payload(session))
         if session.profile.is_admin:
             session.send(
@@ -65,17 +70,27 @@ class Broadcaster:
             "session_id": session.id,
             "control_host": self._sessions.host_status(),
             "screen_size": NEUTRAL_SCREEN_SIZE,
-            "sessions": {s.id: s.data() for s in manager.list()},
+            "sessions": self.roster.fragment(),
             "settings": manager.settings.to_dict(),
             "touch_events": False,
             "screencast_enabled": False,
             "webrtc": {"videos": []},
         }
 
+    def _on_created(self, event: SessionCreated) -> None:
+        self.roster.refresh(event.session.id)
+        self.broadcast(protocol.SESSION_CREATED, event.session.data())
+
+    def _on_deleted(self, event: SessionDeleted) -> None:
+        self.roster.refresh(event.session.id)
+        self.broadcast(protocol.SESSION_DELETED, {"id": event.session.id})
+
     def _on_profile(self, event: ProfileChanged) -> None:
+        self.roster.refresh(event.session.id)
         self.broadcast(protocol.SESSION_PROFILE, {"id": event.session.id, **event.new.to_dict()})
 
     def _on_state(self, event: StateChanged) -> None:
+        self.roster.refresh(event.session.id)
         self.broadcast(protocol.SESSION_STATE, {"id": event.session.id, **event.session.state.to_dict()})
 
     def _on_host(self, event: HostChanged) -> None:

@@ -1,15 +1,26 @@
-"""A connected WebSocket: a bounded outbox drained by one writer task.
+"""A connected WebSocket as the session sees it; sending never blocks.
 
-``send`` never blocks, so one slow client cannot hold up the code that
-broadcasts to everyone; a client whose outbox overflows is closed.
+Messages arrive as complete frames (``protocol.frame``), so a broadcast is encoded
+and framed once. Two ways to deliver them:
+
+- ``FramePeer`` writes them straight to the transport of a server that offers it
+  (``nekoapi serve``): each socket's frames of one event-loop turn are joined and
+  written once by the ``Flusher``, so a burst of events costs one write per socket.
+- ``QueuedPeer`` drains a bounded outbox with a writer task through an ordinary
+  ``Connection`` (any ASGI server, in-process clients).
+
+Either way, one slow client cannot hold up the code that broadcasts to everyone: a
+client with more than ``queue_size`` messages it has not taken is closed as too slow.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections import deque
-from typing import Any
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from ..types import Connection
 from . import protocol
@@ -20,16 +31,15 @@ NORMAL_CLOSURE = 1000
 
 
 class WebSocketPeer:
-    def __init__(self, connection: Connection, queue_size: int) -> None:
-        self._connection = connection
-        self._outbox: deque[str] = deque()
-        self._limit = queue_size
-        self._wakeup = asyncio.Event()
+    """What sessions, the manager and the broadcaster use; the subclasses deliver."""
+
+    __slots__ = ("_close_reason", "_stopped", "too_slow")
+
+    def __init__(self) -> None:
         self._close_reason: str | None = None
         self._stopped = False
-        # Set when the outbox overflowed: the endpoint then lets the session go at
-        # once instead of waiting for a client that does not read.
-        self.too_slow = asyncio.Event()
+        # Set when the client stopped taking messages: its session leaves at once.
+        self.too_slow = False
 
     @property
     def closing(self) -> bool:
@@ -37,38 +47,189 @@ class WebSocketPeer:
 
     def send(self, event: str, payload: Any) -> None:
         if not self.closing:
-            self.send_text(protocol.encode(event, payload))
+            self.send_frame(protocol.frame(event, payload))
 
-    def send_text(self, message: str) -> None:
-        """Queue an already encoded message (a broadcast is encoded once for everyone)."""
+    def send_frame(self, frame: bytes) -> None:
+        raise NotImplementedError
+
+    def destroy(self, reason: str) -> None:
+        """Tell the client why with ``system/disconnect``, then close the socket."""
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        """The socket is gone already: send nothing more."""
+        self._stopped = True
+
+    def _overflowed(self) -> None:
+        self.too_slow = True
+        self.destroy(protocol.REASON_TOO_SLOW)
+
+
+# ---
+# frames written to the transport
+# ---
+
+
+class FrameWriter(Protocol):
+    """The socket underneath a ``FramePeer`` (nekoapi.web.frames offers it)."""
+
+    def write_frames(self, data: bytes) -> bool: ...
+
+    def write_buffer_size(self) -> int: ...
+
+    def close(self, code: int, reason: str) -> None: ...
+
+
+class Flusher:
+    """Writes the frames every peer was given, soon after: one write per peer and turn.
+
+    A write to a socket is a system call (~5-15 us on loopback), so a broadcast to
+    thousands of sockets takes milliseconds. It goes out in slices of ``SLICE`` seconds,
+    letting the event loop read in between: a client answering its close frame, or a
+    request, does not wait until the last socket has been written.
+    """
+
+    SLICE = 0.001
+
+    def __init__(self, sent: Callable[[int], None]) -> None:
+        self._dirty: deque[FramePeer] = deque()
+        self._sent = sent  # told how many messages went out, once per slice
+
+    def mark(self, peer: FramePeer) -> None:
+        if not self._dirty:
+            asyncio.get_running_loop().call_soon(self._flush)
+        self._dirty.append(peer)
+
+    def counted(self, messages: int) -> None:
+        self._sent(messages)
+
+    def _flush(self) -> None:
+        dirty = self._dirty
+        deadline = time.perf_counter() + self.SLICE
+        count = written = 0
+        while dirty:
+            count += dirty.popleft().flush()
+            written += 1
+            if written % 16 == 0 and time.perf_counter() > deadline:
+                if dirty:
+                    asyncio.get_running_loop().call_soon(self._flush)
+                break
+        if count:
+            self._sent(count)
+
+
+class FramePeer(WebSocketPeer):
+    __slots__ = ("_flusher", "_frames", "_limit", "_unsent", "_writer", "_written")
+
+    def __init__(self, writer: FrameWriter, flusher: Flusher, queue_size: int) -> None:
+        super().__init__()
+        self._writer = writer
+        self._flusher = flusher
+        self._limit = queue_size
+        self._frames: list[bytes] = []
+        self._written = 0  # bytes handed to the transport so far
+        # (end offset, messages) of writes the transport still holds; empty while it keeps up.
+        self._unsent: list[tuple[int, int]] = []
+
+    def send_frame(self, frame: bytes) -> None:
+        # Once per recipient of every broadcast: kept to the bare minimum.
+        if self._close_reason is not None or self._stopped:
+            return
+        frames = self._frames
+        if not frames:
+            self._flusher.mark(self)
+        frames.append(frame)
+
+    def flush(self) -> int:
+        """Write the queued frames; the number of messages written."""
+        frames, self._frames = self._frames, []
+        if not frames or self.closing:
+            return 0
+        if self._backlog() + len(frames) > self._limit:
+            self._overflowed()
+            return 0
+        return len(frames) if self._write(frames) else 0
+
+    def destroy(self, reason: str) -> None:
+        if self.closing:
+            return
+        frames, self._frames = self._frames, []
+        if self.too_slow:
+            frames = []  # what it did not take is dropped; the goodbye still goes last
+        frames.append(protocol.frame(protocol.SYSTEM_DISCONNECT, {"message": reason}))
+        self._close_reason = reason
+        # Written now, not at the end of the turn: the closing client does not wait
+        # behind whatever this turn sends to everyone else.
+        if self._write(frames):
+            self._flusher.counted(len(frames))
+        self._writer.close(NORMAL_CLOSURE, reason)
+
+    def _write(self, frames: list[bytes]) -> bool:
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        if not self._writer.write_frames(data):
+            self._stopped = True  # closed underneath us; the reader learns it from the server
+            return False
+        self._written += len(data)
+        if self._writer.write_buffer_size():
+            self._unsent.append((self._written, len(frames)))
+        return True
+
+    def _backlog(self) -> int:
+        """Messages written earlier that the client has not taken yet."""
+        if not self._unsent:
+            return 0
+        taken = self._written - self._writer.write_buffer_size()
+        unsent = self._unsent
+        while unsent and unsent[0][0] <= taken:
+            unsent.pop(0)
+        return sum(count for _, count in unsent)
+
+
+# ---
+# an outbox drained by a writer task
+# ---
+
+
+class QueuedPeer(WebSocketPeer):
+    __slots__ = ("_connection", "_limit", "_outbox", "_wakeup", "overflow")
+
+    def __init__(self, connection: Connection, queue_size: int) -> None:
+        super().__init__()
+        self._connection = connection
+        self._outbox: deque[bytes] = deque()
+        self._limit = queue_size
+        self._wakeup = asyncio.Event()
+        # The writer may be stuck sending to the client that does not read; the
+        # endpoint watches this to let the session go without it.
+        self.overflow = asyncio.Event()
+
+    def send_frame(self, frame: bytes) -> None:
         if self.closing:
             return
         if len(self._outbox) >= self._limit:
             self._outbox.clear()
-            self.destroy(protocol.REASON_TOO_SLOW)
-            self.too_slow.set()
+            self._overflowed()
+            self.overflow.set()
             return
-        self._outbox.append(message)
+        self._outbox.append(frame)
         self._wakeup.set()
 
     def destroy(self, reason: str) -> None:
-        """Tell the client why with ``system/disconnect``, then close the socket."""
         if self.closing:
             return
-        self._outbox.append(protocol.encode(protocol.SYSTEM_DISCONNECT, {"message": reason}))
+        self._outbox.append(protocol.frame(protocol.SYSTEM_DISCONNECT, {"message": reason}))
         self._close_reason = reason
         self._wakeup.set()
 
     def stop(self) -> None:
-        """The socket is gone already: end the writer without sending anything."""
-        self._stopped = True
+        super().stop()
         self._wakeup.set()
 
     async def run_writer(self) -> None:
         try:
             while not self._stopped:
                 while self._outbox and not self._stopped:
-                    await self._connection.send_text(self._outbox.popleft())
+                    await self._connection.send_text(protocol.frame_text(self._outbox.popleft()))
                 if self._close_reason is not None:
                     await self._connection.close(NORMAL_CLOSURE, self._close_reason)
                     return

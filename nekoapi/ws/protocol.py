@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import struct
 from typing import Any
 
 import orjson
@@ -39,6 +40,33 @@ REASON_SHUTDOWN = "server shutdown"
 
 def encode(event: str, payload: Any) -> str:
     return orjson.dumps({"event": event, "payload": payload}).decode()
+
+
+def frame(event: str, payload: Any) -> bytes:
+    """The message as a complete server-to-client text frame.
+
+    Server frames are unmasked (RFC 6455, 5.1), so the same bytes suit every socket:
+    a broadcast is framed once, not once per recipient.
+    """
+    return text_frame(orjson.dumps({"event": event, "payload": payload}))
+
+
+def text_frame(data: bytes) -> bytes:
+    size = len(data)
+    if size < 126:
+        header = bytes((0x81, size))
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + data
+
+
+def frame_text(message: bytes) -> str:
+    """The text a frame made by ``frame`` carries (for servers without the frame extension)."""
+    length = message[1]
+    start = 2 if length < 126 else 4 if length == 126 else 10
+    return message[start:].decode()
 
 
 def decode(raw: str | bytes) -> tuple[str, Any] | None:

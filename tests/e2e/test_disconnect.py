@@ -12,6 +12,7 @@ from tests.support.factory import make_config
 from tests.support.live import EventClient, LiveServer
 
 
+@pytest.mark.parametrize("frames", [True, False], ids=["frames", "asgi"])
 async def test_disconnect_closes_the_socket_and_the_token_reconnects(server: LiveServer, http: ApiClient) -> None:
     admin = await http.login_admin()
     user = await http.login_user()

@@ -54,8 +54,8 @@ class Room:
         return member, await self.connect(member)
 
 
-async def open_room(config: Config) -> AsyncIterator[Room]:
-    with live_server(config) as server:
+async def open_room(config: Config, *, frames: bool = True) -> AsyncIterator[Room]:
+    with live_server(config, frames=frames) as server:
         async with httpx.AsyncClient(base_url=server.http_url) as http:
             room = Room(server, http)
             try:
@@ -194,10 +194,11 @@ def tiny_receive_buffer_socket(port: int) -> socket.socket:
     return sock
 
 
-async def test_a_client_that_stops_reading_does_not_delay_the_others() -> None:
+@pytest.mark.parametrize("frames", [True, False], ids=["frames", "asgi"])
+async def test_a_client_that_stops_reading_does_not_delay_the_others(frames: bool) -> None:
     config = make_config(NEKO_SESSION_SEND_QUEUE_SIZE="8")
     blob = "x" * 32_768
-    async for room in open_room(config):
+    async for room in open_room(config, frames=frames):
         admin, admin_ws = await room.join("root", admin=True)
         slow = await room.login("slow")
         slow_ws = await room.connect(

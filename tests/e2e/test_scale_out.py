@@ -19,6 +19,7 @@ from nekoapi import errors
 from nekoapi.models import USER_PROFILE, MemberProfile
 from nekoapi.services import Services
 from nekoapi.tokens import token_digest
+from nekoapi.ws import protocol
 from tests.support.client import ApiClient
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 from tests.support.live import EventClient
@@ -144,7 +145,11 @@ async def test_a_second_socket_on_b_replaces_the_first_on_a_and_the_session_stay
     first = await EventClient.connect(a.ws(user.token))
     await first.wait_for("system/init")
     watcher = await EventClient.connect(b.ws(admin.token))
-    await watcher.wait_for("system/init")
+    init = await watcher.wait_for("system/init")
+    if not init["sessions"][user.id]["state"]["is_connected"]:
+        # B learns of the connect on A through Redis; the replacement is tested once it has.
+        await watcher.wait_for("session/state", id=user.id, is_connected=True)
+    watcher.seen.clear()
 
     second = await EventClient.connect(b.ws(user.token))
     assert (await second.wait_for("system/init"))["session_id"] == user.id
@@ -238,9 +243,9 @@ class Recorder:
     def send(self, event: str, payload: Any) -> None:
         self.events.append((event, payload))
 
-    def send_text(self, message: str) -> None:
-        # Broadcasts arrive encoded once for every socket (main's broadcaster).
-        event = orjson.loads(message)
+    def send_frame(self, frame: bytes) -> None:
+        # Broadcasts arrive framed once for every socket.
+        event = orjson.loads(protocol.frame_text(frame))
         self.send(event["event"], event.get("payload"))
 
     def destroy(self, reason: str) -> None:

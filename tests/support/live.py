@@ -17,6 +17,7 @@ import websockets
 
 from nekoapi.config import Config
 from nekoapi.web.app import NekoServer, create_app
+from nekoapi.web.frames import FrameWebSocketProtocol
 
 
 @dataclass
@@ -34,13 +35,23 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def live_server(config: Config) -> Iterator[LiveServer]:
+def live_server(config: Config, *, frames: bool = True) -> Iterator[LiveServer]:
+    """``frames``: uvicorn's WebSocket protocol as ``nekoapi serve`` configures it; False
+    for uvicorn's stock one, where sockets take the ASGI path (any other server)."""
     app = create_app(config, validate_responses=True)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", ws_ping_interval=None, lifespan="on"))
+    server = uvicorn.Server(
+        uvicorn.Config(
+            app,
+            log_level="warning",
+            ws_ping_interval=None,
+            lifespan="on",
+            ws=FrameWebSocketProtocol if frames else "websockets-sansio",
+        )
+    )
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -21,12 +21,12 @@ class RecordingPeer:
         self.closed_with: str | None = None
 
     def send(self, event: str, payload: Any) -> None:
-        self.events.append((event, payload))
+        self.send_frame(protocol.frame(event, payload))  # recorded as the client would read it
 
-    def send_text(self, message: str) -> None:
-        decoded = protocol.decode(message)
-        assert decoded is not None, message
-        self.send(*decoded)
+    def send_frame(self, frame: bytes) -> None:
+        decoded = protocol.decode(protocol.frame_text(frame))
+        assert decoded is not None, frame
+        self.events.append(decoded)
 
     def destroy(self, reason: str) -> None:
         self.closed_with = reason
@@ -227,3 +227,29 @@ async def test_every_accepted_settings_update_is_announced_even_without_a_change
         ("system/settings", admin.id, False),
         ("system/settings", admin.id, True),
     ]
+
+
+async def test_system_init_lists_every_session_as_it_is_now() -> None:
+    room = Room(make_config())
+    sessions = room.sessions
+
+    async def init_of(name: str) -> Any:
+        session, peer = await room.join(name)
+        init = peer.events[0][1]
+        assert init["sessions"] == {s.id: s.data() for s in sessions.list()}
+        return session, init
+
+    first, _ = await init_of("first")
+    second, _ = await init_of("second")
+    await sessions.change_own_profile(first, {"name": "First"})
+    await sessions.disconnect(second.id)
+    _, init = await init_of("third")
+    assert init["sessions"][first.id]["profile"]["name"] == "First"
+    await sessions.delete(first.id)
+    _, init = await init_of("fourth")
+    assert first.id not in init["sessions"]
+    # A session that appears without an event (another worker's, loaded on demand) is listed too.
+    stray = Session("stray", b"\0" * 32, first.profile)
+    sessions.replica.add(stray)
+    _, init = await init_of("fifth")
+    assert init["sessions"]["stray"] == stray.data()

@@ -14,7 +14,7 @@ from nekoapi.config import SessionConfig
 from nekoapi.events import EventBus, SessionCreated, SessionDeleted, StateChanged
 from nekoapi.models import ADMIN_PROFILE, USER_PROFILE, MemberProfile
 from nekoapi.sessions.manager import SessionManager
-from nekoapi.ws.peer import WebSocketPeer
+from nekoapi.ws.peer import QueuedPeer
 
 API_TOKEN = "a" * 40
 
@@ -46,9 +46,9 @@ class FakeConnection:
         return [m["event"] for m in self.sent]
 
 
-async def open_peer(queue_size: int = 16) -> tuple[WebSocketPeer, FakeConnection, asyncio.Task[None]]:
+async def open_peer(queue_size: int = 16) -> tuple[QueuedPeer, FakeConnection, asyncio.Task[None]]:
     connection = FakeConnection()
-    peer = WebSocketPeer(connection, queue_size)
+    peer = QueuedPeer(connection, queue_size)
     return peer, connection, asyncio.create_task(peer.run_writer())
 
 
@@ -261,3 +261,50 @@ async def test_a_slow_socket_is_closed_instead_of_growing_without_bound() -> Non
     await asyncio.wait_for(writer, 1)
     assert connection.closed_with == (1000, "connection too slow")
     assert len(connection.sent) <= 4
+
+
+async def test_the_connected_index_follows_every_way_a_socket_comes_and_goes() -> None:
+    manager = make_manager(reconnect_grace=10)
+    admin, _ = await manager.login("admin", "pw")
+    alice, _ = await manager.login("alice", "pw")
+
+    def index_matches_a_scan() -> list[str]:
+        scanned = [s.id for s in manager.list() if s.peer is not None]
+        assert sorted(s.id for s in manager.connected()) == sorted(scanned)
+        assert manager.peers() == [s.peer for s in manager.connected()]
+        return sorted(scanned)
+
+    assert index_matches_a_scan() == []
+    for session in (admin, alice):
+        manager.connect(session, (await open_peer())[0])
+    assert index_matches_a_scan() == ["admin", "alice"]
+    replacement = (await open_peer())[0]
+    manager.connect(alice, replacement)  # replaced: still one entry
+    assert index_matches_a_scan() == ["admin", "alice"]
+    manager.peer_closed(alice, replacement, abnormal=True)  # the grace period keeps it
+    assert index_matches_a_scan() == ["admin", "alice"]
+    await manager.disconnect("alice")
+    assert index_matches_a_scan() == ["admin"]
+    manager.connect(alice, (await open_peer())[0])
+    assert manager.release_peer(alice) is not None  # the session went to another worker
+    assert index_matches_a_scan() == ["admin"] and alice.state.is_connected
+    await manager.delete("admin")
+    assert index_matches_a_scan() == []
+
+
+async def test_system_init_json_of_a_session_follows_its_profile_and_state() -> None:
+    manager = make_manager()
+    session, _ = await manager.login("alice", "pw")
+
+    def entry() -> dict[str, Any]:
+        decoded: dict[str, Any] = orjson.loads(b"{" + session.keyed_json() + b"}")
+        assert decoded == {"alice": session.data()}
+        return decoded["alice"]
+
+    assert entry()["state"]["is_connected"] is False
+    manager.connect(session, (await open_peer())[0])
+    assert entry()["state"]["is_connected"] is True
+    await manager.change_own_profile(session, {"name": "Alice"})
+    assert entry()["profile"]["name"] == "Alice"
+    await manager.disconnect("alice")
+    assert entry()["state"]["is_connected"] is False

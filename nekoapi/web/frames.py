@@ -1,0 +1,144 @@
+"""uvicorn's sans-I/O WebSocket protocol, plus synchronous writes of prebuilt frames.
+
+uvicorn's ASGI ``send`` frames every message per socket and needs one awaited call
+(a task switch) per message. A broadcast frame is the same bytes for every socket, so
+``nekoapi serve`` uses this subclass, which offers the application, through the scope
+extension ``EXTENSION``, a way to hand those bytes to the transport directly. The
+protocol's own state still decides: nothing is written before the handshake or after
+a close frame, and a close goes through the same steps as an ASGI ``websocket.close``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+EXTENSION = "nekoapi.websocket.frames"
+
+
+class FrameWebSocketProtocol(WebSocketsSansIOProtocol):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # asyncio's Queue and Event hold five deques (~3.5 KB) per socket; these do the
+        # same for the one reader and the one sender a socket has.
+        self.queue = _Inbox()  # type: ignore[assignment]
+        self.writable = _Flag(is_set=True)  # type: ignore[assignment]
+
+    def handle_connect(self, event: Any) -> None:
+        super().handle_connect(event)
+        scope = getattr(self, "scope", None)
+        if scope is not None and not self.close_sent:
+            # The ASGI task was created but has not started; it sees the extension.
+            scope["extensions"][EXTENSION] = self
+
+    async def send(self, message: Any) -> None:
+        await super().send(message)
+        if self.handshake_complete:
+            # The handshake's request and response (headers and all) are not needed again.
+            self.request = self.response = None  # type: ignore[assignment]
+
+    @property
+    def open(self) -> bool:
+        """Accepted, not closed by either side: frames may be written."""
+        return (
+            self.handshake_complete
+            and not self.close_sent
+            and not self.disconnected
+            and self.initial_response is None
+            and not self.transport.is_closing()
+        )
+
+    def write_frames(self, data: bytes) -> bool:
+        """Write complete frames; False (nothing written) once the socket is not open."""
+        if not self.open:
+            return False
+        self.transport.write(data)
+        return True
+
+    def write_buffer_size(self) -> int:
+        """Bytes written but not yet taken by the kernel: what a client that does not read leaves."""
+        return self.transport.get_write_buffer_size()
+
+    def close_now(self, code: int, reason: str) -> bool:
+        """Send a close frame now, exactly as an ASGI ``websocket.close`` would."""
+        if not self.open:
+            return False
+        # The application's receive() ends, as after an ASGI close.
+        self.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        self.conn.send_close(code, reason)
+        self.transport.write(b"".join(self.conn.data_to_send()))
+        self.close_sent = True
+        if self.read_paused:
+            self.read_paused = False
+            self.transport.resume_reading()
+        self.close_timer = self.loop.call_later(self.close_timeout, self.transport.close)
+        return True
+
+    def abort(self) -> None:
+        """Drop the connection, unsent bytes included (a client that stopped reading)."""
+        if not self.disconnected:
+            self.transport.abort()
+
+
+class _Inbox:
+    """The part of ``asyncio.Queue`` uvicorn uses: unbounded, one reader at a time."""
+
+    __slots__ = ("_getter", "_items")
+
+    def __init__(self) -> None:
+        self._items: list[Any] = []
+        self._getter: asyncio.Future[None] | None = None
+
+    def put_nowait(self, item: Any) -> None:
+        self._items.append(item)
+        if self._getter is not None and not self._getter.done():
+            self._getter.set_result(None)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    async def get(self) -> Any:
+        while not self._items:
+            self._getter = asyncio.get_running_loop().create_future()
+            try:
+                await self._getter
+            finally:
+                self._getter = None
+        return self._items.pop(0)
+
+
+class _Flag:
+    """The part of ``asyncio.Event`` uvicorn uses, without a deque of waiters per socket."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self, *, is_set: bool) -> None:
+        self._set = is_set
+        self._waiters: list[asyncio.Future[None]] = []
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, []
+        for waiter in waiters:
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> bool:
+        if self._set:
+            return True
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+        return True

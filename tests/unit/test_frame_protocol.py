@@ -1,0 +1,109 @@
+"""The uvicorn protocol of ``nekoapi serve``: prebuilt frames go out only while the socket is open."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import uvicorn
+from uvicorn.server import ServerState
+
+from nekoapi.web.frames import EXTENSION, FrameWebSocketProtocol
+from nekoapi.ws import protocol
+
+HANDSHAKE = (
+    b"GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+)
+
+
+class FakeTransport(asyncio.Transport):
+    def __init__(self) -> None:
+        super().__init__()
+        self.written: list[bytes] = []
+        self.closing = False
+
+    def write(self, data: bytes | bytearray | memoryview) -> None:
+        self.written.append(bytes(data))
+
+    def get_write_buffer_size(self) -> int:
+        return 0
+
+    def is_closing(self) -> bool:
+        return self.closing
+
+    def close(self) -> None:
+        self.closing = True
+
+    def pause_reading(self) -> None:
+        pass
+
+    def resume_reading(self) -> None:
+        pass
+
+    def get_extra_info(self, name: str, default: Any = None) -> Any:
+        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8080)}.get(name, default)
+
+
+async def test_frames_are_written_between_the_accept_and_the_close_only() -> None:
+    seen: dict[str, Any] = {}
+    done = asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        frames = scope["extensions"][EXTENSION]
+        seen["before accept"] = frames.write_frames(protocol.frame("test/event", 0))
+        await receive()
+        await send({"type": "websocket.accept"})
+        seen["open"] = frames.write_frames(protocol.frame("test/event", 1))
+        seen["closed"] = frames.close_now(1000, "bye")
+        seen["after close"] = frames.write_frames(protocol.frame("test/event", 2))
+        seen["second close"] = frames.close_now(1000, "again")
+        seen["receive"] = await receive()
+        done.set()
+
+    config = uvicorn.Config(app, ws=FrameWebSocketProtocol, ws_ping_interval=None, log_level="warning")
+    config.load()
+    proto = FrameWebSocketProtocol(config, ServerState(), {}, asyncio.get_running_loop())
+    transport = FakeTransport()
+    proto.connection_made(transport)
+    proto.data_received(HANDSHAKE)
+    await asyncio.wait_for(done.wait(), 2)
+
+    assert seen == {
+        "before accept": False,
+        "open": True,
+        "closed": True,
+        "after close": False,
+        "second close": False,
+        "receive": {"type": "websocket.disconnect", "code": 1000, "reason": "bye"},
+    }
+    assert transport.written[0].startswith(b"HTTP/1.1 101")
+    assert transport.written[1] == protocol.frame("test/event", 1)
+    assert transport.written[2] == b"\x88\x05\x03\xe8bye"  # the close frame, code 1000
+    assert len(transport.written) == 3
+    proto.close_timer.cancel()  # type: ignore[union-attr]
+
+
+async def test_the_light_inbox_and_flag_behave_like_asyncio_queue_and_event() -> None:
+    config = uvicorn.Config(lambda *a: None, ws=FrameWebSocketProtocol, log_level="warning")
+    config.load()
+    proto = FrameWebSocketProtocol(config, ServerState(), {}, asyncio.get_running_loop())
+    inbox, writable = proto.queue, proto.writable
+    assert inbox.empty() and writable.is_set()
+    getter = asyncio.create_task(inbox.get())
+    await asyncio.sleep(0)
+    inbox.put_nowait(1)
+    inbox.put_nowait(2)
+    assert await getter == 1 and not inbox.empty() and await inbox.get() == 2
+    cancelled = asyncio.create_task(inbox.get())
+    await asyncio.sleep(0)
+    cancelled.cancel()
+    inbox.put_nowait(3)  # not lost to the cancelled reader
+    assert await inbox.get() == 3
+
+    writable.clear()
+    waiter = asyncio.create_task(writable.wait())
+    await asyncio.sleep(0)
+    assert not waiter.done()
+    writable.set()
+    assert await waiter is True

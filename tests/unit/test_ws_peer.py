@@ -1,0 +1,117 @@
+"""Peers that write prebuilt frames: one write per socket and turn, order, goodbyes, slow clients."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+import pytest
+from websockets.frames import Frame, Opcode
+
+from nekoapi.ws import protocol
+from nekoapi.ws.peer import Flusher, FramePeer
+
+
+class FakeWriter:
+    """A transport whose client takes ``taking`` bytes of every write (all of it by default)."""
+
+    def __init__(self, taking: int | None = None) -> None:
+        self.writes: list[bytes] = []
+        self.buffered = 0
+        self.taking = taking
+        self.closed_with: tuple[int, str] | None = None
+        self.open = True
+
+    def write_frames(self, data: bytes) -> bool:
+        if not self.open:
+            return False
+        self.writes.append(data)
+        self.buffered += len(data) - min(len(data), self.taking if self.taking is not None else len(data))
+        return True
+
+    def write_buffer_size(self) -> int:
+        return self.buffered
+
+    def close(self, code: int, reason: str) -> None:
+        self.closed_with = (code, reason)
+        self.open = False
+
+    def messages(self) -> list[Any]:
+        """What the client reads, message by message."""
+        out, data = [], b"".join(self.writes)
+        while data:
+            size = data[1]
+            assert size < 126, "test messages are small"
+            out.append(orjson.loads(data[2 : 2 + size]))
+            data = data[2 + size :]
+        return out
+
+
+def make_peer(writer: FakeWriter, queue_size: int = 16) -> tuple[FramePeer, list[int]]:
+    counted: list[int] = []
+    return FramePeer(writer, Flusher(counted.append), queue_size), counted
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65_535, 65_536])
+def test_frames_are_what_the_websockets_library_would_send(size: int) -> None:
+    data = b"x" * size
+    assert protocol.text_frame(data) == Frame(Opcode.TEXT, data).serialize(mask=False, extensions=[])
+    assert protocol.frame_text(protocol.text_frame(data)) == data.decode()
+
+
+async def test_a_turn_of_messages_is_one_write_in_order_and_counted_once() -> None:
+    writer = FakeWriter()
+    peer, counted = make_peer(writer)
+    for n in range(5):
+        peer.send("test/event", {"n": n})
+    assert writer.writes == []  # nothing before the end of the turn
+    await asyncio.sleep(0)
+    assert len(writer.writes) == 1
+    assert [m["payload"]["n"] for m in writer.messages()] == [0, 1, 2, 3, 4]
+    assert counted == [5]
+
+
+async def test_the_goodbye_is_written_at_once_after_what_was_queued_and_nothing_follows() -> None:
+    writer = FakeWriter()
+    peer, counted = make_peer(writer)
+    peer.send("test/event", {"n": 1})
+    peer.destroy(protocol.REASON_DISCONNECTED)
+    assert [m["event"] for m in writer.messages()] == ["test/event", "system/disconnect"]
+    assert writer.closed_with == (1000, protocol.REASON_DISCONNECTED)
+    peer.send("test/event", {"n": 2})
+    await asyncio.sleep(0)
+    assert len(writer.messages()) == 2 and counted == [2]
+
+
+async def test_a_client_that_stops_taking_messages_is_closed_as_too_slow() -> None:
+    writer = FakeWriter(taking=0)
+    peer, _ = make_peer(writer, queue_size=3)
+    for n in range(10):
+        peer.send("test/event", {"n": n})
+        await asyncio.sleep(0)
+    assert peer.too_slow and peer.closing
+    assert writer.closed_with == (1000, protocol.REASON_TOO_SLOW)
+    events = writer.messages()
+    assert len(events) == 4  # the three it may have pending, then the goodbye
+    assert events[-1] == {"event": "system/disconnect", "payload": {"message": "connection too slow"}}
+
+
+async def test_messages_the_client_took_no_longer_count_against_it() -> None:
+    writer = FakeWriter(taking=0)
+    peer, _ = make_peer(writer, queue_size=3)
+    for n in range(10):
+        peer.send("test/event", {"n": n})
+        await asyncio.sleep(0)
+        writer.buffered = 0  # the client reads everything before the next turn
+    assert not peer.closing
+    assert len(writer.messages()) == 10
+
+
+async def test_a_socket_closed_underneath_stops_the_peer() -> None:
+    writer = FakeWriter()
+    peer, counted = make_peer(writer)
+    writer.open = False
+    peer.send("test/event", {"n": 1})
+    await asyncio.sleep(0)
+    assert peer.closing and counted == []
