@@ -81,6 +81,17 @@ async def test_frames_are_skipped_by_length_across_any_read_boundary(wire, chunk
     assert client.frames == 3
 
 
+@pytest.mark.parametrize("chunk", [3, 200, 65536])
+async def test_a_burst_of_broadcasts_is_counted_and_a_ping_among_them_answered(wire, chunk: int) -> None:
+    client, transport = wire
+    feed(client, UPGRADED + server_frame(1, b'{"event":"system/init"}'), 4096)
+    small, medium = server_frame(1, b"s" * 100), server_frame(1, b"m" * 300)  # 7- and 16-bit lengths
+    burst = (small + medium) * 50 + server_frame(0x9, b"ping") + (medium + small) * 50 + server_frame(2, b"b")
+    feed(client, burst, chunk)
+    assert client.frames == 1 + 200 + 1
+    assert [unmask(frame) for frame in transport.written[1:]] == [(0xA, b"ping")]
+
+
 async def test_a_first_frame_other_than_system_init_fails_the_connect(wire) -> None:
     client, _ = wire
     feed(client, UPGRADED + server_frame(1, b'{"event":"system/heartbeat"}'), 4096)
