@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
@@ -11,9 +12,10 @@ from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from .. import logs
 from ..config import Config
 from ..errors import NekoError
 from ..services import Services
@@ -21,7 +23,7 @@ from .access import AccessMiddleware
 from .docs import docs_app, is_docs_path
 from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
 from .fastpath import VALIDATORS, PrebuiltAsyncApp
-from .hardening import HardeningMiddleware
+from .hardening import Hardening, Refusal, add_security_headers, refuse
 from .limits import RequestLimits
 from .methods import method_not_allowed_handler
 from .observe import RequestObserver
@@ -39,8 +41,11 @@ API_MIDDLEWARES = [m for m in ConnexionMiddleware.default_middlewares if m is no
 class NekoServer:
     """The ASGI app: WebSocket scopes go to ``/api/ws``, everything else to Connexion.
 
-    Around that router, from the outside in: trusted proxy headers, CORS, the
-    path prefix, and the request observer (logs, metrics). Batch sub-requests
+    An HTTP request goes, in this order: the hardening checks, the body limits,
+    trusted proxy headers and CORS (when configured), the path prefix, then
+    ``dispatch``: the request observer (logs, metrics) around the route. Each
+    step is a plain call here rather than an ASGI layer of its own: every layer
+    costs a call frame and a ``send`` wrapper per request. Batch sub-requests
     enter at ``dispatch``, below the prefix, with the caller's credentials.
     """
 
@@ -50,7 +55,9 @@ class NekoServer:
         self.docs = docs
         server = services.config.server
         self.prefix = server.path_prefix.rstrip("/")
-        self.dispatch: ASGIApp = RequestObserver(self._route, services.metrics)
+        self.hardening = Hardening(server)
+        self.limits = RequestLimits(server.max_body_size)
+        self.observer = RequestObserver(services.metrics)
         self._entry: ASGIApp = self._unprefix
         if server.cors:
             self._entry = CORSMiddleware(
@@ -63,14 +70,34 @@ class NekoServer:
         if server.proxy:
             # uvicorn types its middleware with its own scope types; the app is plain ASGI either way.
             self._entry = cast(ASGIApp, ProxyHeadersMiddleware(cast(Any, self._entry), trusted_hosts="*"))
-        # Outermost: oversized requests are refused before anything parses them.
-        self._entry = HardeningMiddleware(RequestLimits(self._entry, server.max_body_size), server)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
             await self.api(scope, receive, send)
+        else:
+            await self._entry(scope, receive, send)
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Oversized or malformed requests are refused before anything parses them.
+        refusal = self.hardening.refusal(scope)
+        if refusal is not None:
+            await refuse(send, refusal)
             return
-        await self._entry(scope, receive, send)
+        admitted = await self.limits.admit(scope, receive)
+        if isinstance(admitted, Refusal):
+            await refuse(send, admitted, close=True)
+            return
+        scope, receive = admitted
+
+        async def send_hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                add_security_headers(message)
+            await send(message)
+
+        await self._entry(scope, receive, send_hardened)
 
     async def _unprefix(self, scope: Scope, receive: Receive, send: Send) -> None:
         state = scope.setdefault("state", {})
@@ -85,17 +112,35 @@ class NekoServer:
             scope.pop("raw_path", None)  # would still carry the prefix
         await self.dispatch(scope, receive, send)
 
-    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            if scope["path"] == WEBSOCKET_PATH:
-                await websocket_endpoint(scope, receive, send)
-            else:
-                await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
-            return
-        if self.docs is not None and is_docs_path(scope["path"]):
-            await self.docs(scope, receive, send)
-            return
-        await self.api(scope, receive, send)
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        with logs.request_context():
+            if scope["type"] != "http":
+                await self._websocket(scope, receive, send)
+                return
+            # Connexion's router copies the scope but shares this dict: the observer reads the operation from it.
+            scope.setdefault("extensions", {})
+            status = 500
+            started = time.perf_counter()
+
+            async def observed_send(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            try:
+                if self.docs is not None and is_docs_path(scope["path"]):
+                    await self.docs(scope, receive, observed_send)
+                else:
+                    await self.api(scope, receive, observed_send)
+            finally:
+                self.observer.record(scope, status, time.perf_counter() - started)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == WEBSOCKET_PATH:
+            await websocket_endpoint(scope, receive, send)
+        else:
+            await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
 
 
 async def _not_found(scope: Scope, send: Send) -> None:
