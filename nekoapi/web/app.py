@@ -8,8 +8,6 @@ from collections.abc import AsyncIterator
 from typing import Any, cast
 
 from connexion.exceptions import ProblemException
-from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -19,7 +17,6 @@ from .. import logs
 from ..config import Config
 from ..errors import NekoError
 from ..services import Services
-from .access import AccessMiddleware
 from .docs import docs_app, is_docs_path
 from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
 from .fastpath import VALIDATORS, PrebuiltAsyncApp
@@ -30,12 +27,11 @@ from .observe import RequestObserver
 from .resolver import HandlerResolver
 from .security import SECURITY_MAP
 from .spec import load_spec, operations
+from .stack import api_middlewares
 from .state import SERVER_KEY, STATE_KEY
 from .websocket import websocket_endpoint
 
 WEBSOCKET_PATH = "/api/ws"
-# The API itself runs without Connexion's Swagger UI layer; web/docs.py serves the documents.
-API_MIDDLEWARES = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
 
 
 class NekoServer:
@@ -171,10 +167,9 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
         security_map=SECURITY_MAP,
         validator_map=VALIDATORS,
         pythonic_params=True,
-        middlewares=API_MIDDLEWARES,
+        middlewares=api_middlewares(validate_responses=validate_responses),
     )
     spec_operations = operations(spec)
-    api.add_middleware(AccessMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, operations=spec_operations)
     api.add_api(spec, resolver=HandlerResolver(spec_operations), validate_responses=validate_responses)
     api.add_error_handler(NekoError, on_domain_error)
     api.add_error_handler(405, method_not_allowed_handler(spec))
