@@ -1,8 +1,9 @@
 """Connexion's middleware list, trimmed to what this server needs on each request.
 
 Connexion's default list puts nine ASGI layers in front of every handler. Kept,
-in Connexion's order: its two error layers, its router, its security layer
-(with our access rule, see access.py) and its request validation. Left out,
+in Connexion's order: its two error layers, its router (grouped, see
+routing.py), its security layer (with our access rule, see access.py) and its
+request validation. Left out,
 because they do nothing for an HTTP request here:
 
 - ``SwaggerUIMiddleware``: web/docs.py serves the documents;
@@ -23,11 +24,11 @@ from connexion.middleware.request_validation import (
     RequestValidationOperation,
 )
 from connexion.middleware.response_validation import ResponseValidationMiddleware
-from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from starlette.types import Receive, Scope, Send
 
 from .access import GuardedSecurityMiddleware
+from .routing import GroupedRoutingMiddleware
 
 
 class _CachedValidationOperation(RequestValidationOperation):
@@ -79,7 +80,7 @@ def api_middlewares(*, validate_responses: bool) -> list[Any]:
     middlewares: list[Any] = [
         ServerErrorMiddleware,
         ExceptionMiddleware,
-        RoutingMiddleware,
+        GroupedRoutingMiddleware,
         GuardedSecurityMiddleware,
         CachedRequestValidationMiddleware,
     ]

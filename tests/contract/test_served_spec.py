@@ -5,8 +5,8 @@ from __future__ import annotations
 import yaml
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
-from nekoapi.web.stack import api_middlewares
 from nekoapi.web.spec import load_spec
+from nekoapi.web.stack import api_middlewares
 from tests.support.client import ApiClient, api_client
 from tests.support.factory import make_config
 
