@@ -6,20 +6,19 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from connexion.context import scope
 from starlette.responses import Response
 
 from nekoapi.services import Services
 from nekoapi.sessions.session import Session
-from nekoapi.web.state import services_of
+from nekoapi.web.state import request_scope, services_of
 
 
 def services() -> Services:
-    return services_of(scope)
+    return services_of(request_scope())
 
 
 def client_address() -> str | None:
-    client = scope.get("client")
+    client = request_scope().get("client")
     return client[0] if client else None
 
 

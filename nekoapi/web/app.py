@@ -19,8 +19,8 @@ from ..errors import NekoError
 from ..services import Services
 from .docs import docs_app, is_docs_path
 from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
-from .fastpath import VALIDATORS, PrebuiltAsyncApp
-from .hardening import Hardening, Refusal, add_security_headers, refuse
+from .fastpath import VALIDATORS, CachedURIParser, PrebuiltAsyncApp
+from .hardening import SECURITY_HEADERS, Hardening, Refusal, add_security_headers, refuse
 from .limits import RequestLimits
 from .methods import method_not_allowed_handler
 from .observe import RequestObserver
@@ -55,6 +55,8 @@ class NekoServer:
         self.limits = RequestLimits(server.max_body_size)
         self.observer = RequestObserver(services.metrics)
         self._entry: ASGIApp = self._unprefix
+        # With CORS or proxy headers in between, the security headers are added outside them.
+        self._layered = bool(server.cors or server.proxy)
         if server.cors:
             self._entry = CORSMiddleware(
                 self._entry,
@@ -87,6 +89,9 @@ class NekoServer:
             await refuse(send, admitted, close=True)
             return
         scope, receive = admitted
+        if not self._layered:
+            await self._unprefix(scope, receive, send, harden=True)
+            return
 
         async def send_hardened(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -95,20 +100,21 @@ class NekoServer:
 
         await self._entry(scope, receive, send_hardened)
 
-    async def _unprefix(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _unprefix(self, scope: Scope, receive: Receive, send: Send, *, harden: bool = False) -> None:
         state = scope.setdefault("state", {})
         state[STATE_KEY] = self.services
         state[SERVER_KEY] = self
         if self.prefix:
             path = scope["path"]
             if path != self.prefix and not path.startswith(self.prefix + "/"):
-                await _not_found(scope, send)
+                await _not_found(scope, send, harden=harden)
                 return
             scope = {**scope, "path": path[len(self.prefix) :] or "/", "root_path": ""}
             scope.pop("raw_path", None)  # would still carry the prefix
-        await self.dispatch(scope, receive, send)
+        await self.dispatch(scope, receive, send, harden=harden)
 
-    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send, *, harden: bool = False) -> None:
+        """Below the prefix; ``harden`` adds the security headers here, when no layer sits in between."""
         with logs.request_context():
             if scope["type"] != "http":
                 await self._websocket(scope, receive, send)
@@ -122,6 +128,8 @@ class NekoServer:
                 nonlocal status
                 if message["type"] == "http.response.start":
                     status = message["status"]
+                    if harden:
+                        add_security_headers(message)
                 await send(message)
 
             try:
@@ -139,12 +147,14 @@ class NekoServer:
             await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
 
 
-async def _not_found(scope: Scope, send: Send) -> None:
+async def _not_found(scope: Scope, send: Send, *, harden: bool = False) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
         return
     body = error_body(404, "not found")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if harden:
+        headers += SECURITY_HEADERS
     await send({"type": "http.response.start", "status": 404, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -166,6 +176,7 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
         lifespan=lifespan,
         security_map=SECURITY_MAP,
         validator_map=VALIDATORS,
+        uri_parser_class=CachedURIParser,
         pythonic_params=True,
         middlewares=api_middlewares(validate_responses=validate_responses),
     )

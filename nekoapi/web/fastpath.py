@@ -27,6 +27,7 @@ from connexion.decorators.parameter import (
 from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator, Draft4Validator
 from connexion.operations import AbstractOperation
+from connexion.uri_parsing import OpenAPIURIParser
 from connexion.utils import is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import ValidationError
@@ -198,6 +199,14 @@ class PrebuiltAsyncApp(AsyncApp):
             await self._lifespan(scope, receive, send)
             return
         await self.middleware(scope, receive, send)
+
+
+class CachedURIParser(OpenAPIURIParser):
+    """Connexion's URI parser, with the parameter schemas derived once instead of at every lookup."""
+
+    @functools.cached_property
+    def param_schemas(self) -> dict[str, Any]:  # type: ignore[override]
+        return super().param_schemas  # type: ignore[no-any-return]
 
 
 class _CachedParameterValidator(ParameterValidator):
