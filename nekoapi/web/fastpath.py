@@ -123,11 +123,13 @@ def _path_only(operation: AbstractOperation) -> bool:
     """No body and no parameter but plain string path ones, which Connexion hands over unchanged."""
     if operation.is_request_body_defined or operation.method.upper() == "TRACE":
         return False
-    for parameter in operation.parameters:
-        schema = parameter.get("schema", parameter)
-        if parameter["in"] != "path" or schema.get("type") != "string" or is_nullable(schema):
-            return False
-    return True
+    return all(_plain_string_path(parameter) for parameter in operation.parameters)
+
+
+def _plain_string_path(parameter: dict[str, Any]) -> bool:
+    """A path parameter whose value Connexion's URI parser passes on as it is in the scope."""
+    schema = parameter.get("schema", parameter)
+    return parameter["in"] == "path" and schema.get("type") == "string" and not is_nullable(schema)
 
 
 def _path_arguments(function: Any, sanitize: Any) -> Any:
@@ -210,9 +212,27 @@ class CachedURIParser(OpenAPIURIParser):
 
 
 class _CachedParameterValidator(ParameterValidator):
-    """Compiles each parameter's schema once (Connexion deep-copies and compiles per request)."""
+    """Compiles each parameter's schema once (Connexion deep-copies and compiles per request).
+
+    With plain string path parameters only, the values are validated as they are in the
+    scope: the request object and URI parser Connexion builds first would return them as is.
+    """
 
     _compiled: dict[int, tuple[dict[str, Any], Any]] = {}
+
+    def __init__(self, parameters: list[dict[str, Any]], uri_parser: Any, **kwargs: Any) -> None:
+        super().__init__(parameters, uri_parser, **kwargs)
+        self._path_only = not self.strict_validation and all(_plain_string_path(p) for p in parameters)
+
+    def validate(self, scope: Any) -> None:
+        if not self._path_only:
+            super().validate(scope)
+            return
+        path_params = scope.get("path_params", {})
+        for param in self.parameters.get("path", []):
+            error = self.validate_parameter("path", path_params.get(param["name"].replace("-", "_")), param)
+            if error:
+                raise BadRequestProblem(detail=error)
 
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: dict[str, Any], param_name: Any = None) -> Any:
