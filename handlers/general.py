@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from connexion.context import scope
 from starlette.responses import Response
 
 from nekoapi.metrics import CONTENT_TYPE
 from nekoapi.web.batch import run_batch
+from nekoapi.web.state import request_scope
 
 from ._reply import json, services
 
@@ -23,7 +23,7 @@ async def metrics() -> Response:
 
 
 async def batch(body: list[dict[str, Any]]) -> Response:
-    return json(await run_batch(scope, body))
+    return json(await run_batch(request_scope(), body))
 
 
 async def stats() -> Response:

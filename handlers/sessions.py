@@ -6,11 +6,11 @@ from typing import Any
 
 from starlette.responses import Response
 
-from ._reply import caller, json, no_content, services
+from ._reply import caller, json, json_array, no_content, services
 
 
 async def sessions_get() -> Response:
-    return json([session.data() for session in services().sessions.list()])
+    return json_array(session.data_json() for session in services().sessions.list())
 
 
 async def session_get(session_id: str) -> Response:

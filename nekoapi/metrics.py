@@ -48,14 +48,21 @@ class Metrics:
         self.messages = Counter("neko_websocket_messages", "WebSocket messages.", ["direction"], registry=r)
         self.disconnects = Counter("neko_websocket_disconnects", "WebSocket closes by reason.", ["reason"], registry=r)
         self.logins = Counter("neko_logins", "Login attempts by outcome.", ["outcome"], registry=r)
+        self._request_children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
         r.register(_ConnectedSessions(sessions))
         bus.subscribe(LoginAttempted, lambda e: self.logins.labels(e.outcome).inc())
         bus.subscribe(SocketMessage, lambda e: self.messages.labels(e.direction).inc(e.count))
         bus.subscribe(SocketClosed, lambda e: self.disconnects.labels(e.reason).inc())
 
     def observe_request(self, operation: str, status: int, seconds: float) -> None:
-        self.requests.labels(operation, str(status)).inc()
-        self.latency.labels(operation).observe(seconds)
+        # The labelled children, looked up once per (operation, status): ``labels()`` takes a
+        # lock and builds its key on every call. Both sets are bounded by the spec.
+        children = self._request_children.get((operation, status))
+        if children is None:
+            children = (self.requests.labels(operation, str(status)), self.latency.labels(operation))
+            self._request_children[(operation, status)] = children
+        children[0].inc()
+        children[1].observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

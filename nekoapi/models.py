@@ -56,6 +56,16 @@ class SessionState:
     watching_since: datetime | None = None
     not_watching_since: datetime | None = None
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Every change counts: a session's cached encoding is kept while the count stays (sessions/session.py).
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "_changes", self.__dict__.get("_changes", 0) + 1)
+
+    @property
+    def changes(self) -> int:
+        """How many times a field was set, from construction on."""
+        return self.__dict__["_changes"]  # type: ignore[no-any-return]
+
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for name in _STATE_FIELD_ORDER:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 class Session:
-    __slots__ = ("_json", "grace_timer", "id", "is_api", "peer", "profile", "state", "token_digest")
+    __slots__ = ("_encoded", "grace_timer", "id", "is_api", "peer", "profile", "state", "token_digest")
 
     def __init__(self, session_id: str, token_digest: bytes, profile: MemberProfile, *, is_api: bool = False) -> None:
         self.id = session_id
@@ -25,31 +25,27 @@ class Session:
         # Pending "mark disconnected" after an abnormal close; a reconnect cancels it.
         self.grace_timer: asyncio.TimerHandle | None = None
         self.is_api = is_api
-        # (what it was built from, b'"id":{SessionData}') for system/init; rebuilt when either changes.
-        self._json: tuple[tuple[Any, ...], bytes] | None = None
+        # data() as JSON, with the profile, state and state change count it was encoded from.
+        self._encoded: tuple[MemberProfile, SessionState, int, bytes] | None = None
 
     def data(self) -> dict[str, Any]:
         """The ``SessionData`` shape of the API and of WebSocket events."""
         return {"id": self.id, "profile": self.profile.to_dict(), "state": self.state.to_dict()}
 
+    def data_json(self) -> bytes:
+        """``data()`` as JSON, encoded again only after a change: sessions are listed far more
+        often than they change. A profile is frozen (a change replaces it), and the state
+        counts its changes; the Redis backend replaces both objects or sets state fields.
+        """
+        profile, state, encoded = self.profile, self.state, self._encoded
+        if encoded is None or encoded[0] is not profile or encoded[1] is not state or encoded[2] != state.changes:
+            encoded = (profile, state, state.changes, orjson.dumps(self.data()))
+            self._encoded = encoded
+        return encoded[3]
+
     def keyed_json(self) -> bytes:
-        """``"id":{SessionData}`` as JSON; system/init joins these instead of encoding every session."""
-        s = self.state
-        # The profile is immutable (replaced on change); the state is changed in place, so
-        # its values are the key. Tuples compare items by identity first: cheap when unchanged.
-        key = (
-            self.profile,
-            s.is_connected,
-            s.connected_since,
-            s.not_connected_since,
-            s.is_watching,
-            s.watching_since,
-            s.not_watching_since,
-        )
-        cached = self._json
-        if cached is None or cached[0] != key:
-            cached = self._json = (key, orjson.dumps(self.id) + b":" + orjson.dumps(self.data()))
-        return cached[1]
+        """``"id":{SessionData}``: system/init's roster joins these instead of encoding every session."""
+        return orjson.dumps(self.id) + b":" + self.data_json()
 
     def send(self, event: str, payload: Any) -> None:
         if self.peer is not None:

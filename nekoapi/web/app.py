@@ -3,44 +3,45 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from typing import Any, cast
 
 from connexion.exceptions import ProblemException
-from connexion.middleware import ConnexionMiddleware, MiddlewarePosition
-from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from starlette.exceptions import HTTPException
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
+from .. import logs
 from ..config import Config
 from ..errors import NekoError
 from ..services import Services
-from .access import AccessMiddleware
 from .docs import docs_app, is_docs_path
 from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
-from .fastpath import VALIDATORS, PrebuiltAsyncApp
-from .hardening import HardeningMiddleware
+from .fastpath import VALIDATORS, CachedURIParser, PrebuiltAsyncApp
+from .hardening import SECURITY_HEADERS, Hardening, Refusal, add_security_headers, refuse
 from .limits import RequestLimits
 from .methods import method_not_allowed_handler
 from .observe import RequestObserver
 from .resolver import HandlerResolver
 from .security import SECURITY_MAP
 from .spec import load_spec, operations
+from .stack import api_middlewares
 from .state import SERVER_KEY, STATE_KEY
 from .websocket import websocket_endpoint
 
 WEBSOCKET_PATH = "/api/ws"
-# The API itself runs without Connexion's Swagger UI layer; web/docs.py serves the documents.
-API_MIDDLEWARES = [m for m in ConnexionMiddleware.default_middlewares if m is not SwaggerUIMiddleware]
 
 
 class NekoServer:
     """The ASGI app: WebSocket scopes go to ``/api/ws``, everything else to Connexion.
 
-    Around that router, from the outside in: trusted proxy headers, CORS, the
-    path prefix, and the request observer (logs, metrics). Batch sub-requests
+    An HTTP request goes, in this order: the hardening checks, the body limits,
+    trusted proxy headers and CORS (when configured), the path prefix, then
+    ``dispatch``: the request observer (logs, metrics) around the route. Each
+    step is a plain call here rather than an ASGI layer of its own: every layer
+    costs a call frame and a ``send`` wrapper per request. Batch sub-requests
     enter at ``dispatch``, below the prefix, with the caller's credentials.
     """
 
@@ -50,8 +51,12 @@ class NekoServer:
         self.docs = docs
         server = services.config.server
         self.prefix = server.path_prefix.rstrip("/")
-        self.dispatch: ASGIApp = RequestObserver(self._route, services.metrics)
+        self.hardening = Hardening(server)
+        self.limits = RequestLimits(server.max_body_size)
+        self.observer = RequestObserver(services.metrics)
         self._entry: ASGIApp = self._unprefix
+        # With CORS or proxy headers in between, the security headers are added outside them.
+        self._layered = bool(server.cors or server.proxy)
         if server.cors:
             self._entry = CORSMiddleware(
                 self._entry,
@@ -63,47 +68,93 @@ class NekoServer:
         if server.proxy:
             # uvicorn types its middleware with its own scope types; the app is plain ASGI either way.
             self._entry = cast(ASGIApp, ProxyHeadersMiddleware(cast(Any, self._entry), trusted_hosts="*"))
-        # Outermost: oversized requests are refused before anything parses them.
-        self._entry = HardeningMiddleware(RequestLimits(self._entry, server.max_body_size), server)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
+        kind = scope["type"]
+        if kind == "http":
+            await self._http(scope, receive, send)
+        elif kind == "lifespan":
             await self.api(scope, receive, send)
-            return
-        await self._entry(scope, receive, send)
+        else:
+            await self._entry(scope, receive, send)
 
-    async def _unprefix(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Oversized or malformed requests are refused before anything parses them.
+        refusal = self.hardening.refusal(scope)
+        if refusal is not None:
+            await refuse(send, refusal)
+            return
+        admitted = await self.limits.admit(scope, receive)
+        if isinstance(admitted, Refusal):
+            await refuse(send, admitted, close=True)
+            return
+        scope, receive = admitted
+        if not self._layered:
+            await self._unprefix(scope, receive, send, harden=True)
+            return
+
+        async def send_hardened(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                add_security_headers(message)
+            await send(message)
+
+        await self._entry(scope, receive, send_hardened)
+
+    async def _unprefix(self, scope: Scope, receive: Receive, send: Send, *, harden: bool = False) -> None:
         state = scope.setdefault("state", {})
         state[STATE_KEY] = self.services
         state[SERVER_KEY] = self
         if self.prefix:
             path = scope["path"]
             if path != self.prefix and not path.startswith(self.prefix + "/"):
-                await _not_found(scope, send)
+                await _not_found(scope, send, harden=harden)
                 return
             scope = {**scope, "path": path[len(self.prefix) :] or "/", "root_path": ""}
             scope.pop("raw_path", None)  # would still carry the prefix
-        await self.dispatch(scope, receive, send)
+        await self.dispatch(scope, receive, send, harden=harden)
 
-    async def _route(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            if scope["path"] == WEBSOCKET_PATH:
-                await websocket_endpoint(scope, receive, send)
-            else:
-                await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
-            return
-        if self.docs is not None and is_docs_path(scope["path"]):
-            await self.docs(scope, receive, send)
-            return
-        await self.api(scope, receive, send)
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send, *, harden: bool = False) -> None:
+        """Below the prefix; ``harden`` adds the security headers here, when no layer sits in between."""
+        with logs.request_context():
+            if scope["type"] != "http":
+                await self._websocket(scope, receive, send)
+                return
+            # Connexion's router copies the scope but shares this dict: the observer reads the operation from it.
+            scope.setdefault("extensions", {})
+            status = 500
+            started = time.perf_counter()
+
+            async def observed_send(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                    if harden:
+                        add_security_headers(message)
+                await send(message)
+
+            try:
+                if self.docs is not None and is_docs_path(scope["path"]):
+                    await self.docs(scope, receive, observed_send)
+                else:
+                    await self.api(scope, receive, observed_send)
+            finally:
+                self.observer.record(scope, status, time.perf_counter() - started)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["path"] == WEBSOCKET_PATH:
+            await websocket_endpoint(scope, receive, send)
+        else:
+            await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
 
 
-async def _not_found(scope: Scope, send: Send) -> None:
+async def _not_found(scope: Scope, send: Send, *, harden: bool = False) -> None:
     if scope["type"] == "websocket":
         await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
         return
     body = error_body(404, "not found")
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    if harden:
+        headers += SECURITY_HEADERS
     await send({"type": "http.response.start", "status": 404, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
@@ -125,11 +176,11 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
         lifespan=lifespan,
         security_map=SECURITY_MAP,
         validator_map=VALIDATORS,
+        uri_parser_class=CachedURIParser,
         pythonic_params=True,
-        middlewares=API_MIDDLEWARES,
+        middlewares=api_middlewares(validate_responses=validate_responses),
     )
     spec_operations = operations(spec)
-    api.add_middleware(AccessMiddleware, position=MiddlewarePosition.BEFORE_VALIDATION, operations=spec_operations)
     api.add_api(spec, resolver=HandlerResolver(spec_operations), validate_responses=validate_responses)
     api.add_error_handler(NekoError, on_domain_error)
     api.add_error_handler(405, method_not_allowed_handler(spec))

@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 from connexion.apps.asynchronous import AsyncApi, AsyncApp, AsyncASGIApp, AsyncOperation
-from connexion.context import receive, scope
+from connexion.context import _context, _operation, _receive, _scope
 from connexion.datastructures import MediaTypeDict
 from connexion.decorators import StarletteDecorator
 from connexion.decorators.parameter import (
@@ -26,8 +26,13 @@ from connexion.decorators.parameter import (
 )
 from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator, Draft4Validator
+from connexion.operations import AbstractOperation
+from connexion.uri_parsing import OpenAPIURIParser
+from connexion.utils import is_nullable
 from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
 from jsonschema import ValidationError
+from starlette.routing import Router
+from starlette.types import Receive, Scope, Send
 
 from ..errors import NekoError
 from .errors import domain_error_response
@@ -62,23 +67,38 @@ class _NoUploadsParameterDecorator(AsyncParameterDecorator):
 
 
 class _PrebuiltDecorator(StarletteDecorator):
-    """Decorates the handler once; Connexion's own decorates it again per request."""
+    """Decorates the handler once; Connexion's own decorates it again per request.
+
+    The result is called with the request's scope and receive channel. An operation
+    whose only inputs are string path parameters gets its arguments straight from
+    the scope: the same values Connexion's parameter decorator would hand over
+    (validated before, by the request validation layer), without a request object.
+    """
+
+    def __init__(self, operation: AbstractOperation, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.operation = operation
 
     @property
     def _parameter_decorator_cls(self) -> type[AsyncParameterDecorator]:
         return _NoUploadsParameterDecorator
 
     def __call__(self, function: Any) -> Any:
-        decorated = self.decorate(function)
-        parser: list[Any] = []  # the operation's URI parser, known from the first request on
+        if _path_only(self.operation) and asyncio.iscoroutinefunction(function):
+            sanitize = self._parameter_decorator_cls(framework=self.framework, pythonic_params=self.pythonic_params)
+            respond = self._response_decorator_cls(framework=self.framework, jsonifier=self.jsonifier)
+            decorated = respond(_path_arguments(function, sanitize.sanitize_fn))
+        else:
+            request_of = self._request_factory()
+            connexion_decorated = self.decorate(function)
+
+            async def decorated(scope: Scope, receive: Receive) -> Any:
+                return await connexion_decorated(request_of(scope, receive))
 
         @functools.wraps(function)
-        async def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not parser:
-                parser.append(self.uri_parser)
-            request = self.framework.get_request(uri_parser=parser[0], scope=scope, receive=receive)
+        async def wrapper(scope: Scope, receive: Receive) -> Any:
             try:
-                return await decorated(request)
+                return await decorated(scope, receive)
             except NekoError as exc:
                 # Answered here, from the same error table, instead of unwinding the
                 # exception through every middleware to Connexion's handler.
@@ -86,19 +106,75 @@ class _PrebuiltDecorator(StarletteDecorator):
 
         return wrapper
 
+    def _request_factory(self) -> Any:
+        operation = self.operation
+        parser = (self.uri_parser_class or operation.uri_parser_class)(
+            operation.parameters, operation.body_definition()
+        )
+        framework = self.framework
+
+        def request_of(scope: Scope, receive: Receive) -> Any:
+            return framework.get_request(uri_parser=parser, scope=scope, receive=receive)
+
+        return request_of
+
+
+def _path_only(operation: AbstractOperation) -> bool:
+    """No body and no parameter but plain string path ones, which Connexion hands over unchanged."""
+    if operation.is_request_body_defined or operation.method.upper() == "TRACE":
+        return False
+    return all(_plain_string_path(parameter) for parameter in operation.parameters)
+
+
+def _plain_string_path(parameter: dict[str, Any]) -> bool:
+    """A path parameter whose value Connexion's URI parser passes on as it is in the scope."""
+    schema = parameter.get("schema", parameter)
+    return parameter["in"] == "path" and schema.get("type") == "string" and not is_nullable(schema)
+
+
+def _path_arguments(function: Any, sanitize: Any) -> Any:
+    """Connexion's ``prep_kwargs`` for a path-only operation, reading the scope directly."""
+    arguments, has_kwargs = inspect_function_arguments(unwrap_decorators(function))
+    wants_context = "context_" in arguments
+
+    async def call(scope: Scope, receive: Receive) -> Any:
+        kwargs = {sanitize(name): value for name, value in scope.get("path_params", {}).items()}
+        context = scope.get("extensions", {}).get("connexion_context", {})
+        for key, value in context.items():
+            if has_kwargs or key in arguments:
+                kwargs[key] = value
+        if wants_context:
+            kwargs["context_"] = context
+        return await function(**kwargs)
+
+    return call
+
 
 class _PrebuiltOperation(AsyncOperation):
-    @functools.cached_property
-    def fn(self) -> Any:  # type: ignore[override]
-        decorator = _PrebuiltDecorator(pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
-        return decorator(self._fn)
+    """One operation's handler, decorated at start-up, called with the scope."""
+
+    def prebuild(self, operation: AbstractOperation) -> _PrebuiltOperation:
+        self.spec_operation = operation
+        decorator = _PrebuiltDecorator(operation, pythonic_params=self.pythonic_params, jsonifier=self.jsonifier)
+        self.handler = decorator(self._fn)
+        return self
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> Any:
+        # What Connexion's ContextMiddleware sets (it is not in our middleware list, see stack.py).
+        _context.set(scope.get("extensions", {}).get("connexion_context", {}))
+        _operation.set(self.spec_operation)
+        _receive.set(receive)
+        _scope.set(scope)
+        response = await self.handler(scope, receive)
+        return await response(scope, receive, send)
 
 
 class _PrebuiltApi(AsyncApi):
     def make_operation(self, operation: Any) -> AsyncOperation:
-        return _PrebuiltOperation.from_operation(
+        prebuilt = _PrebuiltOperation.from_operation(
             operation, pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
         )
+        return prebuilt.prebuild(operation)
 
 
 class _PrebuiltASGIApp(AsyncASGIApp):
@@ -106,16 +182,57 @@ class _PrebuiltASGIApp(AsyncASGIApp):
 
 
 class PrebuiltAsyncApp(AsyncApp):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    """Connexion's ``AsyncApp`` with prebuilt operations; it answers lifespan scopes itself."""
+
+    def __init__(self, *args: Any, lifespan: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, lifespan=lifespan, **kwargs)
         self._middleware_app = _PrebuiltASGIApp()
         self.middleware.app = self._middleware_app
+        # What Connexion's LifespanMiddleware does with the same function.
+        self._lifespan = Router(lifespan=lifespan)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            middleware = self.middleware
+            if middleware.middleware_stack is None:
+                # Built at start-up, as when Connexion sees the lifespan: a broken spec or a
+                # missing handler fails here, not at the first request.
+                middleware.app, middleware.middleware_stack = middleware._build_middleware_stack()
+            await self._lifespan(scope, receive, send)
+            return
+        await self.middleware(scope, receive, send)
+
+
+class CachedURIParser(OpenAPIURIParser):
+    """Connexion's URI parser, with the parameter schemas derived once instead of at every lookup."""
+
+    @functools.cached_property
+    def param_schemas(self) -> dict[str, Any]:  # type: ignore[override]
+        return super().param_schemas  # type: ignore[no-any-return]
 
 
 class _CachedParameterValidator(ParameterValidator):
-    """Compiles each parameter's schema once (Connexion deep-copies and compiles per request)."""
+    """Compiles each parameter's schema once (Connexion deep-copies and compiles per request).
+
+    With plain string path parameters only, the values are validated as they are in the
+    scope: the request object and URI parser Connexion builds first would return them as is.
+    """
 
     _compiled: dict[int, tuple[dict[str, Any], Any]] = {}
+
+    def __init__(self, parameters: list[dict[str, Any]], uri_parser: Any, **kwargs: Any) -> None:
+        super().__init__(parameters, uri_parser, **kwargs)
+        self._path_only = not self.strict_validation and all(_plain_string_path(p) for p in parameters)
+
+    def validate(self, scope: Any) -> None:
+        if not self._path_only:
+            super().validate(scope)
+            return
+        path_params = scope.get("path_params", {})
+        for param in self.parameters.get("path", []):
+            error = self.validate_parameter("path", path_params.get(param["name"].replace("-", "_")), param)
+            if error:
+                raise BadRequestProblem(detail=error)
 
     @staticmethod
     def validate_parameter(parameter_type: str, value: Any, param: dict[str, Any], param_name: Any = None) -> Any:

@@ -1,50 +1,44 @@
 """Request limits that hold before Connexion parses anything: body size and a missing content type.
 
-Sits in front of Connexion (inside ``HardeningMiddleware``) so that an oversized
+Checked in front of Connexion (after the hardening checks) so that an oversized
 body is refused on its ``Content-Length`` alone, without reading it, and a
 streamed body is refused as soon as it crosses the limit.
 """
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope
 
-from .errors import error_body
+from .hardening import Refusal
 
 JSON = b"application/json"
 
 
 class RequestLimits:
-    def __init__(self, app: ASGIApp, max_body_size: int) -> None:
-        self.app = app
+    def __init__(self, max_body_size: int) -> None:
         self.max_body_size = max_body_size
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def admit(self, scope: Scope, receive: Receive) -> tuple[Scope, Receive] | Refusal:
+        """The request as Connexion should see it, or why it is refused."""
         headers = dict(scope["headers"])
         declared = headers.get(b"content-length")
         if declared is not None and not declared.isdigit():
-            await _reply(send, 400, "invalid Content-Length header")
-            return
+            return Refusal(400, "invalid Content-Length header")
         if declared is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
             body = await _read_at_most(receive, self.max_body_size)
             if body is None:
-                await self._too_large(send)
-                return
+                return self._too_large()
             scope, receive, declared = _as_fixed_length(scope, body), _replay(body, receive), str(len(body)).encode()
         elif declared is not None and int(declared) > self.max_body_size:
-            await self._too_large(send)
-            return
+            return self._too_large()
         if declared not in (None, b"0") and b"content-type" not in headers:
             # Neko reads every body as JSON whatever its header says; a body that
             # names no type is taken as JSON, one that names another type gets 415.
             scope = {**scope, "headers": [*scope["headers"], (b"content-type", JSON)]}
-        await self.app(scope, receive, send)
+        return scope, receive
 
-    async def _too_large(self, send: Send) -> None:
-        await _reply(send, 413, f"request body is larger than {self.max_body_size} bytes")
+    def _too_large(self) -> Refusal:
+        return Refusal(413, f"request body is larger than {self.max_body_size} bytes")
 
 
 def _as_fixed_length(scope: Scope, body: bytes) -> Scope:
@@ -82,10 +76,3 @@ def _replay(body: bytes, original: Receive) -> Receive:
         return {"type": "http.request", "body": body, "more_body": False}
 
     return receive
-
-
-async def _reply(send: Send, status: int, message: str) -> None:
-    body = error_body(status, message)
-    headers = [(b"content-type", JSON), (b"content-length", str(len(body)).encode()), (b"connection", b"close")]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})

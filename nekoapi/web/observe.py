@@ -1,13 +1,11 @@
-"""One ASGI middleware that logs every request in one line and feeds the HTTP metrics."""
+"""Every answered request in one log line, and in the HTTP metrics."""
 
 from __future__ import annotations
 
 import logging
-import time
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
-from .. import logs
 from ..metrics import Metrics
 
 log = logging.getLogger("nekoapi.access")
@@ -18,38 +16,17 @@ UNROUTED = "none"  # requests that matched no operation (404, 405)
 
 
 class RequestObserver:
-    def __init__(self, app: ASGIApp, metrics: Metrics | None) -> None:
-        self.app = app
+    """Told about each request once it is answered (``NekoServer.dispatch`` times it)."""
+
+    def __init__(self, metrics: Metrics | None) -> None:
         self.metrics = metrics
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        with logs.request_context():
-            await self._observe(scope, receive, send)
-
-    async def _observe(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        extensions = scope.setdefault("extensions", {})
-        status = 500
-        started = time.perf_counter()
-
-        async def observed_send(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, observed_send)
-        finally:
-            elapsed = time.perf_counter() - started
-            operation = (extensions.get(ROUTING_KEY) or {}).get("operation_id") or UNROUTED
-            self._record(scope, operation, status, elapsed)
-
-    def _record(self, scope: Scope, operation: str, status: int, elapsed: float) -> None:
+    def record(self, scope: Scope, status: int, elapsed: float) -> None:
+        operation = (scope.get("extensions", {}).get(ROUTING_KEY) or {}).get("operation_id") or UNROUTED
         if self.metrics is not None:
             self.metrics.observe_request(operation, status, elapsed)
+        if not log.isEnabledFor(logging.INFO):
+            return  # the line's fields are not worth building for nobody
         client = scope.get("client") or ("-", 0)
         # The path only: a query string may carry ?token=.
         log.info(

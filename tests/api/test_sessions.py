@@ -17,6 +17,15 @@ async def test_list_shows_every_session_to_any_logged_in_session(client: ApiClie
     assert {s["id"] for s in response.json()} == {admin.id, user.id}
 
 
+async def test_list_shows_a_profile_change_made_after_an_earlier_list(client: ApiClient) -> None:
+    user = await client.login_user("dave")
+    before = await client.get("/api/sessions", headers=user.bearer)  # encodes and keeps the session's data
+    assert [s["profile"]["name"] for s in before.json()] == ["dave"]
+    assert (await client.post("/api/profile", json={"name": "Dave"}, headers=user.bearer)).status_code == 204
+    after = await client.get("/api/sessions", headers=user.bearer)
+    assert [s["profile"]["name"] for s in after.json()] == ["Dave"]
+
+
 async def test_get_returns_the_session(client: ApiClient) -> None:
     admin = await client.login_admin()
     user = await client.login_user("carol")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import yaml
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 
-from nekoapi.web.app import API_MIDDLEWARES
 from nekoapi.web.spec import load_spec
+from nekoapi.web.stack import api_middlewares
 from tests.support.client import ApiClient, api_client
 from tests.support.factory import make_config
 
@@ -71,7 +71,8 @@ async def test_405_lists_every_method_the_path_declares(client: ApiClient) -> No
 
 
 def test_swagger_ui_is_not_on_the_api_request_path() -> None:
-    assert SwaggerUIMiddleware not in API_MIDDLEWARES
+    for validate_responses in (False, True):
+        assert SwaggerUIMiddleware not in api_middlewares(validate_responses=validate_responses)
 
 
 async def test_under_a_path_prefix_the_ui_fetches_the_prefixed_spec() -> None:

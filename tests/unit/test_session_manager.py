@@ -12,7 +12,7 @@ import pytest
 from nekoapi import errors
 from nekoapi.config import SessionConfig
 from nekoapi.events import EventBus, SessionCreated, SessionDeleted, StateChanged
-from nekoapi.models import ADMIN_PROFILE, USER_PROFILE, MemberProfile
+from nekoapi.models import ADMIN_PROFILE, USER_PROFILE, MemberProfile, SessionState
 from nekoapi.sessions.manager import SessionManager
 from nekoapi.ws.peer import QueuedPeer
 
@@ -242,6 +242,29 @@ async def test_profile_change_that_removes_can_connect_closes_the_socket() -> No
     await manager.update_profile("alice", dataclasses.replace(session.profile, can_connect=False))
     await asyncio.wait_for(writer, 1)
     assert connection.closed_with == (1000, "profile changed")
+
+
+async def test_encoded_session_data_follows_every_change() -> None:
+    manager = make_manager()
+    session, _ = await manager.login("alice", "pw")
+
+    def encoded_matches() -> bool:
+        return session.data_json() == orjson.dumps(session.data())
+
+    assert encoded_matches()
+    peer, _connection, writer = await open_peer()
+    manager.connect(session, peer)
+    assert orjson.loads(session.data_json())["state"]["is_connected"] is True
+    await manager.disconnect("alice")
+    await asyncio.wait_for(writer, 1)
+    assert orjson.loads(session.data_json())["state"]["is_connected"] is False
+    assert encoded_matches()
+    await manager.update_profile("alice", dataclasses.replace(session.profile, name="Alice"))
+    assert orjson.loads(session.data_json())["profile"]["name"] == "Alice"
+    # As the Redis backend applies a change from another worker: a new state object.
+    session.state = SessionState(is_watching=True)
+    assert orjson.loads(session.data_json())["state"]["is_watching"] is True
+    assert encoded_matches()
 
 
 async def test_non_admins_may_change_only_their_name() -> None:
