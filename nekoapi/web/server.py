@@ -9,6 +9,7 @@ finish (its lifespan shutdown closes and flushes the stores).
 
 from __future__ import annotations
 
+import gc
 import socket
 from types import FrameType
 
@@ -23,6 +24,13 @@ class GracefulServer(uvicorn.Server):
         super().__init__(config)
         # A worker process has no app handed over: it loads its own from the import string.
         self.neko = app
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        # What exists now (modules, the spec, Connexion's prebuilt operations) lives as long as
+        # the process. Frozen, the cyclic collector stops rescanning it: each full collection
+        # otherwise stalled requests by tens of ms under load (docs/benchmarks.md).
+        gc.freeze()
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         for server in self.servers:
