@@ -50,11 +50,14 @@ class FrameWebSocketProtocol(WebSocketsSansIOProtocol):
             and not self.transport.is_closing()
         )
 
-    def write_frames(self, data: bytes) -> bool:
-        """Write complete frames; False (nothing written) once the socket is not open."""
+    def write_frames(self, data: bytes | list[bytes]) -> bool:
+        """Write complete frames (a list: in parts, not joined); False once the socket is not open."""
         if not self.open:
             return False
-        self.transport.write(data)
+        if type(data) is list:
+            self.transport.writelines(data)
+        else:
+            self.transport.write(data)  # type: ignore[arg-type]
         return True
 
     def write_buffer_size(self) -> int:

@@ -61,7 +61,7 @@ class _FrameConnection:
         self._bus = bus
         self.session_id: str | None = None
 
-    def write_frames(self, data: bytes) -> bool:
+    def write_frames(self, data: bytes | list[bytes]) -> bool:
         return self._protocol.write_frames(data)
 
     def write_buffer_size(self) -> int:

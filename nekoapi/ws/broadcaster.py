@@ -57,7 +57,12 @@ class Broadcaster:
 
     def _greet(self, session: Session) -> None:
         self.roster.refresh(session.id)  # connected already; the StateChanged comes after
-        session.send(protocol.SYSTEM_INIT, self.init_payload(session))
+        if session.peer is not None:
+            # The sessions are spliced in as the roster's shared bytes, not copied per connect.
+            init = protocol.parted_frame(
+                protocol.SYSTEM_INIT, self.init_payload(session), "sessions", self.roster.members()
+            )
+            session.peer.send_frame(init)
         if session.profile.is_admin:
             session.send(
                 protocol.SYSTEM_ADMIN,
@@ -65,12 +70,12 @@ class Broadcaster:
             )
 
     def init_payload(self, session: Session) -> dict[str, Any]:
+        """system/init without its ``sessions``, which ``_greet`` adds from the roster."""
         manager = self._sessions
         return {
             "session_id": session.id,
             "control_host": self._sessions.host_status(),
             "screen_size": NEUTRAL_SCREEN_SIZE,
-            "sessions": self.roster.fragment(),
             "settings": manager.settings.to_dict(),
             "touch_events": False,
             "screencast_enabled": False,

@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 NORMAL_CLOSURE = 1000
 
+# A complete frame, or one in parts to be written one after the other (protocol.parted_frame).
+Frame = bytes | tuple[bytes, ...]
+
 
 class WebSocketPeer:
     """What sessions, the manager and the broadcaster use; the subclasses deliver."""
@@ -49,7 +52,7 @@ class WebSocketPeer:
         if not self.closing:
             self.send_frame(protocol.frame(event, payload))
 
-    def send_frame(self, frame: bytes) -> None:
+    def send_frame(self, frame: Frame) -> None:
         raise NotImplementedError
 
     def destroy(self, reason: str) -> None:
@@ -73,7 +76,7 @@ class WebSocketPeer:
 class FrameWriter(Protocol):
     """The socket underneath a ``FramePeer`` (nekoapi.web.frames offers it)."""
 
-    def write_frames(self, data: bytes) -> bool: ...
+    def write_frames(self, data: bytes | list[bytes]) -> bool: ...  # a list: written as is, not joined
 
     def write_buffer_size(self) -> int: ...
 
@@ -119,25 +122,28 @@ class Flusher:
 
 
 class FramePeer(WebSocketPeer):
-    __slots__ = ("_flusher", "_frames", "_limit", "_unsent", "_writer", "_written")
+    __slots__ = ("_flusher", "_frames", "_limit", "_parted", "_unsent", "_writer", "_written")
 
     def __init__(self, writer: FrameWriter, flusher: Flusher, queue_size: int) -> None:
         super().__init__()
         self._writer = writer
         self._flusher = flusher
         self._limit = queue_size
-        self._frames: list[bytes] = []
+        self._frames: list[Frame] = []
+        self._parted = False  # a frame in parts (a large system/init) waits in _frames
         self._written = 0  # bytes handed to the transport so far
         # (end offset, messages) of writes the transport still holds; empty while it keeps up.
         self._unsent: list[tuple[int, int]] = []
 
-    def send_frame(self, frame: bytes) -> None:
+    def send_frame(self, frame: Frame) -> None:
         # Once per recipient of every broadcast: kept to the bare minimum.
         if self._close_reason is not None or self._stopped:
             return
         frames = self._frames
         if not frames:
             self._flusher.mark(self)
+        if type(frame) is tuple:
+            self._parted = True
         frames.append(frame)
 
     def flush(self) -> int:
@@ -164,12 +170,20 @@ class FramePeer(WebSocketPeer):
             self._flusher.counted(len(frames))
         self._writer.close(NORMAL_CLOSURE, reason)
 
-    def _write(self, frames: list[bytes]) -> bool:
-        data = frames[0] if len(frames) == 1 else b"".join(frames)
+    def _write(self, frames: list[Frame]) -> bool:
+        data: bytes | list[bytes]
+        if self._parted:
+            # Handed over in parts: joining would copy a multi-MB system/init once more.
+            self._parted = False
+            data = [part for frame in frames for part in (frame if type(frame) is tuple else (frame,))]
+            size = sum(map(len, data))
+        else:
+            data = frames[0] if len(frames) == 1 else b"".join(frames)  # type: ignore[arg-type]
+            size = len(data)
         if not self._writer.write_frames(data):
             self._stopped = True  # closed underneath us; the reader learns it from the server
             return False
-        self._written += len(data)
+        self._written += size
         if self._writer.write_buffer_size():
             self._unsent.append((self._written, len(frames)))
         return True
@@ -203,9 +217,11 @@ class QueuedPeer(WebSocketPeer):
         # endpoint watches this to let the session go without it.
         self.overflow = asyncio.Event()
 
-    def send_frame(self, frame: bytes) -> None:
+    def send_frame(self, frame: Frame) -> None:
         if self.closing:
             return
+        if type(frame) is tuple:
+            frame = b"".join(frame)
         if len(self._outbox) >= self._limit:
             self._outbox.clear()
             self._overflowed()

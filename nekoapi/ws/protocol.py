@@ -52,14 +52,29 @@ def frame(event: str, payload: Any) -> bytes:
 
 
 def text_frame(data: bytes) -> bytes:
-    size = len(data)
+    return _text_header(len(data)) + data
+
+
+def parted_frame(event: str, payload: dict[str, Any], name: str, members: bytes) -> tuple[bytes, ...]:
+    """The message with ``payload[name] = {members}`` as a frame in parts, none of them a copy of ``members``.
+
+    ``members`` is the inside of a JSON object (``"k":v,...``), already encoded and shared:
+    system/init's sessions run to megabytes, and each connect would otherwise copy them twice
+    (once into the message, once into the frame).
+    """
+    rest = orjson.dumps(payload)  # '{...}' without `name`
+    opening = b'{"event":' + orjson.dumps(event) + b',"payload":{' + orjson.dumps(name) + b":{"
+    closing = (b"}," + rest[1:] if len(rest) > 2 else b"}}") + b"}"
+    size = len(opening) + len(members) + len(closing)
+    return (_text_header(size), opening, members, closing)
+
+
+def _text_header(size: int) -> bytes:
     if size < 126:
-        header = bytes((0x81, size))
-    elif size < 1 << 16:
-        header = struct.pack("!BBH", 0x81, 126, size)
-    else:
-        header = struct.pack("!BBQ", 0x81, 127, size)
-    return header + data
+        return bytes((0x81, size))
+    if size < 1 << 16:
+        return struct.pack("!BBH", 0x81, 126, size)
+    return struct.pack("!BBQ", 0x81, 127, size)
 
 
 def frame_text(message: bytes) -> str:

@@ -9,8 +9,6 @@ one join of bytes, shared by the connects of one event-loop turn.
 
 from __future__ import annotations
 
-import orjson
-
 from ..sessions.manager import SessionManager
 
 
@@ -18,7 +16,7 @@ class Roster:
     def __init__(self, sessions: SessionManager) -> None:
         self._sessions = sessions
         self._entries: dict[str, bytes] | None = None  # built on first use
-        self._joined: orjson.Fragment | None = None
+        self._joined: bytes | None = None  # the entries joined: the inside of the JSON object
 
     def refresh(self, session_id: str) -> None:
         """The session was created, deleted or changed (its profile or state)."""
@@ -32,7 +30,8 @@ class Roster:
             entries[session_id] = current.keyed_json()
         self._joined = None
 
-    def fragment(self) -> orjson.Fragment:
+    def members(self) -> bytes:
+        """Every session as ``"id":{SessionData},...``, joined once until the next change."""
         entries = self._entries
         # The count is a safety net: a session added or removed without an event.
         if entries is None or len(entries) != self._sessions.session_count():
@@ -40,5 +39,5 @@ class Roster:
             self._joined = None
         if self._joined is None:
             assert self._entries is not None
-            self._joined = orjson.Fragment(b"{" + b",".join(self._entries.values()) + b"}")
+            self._joined = b",".join(self._entries.values())
         return self._joined

@@ -23,7 +23,9 @@ class RecordingPeer:
     def send(self, event: str, payload: Any) -> None:
         self.send_frame(protocol.frame(event, payload))  # recorded as the client would read it
 
-    def send_frame(self, frame: bytes) -> None:
+    def send_frame(self, frame: bytes | tuple[bytes, ...]) -> None:
+        if isinstance(frame, tuple):  # a frame in parts, as a large system/init comes
+            frame = b"".join(frame)
         decoded = protocol.decode(protocol.frame_text(frame))
         assert decoded is not None, frame
         self.events.append(decoded)

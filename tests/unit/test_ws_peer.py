@@ -18,14 +18,18 @@ class FakeWriter:
 
     def __init__(self, taking: int | None = None) -> None:
         self.writes: list[bytes] = []
+        self.parted_writes = 0
         self.buffered = 0
         self.taking = taking
         self.closed_with: tuple[int, str] | None = None
         self.open = True
 
-    def write_frames(self, data: bytes) -> bool:
+    def write_frames(self, data: bytes | list[bytes]) -> bool:
         if not self.open:
             return False
+        if isinstance(data, list):
+            self.parted_writes += 1
+            data = b"".join(data)
         self.writes.append(data)
         self.buffered += len(data) - min(len(data), self.taking if self.taking is not None else len(data))
         return True
@@ -41,10 +45,13 @@ class FakeWriter:
         """What the client reads, message by message."""
         out, data = [], b"".join(self.writes)
         while data:
-            size = data[1]
-            assert size < 126, "test messages are small"
-            out.append(orjson.loads(data[2 : 2 + size]))
-            data = data[2 + size :]
+            size, start = data[1], 2
+            if size == 126:
+                size, start = int.from_bytes(data[2:4], "big"), 4
+            elif size == 127:
+                size, start = int.from_bytes(data[2:10], "big"), 10
+            out.append(orjson.loads(data[start : start + size]))
+            data = data[start + size :]
         return out
 
 
@@ -58,6 +65,44 @@ def test_frames_are_what_the_websockets_library_would_send(size: int) -> None:
     data = b"x" * size
     assert protocol.text_frame(data) == Frame(Opcode.TEXT, data).serialize(mask=False, extensions=[])
     assert protocol.frame_text(protocol.text_frame(data)) == data.decode()
+
+
+@pytest.mark.parametrize(
+    ("payload", "members"),
+    [
+        ({"session_id": "a", "settings": {"x": 1}}, {"a": {"id": "a"}, "b": {"id": "b", "n": [1, 2]}}),
+        ({}, {}),
+        ({"big": "y" * 70_000}, {f"s{n}": {"id": f"s{n}"} for n in range(2_000)}),
+    ],
+)
+def test_a_frame_in_parts_reads_as_the_whole_message(payload: dict[str, Any], members: dict[str, Any]) -> None:
+    inside = orjson.dumps(members)[1:-1]
+    parts = protocol.parted_frame("system/init", payload, "sessions", inside)
+    assert any(part is inside for part in parts)  # shared, not copied
+    whole = b"".join(parts)
+    expected = {"event": "system/init", "payload": {**payload, "sessions": members}}
+    assert len(whole) == len(protocol.frame("system/init", expected["payload"]))  # the same header and length
+    writer = FakeWriter()
+    writer.writes.append(whole)
+    assert writer.messages() == [expected]
+
+
+async def test_a_frame_in_parts_is_handed_to_the_transport_in_parts_between_the_others() -> None:
+    writer = FakeWriter()
+    peer, counted = make_peer(writer)
+    peer.send("test/event", {"n": 1})
+    peer.send_frame(protocol.parted_frame("system/init", {"session_id": "a"}, "sessions", b'"a":{"id":"a"}'))
+    peer.send("test/event", {"n": 2})
+    await asyncio.sleep(0)
+    assert writer.parted_writes == 1 and counted == [3]
+    assert writer.messages() == [
+        {"event": "test/event", "payload": {"n": 1}},
+        {"event": "system/init", "payload": {"session_id": "a", "sessions": {"a": {"id": "a"}}}},
+        {"event": "test/event", "payload": {"n": 2}},
+    ]
+    peer.send("test/event", {"n": 3})
+    await asyncio.sleep(0)
+    assert writer.parted_writes == 1  # the next turn has no parts: joined into one write again
 
 
 async def test_a_turn_of_messages_is_one_write_in_order_and_counted_once() -> None:
