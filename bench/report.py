@@ -346,7 +346,7 @@ def workers_section(results: Results) -> list[str]:
 def render(results: Results) -> str:
     lines = [
         "Figures are ratios between the two servers measured in the same run, not absolute gates.",
-        "Reproduce with `make bench` (about 8 minutes); `python -m bench --help` lists the knobs.",
+        "Reproduce with `make bench` (about 5 minutes); `python -m bench --help` lists the knobs.",
         "",
         *machine(results),
         *http_section(results),

@@ -177,3 +177,12 @@ def test_a_missing_figure_is_not_measured_rather_than_missed() -> None:
     text = report.render(Results(settings={"seconds": 3, "rounds": 2, "file_limit": 1024}))
     assert "target <= 1.5 s (ours): not measured." in text
     assert ": missed" not in text and "(missed)" not in text
+
+
+async def test_the_in_process_measure_checks_each_answer_and_reports_cpu_per_request(capsys) -> None:
+    from bench import inprocess
+
+    await inprocess.measure(["disconnect", "401", "404"], calls=3, profile=None)
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split(":")[0] for line in lines] == ["disconnect", "401", "404"]
+    assert all(float(line.split()[1]) > 0 for line in lines)
