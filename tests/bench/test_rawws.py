@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 
 from bench import rawws, reference
+from tests.support.transport import RecordingTransport
 
 UPGRADED = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
 
@@ -39,22 +40,6 @@ def unmask(frame: bytes) -> tuple[int, bytes]:
     return frame[0] & 0x0F, bytes(b ^ mask[i % 4] for i, b in enumerate(frame[6 : 6 + n]))
 
 
-class FakeTransport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.written: list[bytes] = []
-        self.closing = False
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written.append(bytes(data))
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def close(self) -> None:
-        self.closing = True
-
-
 def feed(client: rawws.RawClient, data: bytes, chunk: int) -> None:
     """Deliver ``data`` the way asyncio does, ``chunk`` bytes per read."""
     for start in range(0, len(data), chunk):
@@ -64,9 +49,9 @@ def feed(client: rawws.RawClient, data: bytes, chunk: int) -> None:
 
 
 @pytest.fixture
-async def wire() -> tuple[rawws.RawClient, FakeTransport]:
+async def wire() -> tuple[rawws.RawClient, RecordingTransport]:
     client = rawws.RawClient(rawws.handshake("127.0.0.1", 1, "/api/ws?token=t"))
-    transport = FakeTransport()
+    transport = RecordingTransport()
     client.connection_made(transport)
     return client, transport
 

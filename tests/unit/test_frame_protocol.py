@@ -10,39 +10,12 @@ from uvicorn.server import ServerState
 
 from nekoapi.web.frames import EXTENSION, FrameWebSocketProtocol
 from nekoapi.ws import protocol
+from tests.support.transport import RecordingTransport
 
 HANDSHAKE = (
     b"GET /api/ws HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
 )
-
-
-class FakeTransport(asyncio.Transport):
-    def __init__(self) -> None:
-        super().__init__()
-        self.written: list[bytes] = []
-        self.closing = False
-
-    def write(self, data: bytes | bytearray | memoryview) -> None:
-        self.written.append(bytes(data))
-
-    def get_write_buffer_size(self) -> int:
-        return 0
-
-    def is_closing(self) -> bool:
-        return self.closing
-
-    def close(self) -> None:
-        self.closing = True
-
-    def pause_reading(self) -> None:
-        pass
-
-    def resume_reading(self) -> None:
-        pass
-
-    def get_extra_info(self, name: str, default: Any = None) -> Any:
-        return {"peername": ("127.0.0.1", 50000), "sockname": ("127.0.0.1", 8080)}.get(name, default)
 
 
 async def test_frames_are_written_between_the_accept_and_the_close_only() -> None:
@@ -55,6 +28,7 @@ async def test_frames_are_written_between_the_accept_and_the_close_only() -> Non
         await receive()
         await send({"type": "websocket.accept"})
         seen["open"] = frames.write_frames(protocol.frame("test/event", 1))
+        seen["in parts"] = frames.write_frames(list(protocol.parted_frame("test/parts", {}, "sessions", b'"a":1')))
         seen["closed"] = frames.close_now(1000, "bye")
         seen["after close"] = frames.write_frames(protocol.frame("test/event", 2))
         seen["second close"] = frames.close_now(1000, "again")
@@ -64,7 +38,7 @@ async def test_frames_are_written_between_the_accept_and_the_close_only() -> Non
     config = uvicorn.Config(app, ws=FrameWebSocketProtocol, ws_ping_interval=None, log_level="warning")
     config.load()
     proto = FrameWebSocketProtocol(config, ServerState(), {}, asyncio.get_running_loop())
-    transport = FakeTransport()
+    transport = RecordingTransport()
     proto.connection_made(transport)
     proto.data_received(HANDSHAKE)
     await asyncio.wait_for(done.wait(), 2)
@@ -72,6 +46,7 @@ async def test_frames_are_written_between_the_accept_and_the_close_only() -> Non
     assert seen == {
         "before accept": False,
         "open": True,
+        "in parts": True,
         "closed": True,
         "after close": False,
         "second close": False,
@@ -79,8 +54,9 @@ async def test_frames_are_written_between_the_accept_and_the_close_only() -> Non
     }
     assert transport.written[0].startswith(b"HTTP/1.1 101")
     assert transport.written[1] == protocol.frame("test/event", 1)
-    assert transport.written[2] == b"\x88\x05\x03\xe8bye"  # the close frame, code 1000
-    assert len(transport.written) == 3
+    assert transport.written[2] == protocol.frame("test/parts", {"sessions": {"a": 1}})
+    assert transport.written[3] == b"\x88\x05\x03\xe8bye"  # the close frame, code 1000
+    assert len(transport.written) == 4
     proto.close_timer.cancel()  # type: ignore[union-attr]
 
 
