@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.client import ApiClient, api_client
+from tests.support.client import ApiClient, Login, api_client
 from tests.support.factory import make_config
 
 SETTINGS = "/api/room/settings"
 CONTROL = "/api/room/control"
+
+
+async def assert_control_refused(client: ApiClient, user: Login, admin: Login, status: int, message: str) -> None:
+    """Every control operation refuses ``user`` alike, and the admin cannot hand control to them."""
+    for method, path in [
+        ("GET", CONTROL),
+        ("POST", f"{CONTROL}/request"),
+        ("POST", f"{CONTROL}/release"),
+        ("POST", f"{CONTROL}/give/{admin.id}"),
+    ]:
+        refused = await client.request(method, path, headers=user.bearer)
+        assert refused.status_code == status, path
+        assert refused.json()["message"] == message
+    give = await client.post(f"{CONTROL}/give/{user.id}", headers=admin.bearer)
+    assert give.status_code == 400
+    assert give.json()["message"] == "target session is not allowed to host"
 
 
 async def host_of(client: ApiClient, headers: dict[str, str]) -> str | None:
@@ -134,18 +150,7 @@ async def test_private_mode_answers_422_to_users_and_releases_their_control(clie
     await client.post(f"{CONTROL}/request", headers=user.bearer)
     await client.post(SETTINGS, json={"private_mode": True}, headers=admin.bearer)
     assert await host_of(client, admin.bearer) is None
-    for method, path in [
-        ("GET", CONTROL),
-        ("POST", f"{CONTROL}/request"),
-        ("POST", f"{CONTROL}/release"),
-        ("POST", f"{CONTROL}/give/{admin.id}"),
-    ]:
-        refused = await client.request(method, path, headers=user.bearer)
-        assert refused.status_code == 422, path
-        assert refused.json()["message"] == "private mode is enabled"
-    give = await client.post(f"{CONTROL}/give/{user.id}", headers=admin.bearer)
-    assert give.status_code == 400
-    assert give.json()["message"] == "target session is not allowed to host"
+    await assert_control_refused(client, user, admin, 422, "private mode is enabled")
     assert (await client.post(f"{CONTROL}/request", headers=admin.bearer)).status_code == 204
 
 
@@ -216,18 +221,7 @@ async def test_a_profile_without_can_host_is_refused_everywhere() -> None:
     async with api_client(config) as client:
         admin = await client.login_admin()
         user = await client.login_user()
-        for method, path in [
-            ("GET", CONTROL),
-            ("POST", f"{CONTROL}/request"),
-            ("POST", f"{CONTROL}/release"),
-            ("POST", f"{CONTROL}/give/{admin.id}"),
-        ]:
-            refused = await client.request(method, path, headers=user.bearer)
-            assert refused.status_code == 403, path
-            assert refused.json()["message"] == "session cannot host"
-        give = await client.post(f"{CONTROL}/give/{user.id}", headers=admin.bearer)
-        assert give.status_code == 400
-        assert give.json()["message"] == "target session is not allowed to host"
+        await assert_control_refused(client, user, admin, 403, "session cannot host")
         assert await host_of(client, admin.bearer) is None
 
 
