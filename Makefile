@@ -11,7 +11,14 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean sdk-tools bench
+.PHONY: run test lint clean sdk-tools bench desktop-deps
+
+# The desktop's Debian packages (Xorg with the dummy driver, Xvfb as the fallback, Chromium,
+# PulseAudio, the X tools, FFmpeg for the RTMP receiver in tests); installed only when one is missing.
+DESKTOP_PACKAGES := xserver-xorg-core xserver-xorg-video-dummy xvfb xauth x11-xkb-utils \
+	x11-xserver-utils x11-utils xclip xdotool chromium pulseaudio pulseaudio-utils ffmpeg \
+	fonts-dejavu-core xfonts-base
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,10 +27,19 @@ $(STAMP): pyproject.toml
 	@$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
-run: $(STAMP)
+desktop-deps:
+	@missing=""; for pkg in $(DESKTOP_PACKAGES); do \
+		dpkg-query -W -f='$${db:Status-Status}' $$pkg 2>/dev/null | grep -qx installed || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing the desktop's Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+run: $(STAMP) desktop-deps
 	$(BIN)/nekoapi serve --workers $(WORKERS)
 
-test: $(STAMP)
+test: $(STAMP) desktop-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 	NEKO_TEST_STORE=redis $(BIN)/python -m pytest $(PYTEST_ARGS) $(REDIS_SUITES)
 
@@ -39,7 +55,6 @@ lint: $(STAMP)
 
 # The harness runs on core 1 and pins the servers to core 0 (bench/servers.py).
 BENCH_STAMP := $(VENV)/.bench-installed
-SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(BENCH_STAMP): $(STAMP)
 	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
