@@ -141,3 +141,24 @@ class LoginThrottled(NekoError):
     def __init__(self, retry_after: int) -> None:
         super().__init__()
         self.retry_after = retry_after
+
+
+# --- desktop (issue 13) ----------------------------------------------------
+class CannotWatch(NekoError):
+    message = "session cannot watch"
+
+
+class ClipboardForbidden(NekoError):
+    message = "session cannot access clipboard"
+
+
+class HostRequired(NekoError):
+    message = "session is not host"
+
+
+class UploadForbidden(NekoError):
+    message = "without implicit hosting, only host can upload files"
+
+
+class DesktopUnavailable(NekoError):
+    message = "desktop is not available"

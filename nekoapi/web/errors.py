@@ -42,6 +42,12 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.PrivateModeEnabled: 422,
     # operability (issue 7)
     errors.BackingStoreUnavailable: 503,
+    # desktop
+    errors.CannotWatch: 403,
+    errors.ClipboardForbidden: 403,
+    errors.HostRequired: 403,
+    errors.UploadForbidden: 403,
+    errors.DesktopUnavailable: 503,
     errors.MetricsDisabled: 404,
     errors.NestedBatch: 422,
     errors.BatchTooLarge: 413,

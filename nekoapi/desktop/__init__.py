@@ -1,0 +1,1 @@
+"""The room's desktop: the X display, its input, clipboard and screen."""
