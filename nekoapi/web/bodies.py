@@ -82,7 +82,10 @@ def error_message(exception: Any, secrets: frozenset[str]) -> str:
     """Connexion's message for a validation error, without the value when it is or holds a secret."""
     path = ".".join(str(item) for item in exception.path)
     where = f" - '{path}'" if path else ""
-    if not (is_secret(exception.schema) or _holds_secret(exception.instance, secrets)):
+    instance = exception.instance
+    # A whole body of the wrong type may be a secret sent bare (a password instead of an object).
+    bare = bool(secrets) and not path and not isinstance(instance, dict)
+    if not (bare or is_secret(exception.schema) or _holds_secret(instance, secrets)):
         return f"{exception.message}{where}"
     rule = exception.validator_value
     shown = f"{exception.validator}: {rule!r}" if isinstance(rule, str | int | float | bool) else exception.validator
