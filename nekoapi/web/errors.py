@@ -24,7 +24,7 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.ProfileChangeForbidden: 403,
     errors.SessionNotFound: 404,
     errors.CannotDeleteOwnSession: 400,
-    errors.CannotLogout: 400,
+    errors.CannotLogout: 403,  # a valid request the caller may not make (schemathesis: not a 400)
     errors.SessionAlreadyConnected: 422,
     # members (issue 3)
     errors.MemberNotFound: 404,

@@ -83,9 +83,11 @@ async def test_logout_ends_the_session(client: ApiClient) -> None:
 async def test_the_api_session_cannot_log_out() -> None:
     token = "t" * 48
     async with api_client(make_config(NEKO_SESSION_API_TOKEN=token)) as client:
-        response = await client.post("/api/logout", headers={"Authorization": f"Bearer {token}"})
-        assert response.status_code == 400
-        assert response.json()["message"] == "the API session cannot log out"
+        bearer = {"Authorization": f"Bearer {token}"}
+        response = await client.post("/api/logout", headers=bearer)
+        assert response.status_code == 403
+        assert response.json() == {"message": "the API session cannot log out", "code": 403}
+        assert (await client.get("/api/sessions", headers=bearer)).status_code == 200
 
 
 async def test_users_may_rename_themselves_but_change_nothing_else(client: ApiClient) -> None:
