@@ -8,7 +8,9 @@ from tests.support.client import ApiClient
 
 
 @pytest.mark.parametrize("junk", ["\n", "\r", "\t", "\x00", "\x7f"])
-@pytest.mark.parametrize(("method", "template"), [("DELETE", "/api/sessions/{}"), ("POST", "/api/sessions/{}/disconnect")])
+@pytest.mark.parametrize(
+    ("method", "template"), [("DELETE", "/api/sessions/{}"), ("POST", "/api/sessions/{}/disconnect")]
+)
 async def test_a_control_character_in_a_sub_request_path_reaches_nothing(
     client: ApiClient, junk: str, method: str, template: str
 ) -> None:

@@ -66,11 +66,15 @@ async def test_member_operations_refuse_what_they_could_not_send_back(sqlite_con
     async with api_client(sqlite_config) as members:
         admin = await members.login("admin", ADMIN_PASSWORD)
         bearer = admin.bearer
-        create = await members.post("/api/members", json={"username": "eve", "password": "p", "profile": profile}, headers=bearer)
+        create = await members.post(
+            "/api/members", json={"username": "eve", "password": "p", "profile": profile}, headers=bearer
+        )
         assert create.status_code == 400, create.text
         assert (await members.get("/api/members/eve", headers=bearer)).status_code == 404
         update = await members.post("/api/members/admin", json=profile, headers=bearer)
-        bulk = await members.post("/api/members_bulk/update", json={"ids": ["admin"], "profile": profile}, headers=bearer)
+        bulk = await members.post(
+            "/api/members_bulk/update", json={"ids": ["admin"], "profile": profile}, headers=bearer
+        )
         assert (update.status_code, bulk.status_code) == (400, 400), (update.text, bulk.text)
         stored = await members.get("/api/members/admin", headers=bearer)
         assert stored.status_code == 200

@@ -15,7 +15,9 @@ async def test_the_same_host_under_another_scheme_is_refused(server: LiveServer,
     user = await http.login_user()
     page = f"{scheme}://127.0.0.1:{server.port}"
     with pytest.raises(websockets.InvalidStatus) as refused:
-        await websockets.connect(server.ws_url(), additional_headers={"Cookie": f"NEKO_SESSION={user.token}"}, origin=page)
+        await websockets.connect(
+            server.ws_url(), additional_headers={"Cookie": f"NEKO_SESSION={user.token}"}, origin=page
+        )
     assert refused.value.response.status_code == 403
 
 
@@ -30,4 +32,6 @@ async def test_behind_a_tls_proxy_the_https_page_is_our_own() -> None:
         assert (await client.wait_for("system/init"))["session_id"] == user.id
         await client.close()
         with pytest.raises(websockets.InvalidStatus):
-            await websockets.connect(server.ws_url(user.token), origin=f"http://127.0.0.1:{server.port}", additional_headers=forwarded)
+            await websockets.connect(
+                server.ws_url(user.token), origin=f"http://127.0.0.1:{server.port}", additional_headers=forwarded
+            )
