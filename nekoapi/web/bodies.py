@@ -1,36 +1,25 @@
 """What a JSON request body must be besides valid against its schema: storable and sendable back.
 
-Bodies are validated as orjson parses them, but the handler reads them again with
-the standard library, which keeps integers of any size and any depth of nesting.
-Whatever is accepted is stored (SQLite, PostgreSQL, Redis) and written back with
-orjson (replies, WebSocket events), which writes integers of 64 bits at most and
-nests a limited number of levels. So a body is refused (400) when it holds an
-integer outside that range or nests deeper than ``MAX_DEPTH``; nothing is stored.
+A body is parsed once, by orjson, and the handler gets that very value (see
+fastpath.py): integers beyond 64 bits are already doubles then, as Neko's Go
+server keeps them, so everything accepted can be stored and written back with
+orjson (replies, WebSocket events). Only the nesting needs a limit: orjson writes
+a limited number of levels, and stored values are nested again in replies and
+events (a profile's plugins sit 5 levels down in system/init). A body nested
+deeper than ``MAX_DEPTH`` is refused (400) and nothing is stored.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from connexion.exceptions import BadRequestProblem
 
-# orjson writes at most 254 levels; stored values are nested again in replies and
-# events (a profile's plugins sit 5 levels down in system/init), so leave a wide margin.
-MAX_DEPTH = 64
-INT_MIN, INT_MAX = -(2**63), 2**64 - 1  # what orjson reads as an integer, and writes
+MAX_DEPTH = 64  # objects and arrays inside each other, the body itself included; orjson writes 254
 
 
-def check_storable(raw: bytes | str, body: Any) -> None:
-    """Raises a 400 problem unless ``body`` (``raw`` as orjson parsed it) can be stored and written back."""
-    if _walk(body):
-        # orjson read an integer beyond 64 bits as a float; only the text says which it was.
-        json.loads(raw, parse_int=_exact_int)
-
-
-def _walk(body: Any) -> bool:
-    """Checks the depth; whether a float could have been a too large integer in the text."""
-    suspicious = False
+def check_depth(body: Any) -> None:
+    """Raises a 400 problem when ``body`` nests objects and arrays deeper than ``MAX_DEPTH``."""
     level: list[Any] = [body]
     for _ in range(MAX_DEPTH + 1):
         children: list[Any] = []
@@ -39,19 +28,10 @@ def _walk(body: Any) -> bool:
                 children.extend(value.values())
             elif isinstance(value, list):
                 children.extend(value)
-            elif isinstance(value, float) and value.is_integer() and not INT_MIN < value < INT_MAX:
-                suspicious = True
         if not children:
-            return suspicious
+            return
         level = children
     raise BadRequestProblem(detail=f"request body nests deeper than {MAX_DEPTH} levels")
-
-
-def _exact_int(text: str) -> int:
-    value = int(text)
-    if not INT_MIN <= value <= INT_MAX:
-        raise BadRequestProblem(detail="request body holds an integer outside the 64-bit range")
-    return value
 
 
 # --- validation messages that never carry a secret (passwords, tokens) ---

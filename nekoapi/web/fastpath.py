@@ -36,10 +36,14 @@ from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 
 from ..errors import NekoError
-from .bodies import check_storable, error_message, secret_names
+from .bodies import check_depth, error_message, secret_names
 from .errors import domain_error_response
 
 log = logging.getLogger("connexion.validators.json")  # where Connexion logs the same line
+
+
+# The request body as the validation layer parsed and validated it.
+PARSED_BODY = "nekoapi.body"
 
 
 class _NoUploadsParameterDecorator(AsyncParameterDecorator):
@@ -59,6 +63,9 @@ class _NoUploadsParameterDecorator(AsyncParameterDecorator):
 
         @functools.wraps(function)
         async def wrapper(request: Any) -> Any:
+            if PARSED_BODY in request.scope:
+                parsed = request.scope[PARSED_BODY]
+                request.get_body = lambda: parsed
             body = self._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
             while asyncio.iscoroutine(body):
                 body = await body
@@ -257,8 +264,8 @@ class _CachedParameterValidator(ParameterValidator):
 class _CachedJSONBodyValidator(JSONRequestBodyValidator):
     """Compiles each body schema once (Connexion compiles it on every access), and parses
     bodies so that no malformed one can raise past validation: Connexion's parser lets
-    invalid UTF-8, deep nesting and 5,000-digit numbers escape as server errors. A body
-    must also be storable and sendable back (bodies.py), and no message shows a secret.
+    invalid UTF-8, deep nesting and 5,000-digit numbers escape as server errors. The
+    handler gets the body parsed here (bodies.py says why), and no message shows a secret.
     """
 
     async def _parse(self, stream: Any, scope: Any) -> Any:
@@ -270,8 +277,17 @@ class _CachedJSONBodyValidator(JSONRequestBodyValidator):
             body = orjson.loads(text)
         except (orjson.JSONDecodeError, UnicodeDecodeError, LookupError) as exc:
             raise BadRequestProblem(detail=f"request body is not valid JSON: {exc}") from None
-        check_storable(text, body)
+        check_depth(body)
+        self._parsed = body
         return body
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        receive, scope = await super().wrap_receive(receive, scope=scope)
+        if hasattr(self, "_parsed"):
+            # The handler gets the value validated here, not a second parse of the bytes: the
+            # standard library's would keep integers orjson cannot write back (see bodies.py).
+            scope = {**scope, PARSED_BODY: self._parsed}
+        return receive, scope
 
     def _validate(self, body: Any) -> Any:
         if not self._nullable and body is None:
