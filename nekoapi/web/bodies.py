@@ -45,9 +45,13 @@ def is_secret(schema: Any) -> bool:
 def secret_names(schema: Any) -> frozenset[str]:
     """The names of every secret property anywhere in a (resolved) body schema."""
     names: set[str] = set()
-    pending = [schema]
+    pending: list[Any] = [schema]
+    seen: set[int] = set()
     while pending:
         node = pending.pop()
+        if id(node) in seen:
+            continue  # a schema that refers to itself: walked once
+        seen.add(id(node))
         if isinstance(node, dict):
             for name, sub in (node.get("properties") or {}).items():
                 if is_secret(sub):
