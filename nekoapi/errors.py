@@ -97,10 +97,6 @@ class ControlsLocked(NekoError):
     message = "controls are locked"
 
 
-class HostTaken(NekoError):
-    message = "another session already has control"
-
-
 class NotHost(NekoError):
     message = "session is not the host"
 

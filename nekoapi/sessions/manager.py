@@ -27,7 +27,7 @@ from ..events import (
     SessionDisconnected,
     StateChanged,
 )
-from ..models import ADMIN_PROFILE, MemberProfile, Settings
+from ..models import ADMIN_PROFILE, PROFILE_FIELDS, MemberProfile, Settings
 from ..throttle import LoginThrottle
 from ..tokens import new_token, token_digest
 from ..types import MemberProvider, SessionStore
@@ -242,7 +242,8 @@ class SessionManager:
     async def change_own_profile(self, caller: Session, changes: dict[str, Any]) -> None:
         current = caller.profile
         if not current.is_admin:
-            forbidden = [k for k, v in changes.items() if k != "name" and getattr(current, k) != v]
+            # Unknown fields are ignored (merged drops them), as Neko does: they cannot be forbidden.
+            forbidden = [k for k, v in changes.items() if k in PROFILE_FIELDS - {"name"} and getattr(current, k) != v]
             if forbidden:
                 raise errors.ProfileChangeForbidden()
         await self.backend.require()

@@ -24,7 +24,7 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.ProfileChangeForbidden: 403,
     errors.SessionNotFound: 404,
     errors.CannotDeleteOwnSession: 400,
-    errors.CannotLogout: 400,
+    errors.CannotLogout: 403,  # a valid request the caller may not make (schemathesis: not a 400)
     errors.SessionAlreadyConnected: 422,
     # members (issue 3)
     errors.MemberNotFound: 404,
@@ -36,9 +36,8 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.ControlsLocked: 403,
     errors.HostOrAdminRequired: 403,
     errors.TargetNotFound: 404,
-    errors.HostTaken: 409,
     errors.TargetCannotHost: 400,
-    errors.NotHost: 409,  # a state conflict like HostTaken (Neko's server: 422); see docs/compatibility.md
+    errors.NotHost: 409,  # a state conflict (Neko's server: 422); see docs/compatibility.md
     errors.PrivateModeEnabled: 422,
     # operability (issue 7)
     errors.BackingStoreUnavailable: 503,

@@ -94,7 +94,7 @@ async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None
 async def _serve(services: Services, scope: Scope, receive: Receive, send: Send) -> None:
     websocket = WebSocket(scope, receive, send)
     origin, host = websocket.headers.get("origin"), websocket.headers.get("host")
-    if not origin_allowed(origin, host, services.config.server.cors):
+    if not origin_allowed(origin, host, services.config.server.cors, scope.get("scheme", "ws")):
         # Refused before the upgrade (HTTP 403): a foreign page must not ride the user's cookie.
         log.warning("websocket refused: origin %s is not allowed", origin)
         await websocket.close(code=POLICY_VIOLATION)
