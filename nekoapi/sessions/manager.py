@@ -27,7 +27,7 @@ from ..events import (
     SessionDisconnected,
     StateChanged,
 )
-from ..models import ADMIN_PROFILE, MemberProfile, Settings
+from ..models import ADMIN_PROFILE, API_SESSION_ID, MemberProfile, Settings, reserved_member_id
 from ..throttle import LoginThrottle
 from ..tokens import new_token, token_digest
 from ..types import MemberProvider, SessionStore
@@ -37,7 +37,6 @@ from .backend import LocalBackend, StateBackend
 from .memory_store import MemorySessionStore
 from .session import Session
 
-API_SESSION_ID = "API"
 # The API token acts as an administrator that never has a WebSocket.
 API_PROFILE = dataclasses.replace(ADMIN_PROFILE, name="API", can_connect=False, can_watch=False, can_host=False)
 
@@ -158,26 +157,63 @@ class SessionManager:
         return result
 
     async def _login(self, username: str, password: str, address: str | None) -> tuple[Session, str]:
-        self._throttle.check(address, username)
+        # Counted as a failure before the (slow) password check, so that concurrent guesses
+        # cannot all pass the throttle while none has failed yet; a success takes it back.
+        self._throttle.begin(address, username)
         try:
             member_id, profile = await self._members.authenticate(username, password)
         except errors.InvalidCredentials:
-            self._throttle.failed(address, username)
             raise
-        self._throttle.succeeded(username)
-        if not profile.can_login:
-            raise errors.LoginDisabled()
-        if self.settings.locked_logins and not profile.is_admin:
-            raise errors.LoginsLocked()
+        except BaseException:
+            self._throttle.refund(address, username)  # not a guess that failed (a store outage)
+            raise
+        self._throttle.succeeded(address, username)
+        if reserved_member_id(member_id):
+            raise errors.ReservedMemberId()
+        self._admit(profile)
         await self.backend.require()
         existing = self._store.get(member_id)
         if existing is not None:
             if existing.state.is_connected:
                 raise errors.SessionAlreadyConnected()
             self._forget(existing)
-        created = self._create(member_id, profile)
+        session, token = self._create(member_id, profile)
         await self.backend.flush()  # the token works on every worker before the client has it
-        return created
+        await self._confirm(session)
+        return session, token
+
+    def _admit(self, profile: MemberProfile) -> None:
+        if not profile.can_login:
+            raise errors.LoginDisabled()
+        if self.settings.locked_logins and not profile.is_admin:
+            raise errors.LoginsLocked()
+
+    async def _confirm(self, session: Session) -> None:
+        """Read the member again now that its session exists: a removal or profile change made
+        while the password was being checked found no session to apply to, so it applies here.
+        (One made from now on finds the session, on any worker.)"""
+        try:
+            current = await self._members.select(session.id)
+        except errors.MemberOperationUnsupported:
+            return  # a provider without stored members: nothing can have changed
+        except errors.MemberNotFound:
+            await self._undo(session)
+            raise errors.InvalidCredentials() from None
+        except BaseException:
+            await self._undo(session)
+            raise
+        try:
+            self._admit(current)
+        except errors.NekoError:
+            await self._undo(session)
+            raise
+        if current != session.profile:
+            self._apply_profile(session, current)
+            await self.backend.flush()
+
+    async def _undo(self, session: Session) -> None:
+        self._delete(session)
+        await self.backend.flush()
 
     def _create(self, session_id: str, profile: MemberProfile) -> tuple[Session, str]:
         token = new_token()
@@ -240,6 +276,8 @@ class SessionManager:
         await self.backend.flush()
 
     async def change_own_profile(self, caller: Session, changes: dict[str, Any]) -> None:
+        if caller.is_api:
+            raise errors.ApiProfileFixed()  # what the API token may do is fixed, by the configuration
         current = caller.profile
         if not current.is_admin:
             forbidden = [k for k, v in changes.items() if k != "name" and getattr(current, k) != v]

@@ -30,6 +30,11 @@ class Members:
             raise errors.InvalidCredentials()
         return username, self.profiles[username]
 
+    async def select(self, member_id: str) -> MemberProfile:
+        if member_id not in self.profiles:
+            raise errors.MemberNotFound.of(member_id)
+        return self.profiles[member_id]
+
 
 class FakeConnection:
     def __init__(self) -> None:
