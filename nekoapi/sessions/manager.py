@@ -7,6 +7,7 @@ later metrics and persistence, listen there instead of being called from here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hmac
 import re
@@ -212,8 +213,7 @@ class SessionManager:
             await self.backend.flush()
 
     async def _undo(self, session: Session) -> None:
-        self._delete(session)
-        await self.backend.flush()
+        await self._end(session)
 
     def _create(self, session_id: str, profile: MemberProfile) -> tuple[Session, str]:
         token = new_token()
@@ -226,36 +226,42 @@ class SessionManager:
     async def logout(self, session: Session) -> None:
         if session.is_api:
             raise errors.CannotLogout("the API session cannot log out")
-        await self.backend.require()
-        self._delete(session)
-        await self.backend.flush()
+        await self._end(session)
 
     async def remove(self, caller: Session, session_id: str) -> None:
         session = await self.find(session_id)
         if session is caller:
             raise errors.CannotDeleteOwnSession()
-        await self.backend.require()
-        self._delete(session)
-        await self.backend.flush()
+        await self._end(session)
 
     async def delete(self, session_id: str) -> None:
-        session = await self.find(session_id)
+        await self._end(await self.find(session_id))
+
+    async def _end(self, session: Session) -> None:
+        """Final once it returns, on every worker; when it raises, nothing changed."""
         await self.backend.require()
-        self._delete(session)
-        await self.backend.flush()
+        await self.backend.end_session(session)
+        self._destroy_peer(session, protocol.REASON_DELETED)
+        self._forget(session, shared=True)
+        # What follows from it (host released, counters) is on its way; a slow Redis
+        # does not turn the ended session into a 503.
+        with contextlib.suppress(errors.BackingStoreUnavailable):
+            await self.backend.flush()
 
     def _delete(self, session: Session) -> None:
         self._destroy_peer(session, protocol.REASON_DELETED)
         self._forget(session)
 
-    def _forget(self, session: Session) -> None:
+    def _forget(self, session: Session, *, shared: bool = False) -> None:
+        """``shared``: the backend deleted it already (``end_session``)."""
         if session.is_api or self._store.get(session.id) is not session:
             return
         session.cancel_grace()
         if self.host_id == session.id:
             self.set_host(None, changed_by=session.id)
         self._store.remove(session)
-        self.backend.delete_session(session)
+        if not shared:
+            self.backend.delete_session(session)
         self.bus.publish(SessionDeleted(session))
 
     async def disconnect(self, session_id: str) -> None:
