@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import hmac
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -77,6 +78,8 @@ class SessionManager:
         self._store: SessionStore = store if store is not None else MemorySessionStore()
         self._clock = clock
         self._grace = config.reconnect_grace
+        self._expiry = config.disconnected_expiry
+        self._sweeper: asyncio.Task[None] | None = None
         self._throttle = LoginThrottle(config.login_throttle)
         self._api_token = config.api_token
         self._api_session = Session(API_SESSION_ID, b"", API_PROFILE, is_api=True)
@@ -272,6 +275,36 @@ class SessionManager:
         await self.backend.flush()
 
     # ---
+    # expiry: sessions nobody uses are not kept for ever
+    # ---
+
+    def start(self) -> None:
+        if self._expiry > 0:
+            self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+
+    async def _sweep_forever(self) -> None:
+        # Checked a few times per expiry period (at most once a minute): a session outlives
+        # its expiry by at most a quarter of it.
+        while True:
+            await asyncio.sleep(min(self._expiry / 4, 60.0))
+            await self.expire()
+
+    async def expire(self) -> int:
+        """Remove the sessions without a socket for longer than ``session.disconnected_expiry``."""
+        deadline = time.monotonic() - self._expiry
+        stale = [s for s in self._store.all() if not s.state.is_connected and s.idle_since < deadline]
+        for session in stale:
+            with contextlib.suppress(errors.BackingStoreUnavailable):  # tried again next round
+                await self._end(session)
+        return len(stale)
+
+    # ---
     # profiles
     # ---
 
@@ -394,6 +427,7 @@ class SessionManager:
         self.bus.publish(StateChanged(session))
 
     def _mark_disconnected(self, session: Session) -> None:
+        session.idle_since = time.monotonic()
         state = session.state
         state.is_connected = False
         state.connected_since = None

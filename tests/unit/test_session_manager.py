@@ -53,7 +53,7 @@ class FakeConnection:
 
 async def open_peer(queue_size: int = 16) -> tuple[QueuedPeer, FakeConnection, asyncio.Task[None]]:
     connection = FakeConnection()
-    peer = QueuedPeer(connection, queue_size)
+    peer = QueuedPeer(connection, queue_size, 1 << 22)
     return peer, connection, asyncio.create_task(peer.run_writer())
 
 
