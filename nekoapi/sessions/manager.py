@@ -297,12 +297,18 @@ class SessionManager:
 
     async def expire(self) -> int:
         """Remove the sessions without a socket for longer than ``session.disconnected_expiry``."""
-        deadline = time.monotonic() - self._expiry
-        stale = [s for s in self._store.all() if not s.state.is_connected and s.idle_since < deadline]
+        stale = [s for s in self._store.all() if not s.state.is_connected and self._idle(s) > self._expiry]
         for session in stale:
             with contextlib.suppress(errors.BackingStoreUnavailable):  # tried again next round
                 await self._end(session)
         return len(stale)
+
+    def _idle(self, session: Session) -> float:
+        """Seconds without a socket: since the last one closed (on any worker), else since the login."""
+        since = session.state.not_connected_since
+        if since is not None:
+            return (self._clock() - since).total_seconds()
+        return time.monotonic() - session.created
 
     # ---
     # profiles
@@ -427,7 +433,6 @@ class SessionManager:
         self.bus.publish(StateChanged(session))
 
     def _mark_disconnected(self, session: Session) -> None:
-        session.idle_since = time.monotonic()
         state = session.state
         state.is_connected = False
         state.connected_since = None
