@@ -92,6 +92,11 @@ class SessionConfig:
     reconnect_grace: float = 5.0
     # Events queued for one socket before it counts as too slow and is closed.
     send_queue_size: int = 1024
+    # ... and bytes: a few large events (a big room's system/init) are as costly as many small ones.
+    send_queue_bytes: int = 4 * 1024 * 1024
+    # A session without a WebSocket for this long (since login, or since its last socket
+    # closed) is removed; 0 keeps it for ever, as Neko does. A day, as the session cookie lasts.
+    disconnected_expiry: float = 24 * 3600.0
     # Largest WebSocket message a client may send, in bytes, and how many per second.
     ws_max_message_size: int = 64 * 1024
     ws_message_rate: int = 50
@@ -330,6 +335,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server.bind": _check_bind,
     "server.path_prefix": _check_prefix,
     "server.batch_limit": _check_positive,
+    "session.send_queue_bytes": _check_positive,
     "log.level": _check_level,
     "session.api_token": _check_api_token,
     "session.store": _check_store,

@@ -29,6 +29,10 @@ MEANING: dict[str, str] = {
     "session.store": "where sessions, host, settings and stats live: `memory` or `redis` (shared by workers; ours)",
     "session.reconnect_grace": "how long an abnormally dropped socket keeps its session connected (ours)",
     "session.send_queue_size": "events queued for one socket before it is closed as too slow (ours)",
+    "session.send_queue_bytes": "bytes queued for one socket before it is closed as too slow (ours)",
+    "session.disconnected_expiry": (
+        "a session without a WebSocket this long, since login or its last socket, is removed; 0: never (ours)"
+    ),
     "session.ws_max_message_size": "largest WebSocket message a client may send, in bytes (ours)",
     "session.ws_message_rate": "WebSocket messages a client may send per second, bursts of twice that (ours)",
     "session.login_throttle.enabled": "throttle failed logins per client address and per username (ours)",

@@ -42,6 +42,16 @@ class ProfileChangeForbidden(NekoError):
     message = "only administrators may change profile fields other than name"
 
 
+class ApiProfileFixed(ProfileChangeForbidden):
+    message = "the API session's profile cannot be changed"
+
+
+class ReservedMemberId(NekoError):
+    """A member whose id is the API session's (a members file or multiuser login named API)."""
+
+    message = "the member id API is reserved for the API session"
+
+
 # --- sessions --------------------------------------------------------------
 class SessionNotFound(NekoError):
     message = "session not found"

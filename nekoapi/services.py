@@ -49,8 +49,10 @@ class Services:
         await self.backend.start()
         await self.member_manager.start()
         self.broadcaster.start()
+        self.sessions.start()
 
     async def stop(self) -> None:
+        await self.sessions.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()
         await self.backend.stop()

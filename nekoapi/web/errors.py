@@ -22,6 +22,7 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.LoginsLocked: 403,
     errors.AdminRequired: 403,
     errors.ProfileChangeForbidden: 403,
+    errors.ReservedMemberId: 403,
     errors.SessionNotFound: 404,
     errors.CannotDeleteOwnSession: 400,
     errors.CannotLogout: 403,  # a valid request the caller may not make (schemathesis: not a 400)

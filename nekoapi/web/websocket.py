@@ -109,7 +109,8 @@ async def _serve(services: Services, scope: Scope, receive: Receive, send: Send)
 
 async def _serve_frames(services: Services, scope: Scope, websocket: WebSocket, connection: _FrameConnection) -> None:
     """One task per socket: the peer writes synchronously, and any server-side close ends the reads."""
-    peer = FramePeer(connection, services.broadcaster.flusher, services.config.session.send_queue_size)
+    limits = services.config.session
+    peer = FramePeer(connection, services.broadcaster.flusher, limits.send_queue_size, limits.send_queue_bytes)
     session = await _open(services, scope, peer, connection)
     if session is None:
         with contextlib.suppress(asyncio.TimeoutError):
@@ -126,7 +127,8 @@ async def _serve_frames(services: Services, scope: Scope, websocket: WebSocket, 
 
 async def _serve_queued(services: Services, scope: Scope, websocket: WebSocket) -> None:
     connection = _StarletteConnection(websocket, services.bus)
-    peer = QueuedPeer(connection, services.config.session.send_queue_size)
+    limits = services.config.session
+    peer = QueuedPeer(connection, limits.send_queue_size, limits.send_queue_bytes)
     writer = asyncio.create_task(peer.run_writer())
     session = await _open(services, scope, peer, connection)
     if session is None:

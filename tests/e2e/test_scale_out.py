@@ -16,6 +16,7 @@ import pytest
 import redis.asyncio as aioredis
 
 from nekoapi import errors
+from nekoapi.members.refusals import NoMembers
 from nekoapi.models import USER_PROFILE, MemberProfile
 from nekoapi.services import Services
 from nekoapi.tokens import token_digest
@@ -191,7 +192,7 @@ async def test_redis_holds_token_digests_never_tokens(nodes: tuple[Node, Node]) 
         await client.aclose()
 
 
-class StableMembers:
+class StableMembers(NoMembers):
     """A provider whose member ids are stable (as file, object and PostgreSQL providers have;
     multiuser makes a new id per login, so it cannot race). Issue 3 brings the real ones."""
 
