@@ -1,0 +1,173 @@
+"""uvicorn's httptools protocol with deadlines and a bounded request head.
+
+uvicorn closes a keep-alive connection that stays idle after a response, but
+nothing else: a connection that never sends a byte, one that sends its headers
+a byte at a time, or one that never finishes its body is held for ever (each
+one a file descriptor), and a head that never ends is buffered without bound
+(``h11_max_incomplete_event_size`` applies to h11 only). ``nekoapi serve``
+runs this protocol instead, so that:
+
+- the request head (request line and headers) must arrive within
+  ``server.header_timeout`` of the connection opening or of its first byte,
+  or the connection is closed (there is no request to answer yet);
+- a declared body must arrive within ``server.body_timeout`` of the headers,
+  or the request is answered 408 (if nothing was answered yet) and closed;
+- a head larger than ``server.max_url_length`` / ``server.max_header_size``
+  is answered 414 / 431 and closed as soon as it passes the limit, before it
+  ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol
+
+from ..config import ServerConfig
+from .errors import error_body
+from .hardening import SECURITY_HEADERS, Refusal
+
+# Request line beyond the URL: method, two spaces, "HTTP/1.1", CRLF (generously).
+_REQUEST_LINE_EXTRA = 32
+# Separators of one header as sent, beyond its name and value: ": " and CRLF.
+_HEADER_SEPARATORS = 4
+HEADERS_TOO_LARGE = Refusal(431, "request headers too large")
+URL_TOO_LONG = Refusal(414, "request URL too long")
+# How long a refused connection is read (and dropped) before it is closed.
+REFUSED_LINGER = 1.0
+BODY_TIMEOUT = Refusal(408, "request body not received in time")
+
+
+def refusal_bytes(refusal: Refusal) -> bytes:
+    """A complete HTTP response with the JSON error, closing the connection."""
+    body = error_body(refusal.status, refusal.message)
+    headers = [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(body)).encode()),
+        (b"connection", b"close"),
+        *SECURITY_HEADERS,
+    ]
+    return b"".join([STATUS_LINE[refusal.status], *(n + b": " + v + b"\r\n" for n, v in headers), b"\r\n", body])
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """Configured by ``guarded(server)``: the class attributes carry the limits."""
+
+    header_timeout = 10.0
+    body_timeout = 30.0
+    max_header_size = 16 * 1024
+    max_url_length = 8 * 1024
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._deadline: asyncio.TimerHandle | None = None
+        self._in_head = True  # reading a request line and headers (not a body, not idle)
+        self._line_bytes = 0  # bytes of the request line so far
+        self._line_done = False
+        self._header_bytes = 0
+        self._refused = False
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm(self.header_timeout, self._head_too_slow)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._refused or self.transport.is_closing():
+            return  # refused already: the rest is read and dropped, never parsed
+        head = self._in_head
+        super().data_received(data)
+        if head and self._in_head:
+            # Still inside the same head after this data: count it, refuse once it is too large.
+            self._count_head(data)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._line_done, self._line_bytes, self._header_bytes = True, False, 0, 0
+        if self._deadline is None:
+            self._arm(self.header_timeout, self._head_too_slow)
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        self._disarm()
+        super().on_headers_complete()
+        if self.cycle is not None and self.cycle.scope is self.scope and self._has_body():
+            self._arm(self.body_timeout, self._body_too_slow)
+
+    def on_message_complete(self) -> None:
+        self._disarm()
+        super().on_message_complete()
+
+    def _has_body(self) -> bool:
+        headers = dict(self.headers)
+        return headers.get(b"content-length", b"0") not in (b"0", b"") or b"transfer-encoding" in headers
+
+    def _count_head(self, data: bytes) -> None:
+        if not self._line_done:
+            end = data.find(b"\n")
+            if end < 0:
+                self._line_bytes += len(data)
+                if self._line_bytes > self.max_url_length + _REQUEST_LINE_EXTRA:
+                    self._refuse(URL_TOO_LONG)
+                return
+            self._line_done, data = True, data[end + 1 :]
+        self._header_bytes += len(data)
+        # Complete headers are counted without their separators, as the check of a whole head does.
+        if self._header_bytes - _HEADER_SEPARATORS * len(self.headers or ()) > self.max_header_size:
+            self._refuse(HEADERS_TOO_LARGE)
+
+    def _refuse(self, refusal: Refusal) -> None:
+        self._disarm()
+        self._refused = True
+        self.transport.write(refusal_bytes(refusal))
+        # Closing with unread data would reset the connection, and the client could lose the
+        # answer: our side ends now, what the client still sends is dropped for a moment.
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(REFUSED_LINGER, self.transport.close)
+
+    def _head_too_slow(self) -> None:
+        self._deadline = None
+        if self._in_head and not self.transport.is_closing():
+            self.transport.close()
+
+    def _body_too_slow(self) -> None:
+        self._deadline = None
+        cycle = self.cycle
+        if self.transport.is_closing():
+            return
+        if cycle is not None and not cycle.response_complete:
+            if not cycle.response_started:
+                self.transport.write(refusal_bytes(BODY_TIMEOUT))
+            # The application's receive() now reports a disconnect; nothing it sends is written.
+            cycle.disconnected = True
+            cycle.message_event.set()
+        # Answered without the body or not: the connection waits for it no longer.
+        self.transport.close()
+
+    def _arm(self, seconds: float, callback: Any) -> None:
+        self._disarm()
+        self._deadline = self.loop.call_later(seconds, callback)
+
+    def _disarm(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+
+def guarded(server: ServerConfig) -> type[GuardedHttpToolsProtocol]:
+    """The protocol class with this configuration's limits (uvicorn instantiates it per connection)."""
+    return type(
+        "GuardedHttpToolsProtocol",
+        (GuardedHttpToolsProtocol,),
+        {
+            "header_timeout": server.header_timeout,
+            "body_timeout": server.body_timeout,
+            "max_header_size": server.max_header_size,
+            "max_url_length": server.max_url_length,
+        },
+    )
