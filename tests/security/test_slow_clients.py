@@ -61,7 +61,7 @@ def test_a_body_that_never_arrives_is_answered_408(server: ServeProcess) -> None
     with connect(server) as sock:
         sock.sendall(
             b"POST /api/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-            b"Content-Length: 100\r\n\r\n{\"username\":"
+            b'Content-Length: 100\r\n\r\n{"username":'
         )
         answer = read_all(sock)
     head, _, body = answer.partition(b"\r\n\r\n")
