@@ -6,6 +6,7 @@ import logging
 
 from starlette.types import Scope
 
+from .. import logs
 from ..metrics import Metrics
 
 log = logging.getLogger("nekoapi.access")
@@ -28,6 +29,14 @@ class RequestObserver:
         if not log.isEnabledFor(logging.INFO):
             return  # the line's fields are not worth building for nobody
         client = scope.get("client") or ("-", 0)
+        lines = logs.access_lines()
+        if lines is not None:
+            # What the logging call below prints, at a tenth of its cost (nekoapi/accesslog.py).
+            path = scope["path"]
+            if "=" in path or " " in path:
+                path = logs.redact(path)
+            lines.write(scope["method"], path, status, elapsed, operation, client[0], logs.current_session())
+            return
         # The path only: a query string may carry ?token=.
         log.info(
             "%s %s %d %.1fms %s client=%s",
