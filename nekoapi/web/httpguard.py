@@ -34,6 +34,8 @@ _REQUEST_LINE_EXTRA = 32
 _HEADER_SEPARATORS = 4
 HEADERS_TOO_LARGE = Refusal(431, "request headers too large")
 URL_TOO_LONG = Refusal(414, "request URL too long")
+# Scope extension: the status this protocol answered itself, whatever the application sends later.
+ANSWERED = "nekoapi.answered"
 # How long a refused connection is read (and dropped) before it is closed.
 REFUSED_LINGER = 1.0
 BODY_TIMEOUT = Refusal(408, "request body not received in time")
@@ -87,6 +89,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        # Shared by every copy of the scope the application makes: the observer reads ANSWERED there.
+        self.scope["extensions"] = {}  # type: ignore[typeddict-unknown-key]
         self._in_head, self._line_done, self._line_bytes, self._header_bytes = True, False, 0, 0
         if self._deadline is None:
             self._arm(self.header_timeout, self._head_too_slow)
@@ -143,6 +147,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if cycle is not None and not cycle.response_complete:
             if not cycle.response_started:
                 self.transport.write(refusal_bytes(BODY_TIMEOUT))
+                cycle.scope["extensions"][ANSWERED] = BODY_TIMEOUT.status  # type: ignore[typeddict-item]
             # The application's receive() now reports a disconnect; nothing it sends is written.
             cycle.disconnected = True
             cycle.message_event.set()

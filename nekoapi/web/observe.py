@@ -8,6 +8,7 @@ from starlette.types import Scope
 
 from .. import logs
 from ..metrics import Metrics
+from .httpguard import ANSWERED
 
 log = logging.getLogger("nekoapi.access")
 
@@ -23,7 +24,9 @@ class RequestObserver:
         self.metrics = metrics
 
     def record(self, scope: Scope, status: int, elapsed: float) -> None:
-        operation = (scope.get("extensions", {}).get(ROUTING_KEY) or {}).get("operation_id") or UNROUTED
+        extensions = scope.get("extensions", {})
+        operation = (extensions.get(ROUTING_KEY) or {}).get("operation_id") or UNROUTED
+        status = extensions.get(ANSWERED, status)  # the server's own 408 (httpguard.py), not what was dropped
         if self.metrics is not None:
             self.metrics.observe_request(operation, status, elapsed)
         if not log.isEnabledFor(logging.INFO):
