@@ -28,8 +28,6 @@ from ..config import ServerConfig
 from .errors import error_body
 from .hardening import SECURITY_HEADERS, Refusal
 
-# Request line beyond the URL: method, two spaces, "HTTP/1.1", CRLF (generously).
-_REQUEST_LINE_EXTRA = 32
 # Separators of one header as sent, beyond its name and value: ": " and CRLF.
 _HEADER_SEPARATORS = 4
 HEADERS_TOO_LARGE = Refusal(431, "request headers too large")
@@ -65,10 +63,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().__init__(*args, **kwargs)
         self._deadline: asyncio.TimerHandle | None = None
         self._in_head = True  # reading a request line and headers (not a body, not idle)
-        self._line_bytes = 0  # bytes of the request line so far
-        self._line_done = False
-        self._header_bytes = 0
+        self._begun = False  # a request began in the data being parsed
+        self._head_bytes = 0  # bytes of the current head, from the read after the one it began in
         self._refused = False
+        self.url, self.headers = b"", []  # as after a request began: the head checks read them
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -81,17 +79,19 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused or self.transport.is_closing():
             return  # refused already: the rest is read and dropped, never parsed
-        head = self._in_head
+        head, self._begun = self._in_head, False
         super().data_received(data)
-        if head and self._in_head:
-            # Still inside the same head after this data: count it, refuse once it is too large.
-            self._count_head(data)
+        if head and self._in_head and not self._begun:
+            # All of this data belongs to the head still open. The read a head begins in is not
+            # counted (part of it may end an earlier request): the bound is the limit plus one read.
+            self._head_bytes += len(data)
+            self._check_head()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
         # Shared by every copy of the scope the application makes: the observer reads ANSWERED there.
         self.scope["extensions"] = {}  # type: ignore[typeddict-unknown-key]
-        self._in_head, self._line_done, self._line_bytes, self._header_bytes = True, False, 0, 0
+        self._in_head, self._begun, self._head_bytes = True, True, 0
         if self._deadline is None:
             self._arm(self.header_timeout, self._head_too_slow)
 
@@ -99,7 +99,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._in_head = False
         self._disarm()
         super().on_headers_complete()
-        if self.cycle is not None and self.cycle.scope is self.scope and self._has_body():
+        # A pipelined request waits with reads paused: its body cannot arrive before its turn.
+        if self.cycle is not None and self.cycle.scope is self.scope and not self.pipeline and self._has_body():
             self._arm(self.body_timeout, self._body_too_slow)
 
     def on_message_complete(self) -> None:
@@ -110,18 +111,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         headers = dict(self.headers)
         return headers.get(b"content-length", b"0") not in (b"0", b"") or b"transfer-encoding" in headers
 
-    def _count_head(self, data: bytes) -> None:
-        if not self._line_done:
-            end = data.find(b"\n")
-            if end < 0:
-                self._line_bytes += len(data)
-                if self._line_bytes > self.max_url_length + _REQUEST_LINE_EXTRA:
-                    self._refuse(URL_TOO_LONG)
-                return
-            self._line_done, data = True, data[end + 1 :]
-        self._header_bytes += len(data)
+    def _check_head(self) -> None:
+        url = len(self.url)  # the parser hands the URL over as it arrives
+        if url > self.max_url_length:
+            self._refuse(URL_TOO_LONG)
         # Complete headers are counted without their separators, as the check of a whole head does.
-        if self._header_bytes - _HEADER_SEPARATORS * len(self.headers or ()) > self.max_header_size:
+        elif self._head_bytes - url - _HEADER_SEPARATORS * len(self.headers) > self.max_header_size:
             self._refuse(HEADERS_TOO_LARGE)
 
     def _refuse(self, refusal: Refusal) -> None:

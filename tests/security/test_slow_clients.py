@@ -129,6 +129,12 @@ def test_ordinary_requests_still_pass_within_the_limits(server: ServeProcess) ->
     padding = {"X-Padding": "x" * 15_000}
     assert httpx.get(f"{server.url}/health", headers=padding).json() is True
     assert httpx.get(f"{server.url}/health", headers={"X-Padding": "x" * 20_000}).status_code == 431
+    with httpx.Client(base_url=server.url) as keep_alive:  # one connection, one request after another
+        for _ in range(3):
+            login = keep_alive.post("/api/login", json={"username": "kim", "password": "neko"}, headers=padding)
+            assert login.status_code == 200
+            time.sleep(1.2)  # longer than the deadlines: they are per request, not per connection
+            assert keep_alive.get("/health").json() is True
 
 
 def test_an_unfinished_chunked_body_is_not_taken_as_whole(server: ServeProcess) -> None:
