@@ -52,15 +52,19 @@ def refusal_bytes(refusal: Refusal) -> bytes:
 
 
 class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """Configured by ``guarded(server)``: the class attributes carry the limits."""
+    """Takes its limits from the application it serves (uvicorn makes one per connection).
 
-    header_timeout = 10.0
-    body_timeout = 30.0
-    max_header_size = 16 * 1024
-    max_url_length = 8 * 1024
+    A plain module-level class, so that uvicorn can hand it to worker processes; each
+    worker reads the limits of the app it loaded itself.
+    """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, config: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(config, *args, **kwargs)
+        server = _server_config(config.loaded_app)
+        self.header_timeout = server.header_timeout
+        self.body_timeout = server.body_timeout
+        self.max_header_size = server.max_header_size
+        self.max_url_length = server.max_url_length
         self._deadline: asyncio.TimerHandle | None = None
         self._in_head = True  # reading a request line and headers (not a body, not idle)
         self._begun = False  # a request began in the data being parsed
@@ -159,15 +163,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._deadline = None
 
 
-def guarded(server: ServerConfig) -> type[GuardedHttpToolsProtocol]:
-    """The protocol class with this configuration's limits (uvicorn instantiates it per connection)."""
-    return type(
-        "GuardedHttpToolsProtocol",
-        (GuardedHttpToolsProtocol,),
-        {
-            "header_timeout": server.header_timeout,
-            "body_timeout": server.body_timeout,
-            "max_header_size": server.max_header_size,
-            "max_url_length": server.max_url_length,
-        },
-    )
+def _server_config(app: Any) -> ServerConfig:
+    """The ``server`` section of the NekoServer being served; the defaults for any other app."""
+    config = getattr(getattr(app, "services", None), "config", None)
+    return config.server if config is not None else ServerConfig()

@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from tests.support.process import ServeProcess, serve
+from tests.support.redis import redis_env
 
 TIMEOUTS = {"NEKO_SERVER_HEADER_TIMEOUT": "1", "NEKO_SERVER_BODY_TIMEOUT": "1"}
 
@@ -40,6 +41,13 @@ def test_a_connection_that_sends_nothing_is_closed(server: ServeProcess) -> None
     with connect(server) as sock:
         started = time.monotonic()
         assert read_all(sock) == b""  # closed, nothing answered: there was no request
+        assert time.monotonic() - started < 4
+
+
+def test_worker_processes_cut_off_silent_connections_too() -> None:
+    with serve("--workers", "2", **redis_env(), **TIMEOUTS) as server, connect(server) as sock:
+        started = time.monotonic()
+        assert read_all(sock) == b""
         assert time.monotonic() - started < 4
 
 
