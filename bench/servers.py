@@ -53,7 +53,7 @@ def _command(kind: str, bind: str) -> tuple[list[str], dict[str, str]]:
             "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
         }
         nekoapi = str(Path(sys.executable).with_name("nekoapi"))
-        return [nekoapi, "serve", "--log-level", "warning"], env
+        return [nekoapi, "serve"], env  # log.level info as shipped: one access line per request
     return [sys.executable, "-m", "bench.reference", "--bind", bind, "--api-token", API_TOKEN], env
 
 

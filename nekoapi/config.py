@@ -41,6 +41,11 @@ class ServerConfig:
     # nekoapi extension (not a Neko key): request bodies larger than this many
     # bytes are refused with 413 before anything reads them.
     max_body_size: int = 1024 * 1024
+    # nekoapi extensions (not Neko keys): a request's line and headers must arrive within
+    # header_timeout of the connection opening (or of the request's first byte), and its
+    # body within body_timeout of the headers; otherwise the connection is closed.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
 
     @property
     def host(self) -> str:
@@ -335,7 +340,12 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server.bind": _check_bind,
     "server.path_prefix": _check_prefix,
     "server.batch_limit": _check_positive,
+<<<<<<< HEAD
     "session.send_queue_bytes": _check_positive,
+=======
+    "server.header_timeout": _check_positive,
+    "server.body_timeout": _check_positive,
+>>>>>>> sec-server
     "log.level": _check_level,
     "session.api_token": _check_api_token,
     "session.store": _check_store,

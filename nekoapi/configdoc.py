@@ -16,6 +16,8 @@ MEANING: dict[str, str] = {
     "server.max_header_size": "requests with more header bytes are refused with 431 (ours)",
     "server.max_url_length": "requests with a longer URL are refused with 414 (ours)",
     "server.max_body_size": "request bodies with more bytes are refused with 413 before being read (ours)",
+    "server.header_timeout": "a request line and headers not received in this time close the connection (ours)",
+    "server.body_timeout": "a request body not received in this time after the headers is answered 408 (ours)",
     "session.private_mode": "room setting: private mode",
     "session.locked_logins": "only administrators may log in",
     "session.locked_controls": "only administrators may take control",

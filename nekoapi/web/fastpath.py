@@ -5,6 +5,9 @@ JSON-schema validators for every request (see docs/benchmarks.md for the
 profile). Everything it rebuilds depends only on the operation, so these
 subclasses build it on first use and keep it. Routing, validation and security
 stay Connexion's own.
+
+The private names of Connexion used here are listed in internals.py and checked
+when ``nekoapi.web`` is imported: another Connexion refuses to start, naming them.
 """
 
 from __future__ import annotations

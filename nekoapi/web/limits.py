@@ -25,7 +25,11 @@ class RequestLimits:
         if declared is not None and not declared.isdigit():
             return Refusal(400, "invalid Content-Length header")
         if declared is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
-            body = await _read_at_most(receive, self.max_body_size)
+            try:
+                body = await _read_at_most(receive, self.max_body_size)
+            except _Disconnected:
+                # Gone or cut off (server.body_timeout): a partial body must not be taken as whole.
+                return Refusal(408, "request body not received in time")
             if body is None:
                 return self._too_large()
             scope, receive, declared = _as_fixed_length(scope, body), _replay(body, receive), str(len(body)).encode()
@@ -47,6 +51,10 @@ def _as_fixed_length(scope: Scope, body: bytes) -> Scope:
     return {**scope, "headers": [*kept, (b"content-length", str(len(body)).encode())]}
 
 
+class _Disconnected(Exception):
+    """The connection ended before the body did."""
+
+
 async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
     """The whole streamed body, or None as soon as it grows past ``limit``."""
     chunks: list[bytes] = []
@@ -54,7 +62,7 @@ async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return b"".join(chunks)
+            raise _Disconnected()
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

@@ -17,7 +17,7 @@ from ..sessions.session import Session
 from ..ws import protocol
 from ..ws.limits import MessageRate, origin_allowed
 from ..ws.peer import FramePeer, QueuedPeer, WebSocketPeer
-from .frames import EXTENSION, FrameWebSocketProtocol
+from .frames import EXTENSION, TOO_LARGE, FrameWebSocketProtocol
 from .security import token_from_scope
 from .state import services_of
 
@@ -210,12 +210,15 @@ async def _read_messages(websocket: WebSocket, services: Services, session: Sess
         except (WebSocketDisconnect, RuntimeError):
             return True
         if message["type"] == "websocket.disconnect":
+            if message.get(TOO_LARGE):
+                # Refused by the frame protocol, which said goodbye already: the session is kicked.
+                _kick(services, session, peer, protocol.REASON_TOO_LARGE)
+                return False
             return message.get("code", 1006) not in CLEAN_CLOSE_CODES
         raw = message.get("text") or message.get("bytes")
         if raw and (len(raw) > config.ws_max_message_size or not rate.allow()):
             reason = protocol.REASON_TOO_LARGE if len(raw) > config.ws_max_message_size else protocol.REASON_FLOODING
-            log.warning("websocket of session %s closed: %s", session.id, reason)
-            services.sessions.kick(session, peer, reason)
+            _kick(services, session, peer, reason)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(_read_until_closed(websocket), CLOSE_HANDSHAKE_TIMEOUT)
             return False
@@ -225,6 +228,11 @@ async def _read_messages(websocket: WebSocket, services: Services, session: Sess
                 await services.client_messages.handle(session, raw)
             except Exception:
                 log.exception("websocket message handler failed for session %s", session.id)
+
+
+def _kick(services: Services, session: Session, peer: WebSocketPeer, reason: str) -> None:
+    log.warning("websocket of session %s closed: %s", session.id, reason)
+    services.sessions.kick(session, peer, reason)
 
 
 async def _read_until_closed(websocket: WebSocket) -> None:
