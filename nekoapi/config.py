@@ -340,12 +340,9 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server.bind": _check_bind,
     "server.path_prefix": _check_prefix,
     "server.batch_limit": _check_positive,
-<<<<<<< HEAD
     "session.send_queue_bytes": _check_positive,
-=======
     "server.header_timeout": _check_positive,
     "server.body_timeout": _check_positive,
->>>>>>> sec-server
     "log.level": _check_level,
     "session.api_token": _check_api_token,
     "session.store": _check_store,
