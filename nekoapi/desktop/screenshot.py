@@ -17,7 +17,7 @@ class Grabber:
     """One mss instance on one display; used from a single thread."""
 
     def __init__(self, display_name: str) -> None:
-        self._mss = mss.mss(display=display_name.encode())
+        self._mss = mss.MSS(display=display_name.encode())
 
     def pixels(self, width: int, height: int) -> np.ndarray:
         """The top-left ``width`` x ``height`` of the screen as BGRX rows."""

@@ -148,7 +148,7 @@ class DesktopMessages:
 
     async def _screen_set(self, session: Session, payload: Any) -> None:
         try:
-            width, height = _int(payload, "width", 1, 8192), _int(payload, "height", 1, 8192)
+            width, height = _int(payload, "width", 1, 4096), _int(payload, "height", 1, 4096)
             rate = _int(payload, "rate", 0, 1000, 0)
         except BadPayload as exc:
             log.info("ignored screen/set from session %s: %s", session.id, exc)
