@@ -12,7 +12,8 @@ from nekoapi.desktop.xserver import NEKO_MODES, XServer
 from nekoapi.events import ScreenChanged
 
 from ..support.client import ApiClient
-from .conftest import input_window
+from ..support.live import EventClient, live_server
+from .conftest import desktop_config, input_window
 
 pytestmark = pytest.mark.desktop
 SCREEN = "/api/room/screen"
@@ -127,3 +128,21 @@ async def test_lower_quality_makes_a_smaller_image(desktop: ApiClient, xclient: 
         worst = await desktop.get(f"{SCREEN}/shot.jpg", params={"quality": -5}, headers=admin.bearer)  # clamped
         default = await desktop.get(f"{SCREEN}/shot.jpg", headers=admin.bearer)
     assert worst.status_code == 200 and len(worst.content) < len(default.content) < len(best.content)
+
+
+async def test_system_init_and_system_admin_carry_the_real_screen(x_server: XServer) -> None:
+    config = desktop_config(x_server, NEKO_DESKTOP_SCREEN="1024x576@30")
+    with live_server(config) as server:
+        async with ApiClient(base_url=server.http_url) as http:
+            admin = await http.login_admin()
+        events = await EventClient.connect(server.ws_url(admin.token))
+        try:
+            init = await events.wait_for("system/init")
+            assert init["screen_size"] == {"width": 1024, "height": 576, "rate": 30}
+            sizes = (await events.wait_for("system/admin"))["screen_sizes_list"]
+            assert {"width": 1920, "height": 1080, "rate": 60} in sizes or x_server.kind == "xvfb"
+            await events.send("screen/set", {"width": 800, "height": 600, "rate": 60})
+            updated = await events.wait_for("screen/updated")
+            assert updated == {"id": admin.id, "width": 800, "height": 600, "rate": 60}
+        finally:
+            await events.close()
