@@ -110,7 +110,8 @@ class DesktopMessages:
         if dx == 0 and dy == 0 and isinstance(payload, dict) and ("x" in payload or "y" in payload):
             # Neko's old clients send {x, y} as the deltas.
             dx, dy = _int(payload, "x", -MAX_SCROLL, MAX_SCROLL, 0), _int(payload, "y", -MAX_SCROLL, MAX_SCROLL, 0)
-        await self._desktop.scroll(dx, dy, bool(payload.get("control_key", False)))
+        control_key = isinstance(payload, dict) and payload.get("control_key") is True
+        await self._desktop.scroll(dx, dy, control_key)
 
     def _button(self, kind: str) -> Handler:
         async def handle(session: Session, payload: Any) -> None:
