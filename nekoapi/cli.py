@@ -64,6 +64,9 @@ def _check_workers(workers: int, config: Config) -> None:
             f"--workers {workers} needs a shared session store; set NEKO_SESSION_STORE=redis "
             f"(session.store: redis, with NEKO_REDIS_URL) or run one worker"
         )
+    if workers > 1 and config.desktop.enabled:
+        # Every worker would drive (or start) its own X server.
+        raise ConfigError(f"--workers {workers}: the desktop runs in one process; set NEKO_DESKTOP_ENABLED=false")
 
 
 def key_table() -> str:

@@ -8,6 +8,8 @@ import sqlite3
 
 from . import errors
 from .config import Config, ConfigError
+from .desktop.manager import DesktopManager
+from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
 from .members import create_provider
 from .members.manager import MemberManager
@@ -41,6 +43,14 @@ class Services:
         # After the broadcaster: the room reacts to connects after system/init went out.
         self.room = RoomManager(self.sessions)
         self.client_messages = ClientMessages(self.sessions, self.room)
+        # --- desktop (issue 13) ---
+        self.desktop = DesktopManager(config.desktop, self.sessions)
+        self.desktop_messages = DesktopMessages(self.sessions, self.room, self.desktop, self.broadcaster.broadcast)
+        self.client_messages.extend(self.desktop_messages.table())
+        if config.desktop.enabled:
+            self.broadcaster.screen_size = self.desktop.screen
+            self.broadcaster.screen_sizes = self.desktop.configurations
+        # --- end desktop ---
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
@@ -50,8 +60,10 @@ class Services:
         await self.member_manager.start()
         self.broadcaster.start()
         self.sessions.start()
+        await self.desktop.start()
 
     async def stop(self) -> None:
+        await self.desktop.stop()
         await self.sessions.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()
@@ -68,6 +80,7 @@ class Services:
             except Exception as exc:
                 log.warning("health: %s unreachable: %s", name, type(exc).__name__)
                 raise errors.BackingStoreUnavailable(f"{name} unreachable") from None
+        self.desktop.health()
 
     def metrics_text(self) -> bytes:
         if self.metrics is None:
