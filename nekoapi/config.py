@@ -41,6 +41,8 @@ class ServerConfig:
     # nekoapi extension (not a Neko key): request bodies larger than this many
     # bytes are refused with 413 before anything reads them.
     max_body_size: int = 1024 * 1024
+    # nekoapi extension: the same for multipart/form-data bodies (file uploads).
+    max_upload_size: int = 256 * 1024 * 1024
 
     @property
     def host(self) -> str:
@@ -160,6 +162,15 @@ class RedisConfig:
     prefix: str = "neko"
 
 
+# --- desktop (issue 13, desktop-io): Neko's upload keys of the desktop section ---
+@dataclass(frozen=True)
+class DesktopConfig:
+    # uploadDrop: files dropped onto the desktop through XDND.
+    upload_drop: bool = True
+    # uploadDialog: the GTK file chooser is taken over and filled with uploads.
+    file_chooser_dialog: bool = False
+
+
 @dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -167,6 +178,7 @@ class Config:
     member: MemberConfig = field(default_factory=MemberConfig)
     log: LogConfig = field(default_factory=LogConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
+    desktop: DesktopConfig = field(default_factory=DesktopConfig)
 
 
 def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
@@ -330,6 +342,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server.bind": _check_bind,
     "server.path_prefix": _check_prefix,
     "server.batch_limit": _check_positive,
+    "server.max_upload_size": _check_positive,
     "log.level": _check_level,
     "session.api_token": _check_api_token,
     "session.store": _check_store,

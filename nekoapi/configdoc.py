@@ -16,6 +16,7 @@ MEANING: dict[str, str] = {
     "server.max_header_size": "requests with more header bytes are refused with 431 (ours)",
     "server.max_url_length": "requests with a longer URL are refused with 414 (ours)",
     "server.max_body_size": "request bodies with more bytes are refused with 413 before being read (ours)",
+    "server.max_upload_size": "the same for multipart/form-data bodies: file uploads (ours)",
     "session.private_mode": "room setting: private mode",
     "session.locked_logins": "only administrators may log in",
     "session.locked_controls": "only administrators may take control",
@@ -62,4 +63,6 @@ MEANING: dict[str, str] = {
     "log.level": "debug, info, warning or error",
     "redis.url": "Redis server of `session.store: redis` (ours)",
     "redis.prefix": "prefix of every Redis key and of the event channel (ours)",
+    "desktop.upload_drop": "uploadDrop: drop uploaded files onto the desktop at x,y (XDND)",
+    "desktop.file_chooser_dialog": "uploadDialog: take over the browser's file chooser and fill it with uploads",
 }

@@ -48,6 +48,12 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.HostRequired: 403,
     errors.UploadForbidden: 403,
     errors.DesktopUnavailable: 503,
+    # desktop-io: clipboard and uploads
+    errors.ClipboardEmpty: 404,  # Neko: 500
+    errors.UploadInvalid: 400,
+    errors.UploadDisabled: 400,
+    errors.FileChooserNotOpen: 422,
+    errors.DesktopRefused: 422,  # Neko: 500
     errors.MetricsDisabled: 404,
     errors.NestedBatch: 422,
     errors.BatchTooLarge: 413,

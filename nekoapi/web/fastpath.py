@@ -36,6 +36,7 @@ from starlette.types import Receive, Scope, Send
 
 from ..errors import NekoError
 from .errors import domain_error_response
+from .multipart import MultipartValidator
 
 
 class _NoUploadsParameterDecorator(AsyncParameterDecorator):
@@ -280,6 +281,7 @@ class _CachedJSONBodyValidator(JSONRequestBodyValidator):
 def _body_validators() -> MediaTypeDict:
     validators = MediaTypeDict(VALIDATOR_MAP["body"])
     validators["*/*json"] = _CachedJSONBodyValidator
+    validators["multipart/form-data"] = MultipartValidator  # streamed to disk once (multipart.py)
     return validators
 
 
