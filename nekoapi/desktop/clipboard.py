@@ -138,7 +138,9 @@ class ClipboardManager:
                 self._owner = await asyncio.to_thread(SelectionOwner, display, self._owner_changed)
             except (xerror.DisplayError, xerror.ConnectionClosedError, OSError) as exc:
                 self._owner = None
-                raise errors.DesktopUnavailable(f"clipboard: cannot reach the X display ({type(exc).__name__})") from None
+                raise errors.DesktopUnavailable(
+                    f"clipboard: cannot reach the X display ({type(exc).__name__})"
+                ) from None
             self._owner_display = display
             return self._owner
 

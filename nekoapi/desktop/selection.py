@@ -55,9 +55,7 @@ class SelectionOwner:
         self._incr = self._atom("INCR")
         self._window = display.screen().root.create_window(0, 0, 1, 1, 0, X.CopyFromParent)
         display.xfixes_query_version()
-        display.xfixes_select_selection_input(
-            self._window, self._clipboard, xfixes.XFixesSetSelectionOwnerNotifyMask
-        )
+        display.xfixes_select_selection_input(self._window, self._clipboard, xfixes.XFixesSetSelectionOwnerNotifyMask)
         display.flush()
         self._owner_notify = display.extension_event.SetSelectionOwnerNotify
         self._on_owner_change = on_owner_change

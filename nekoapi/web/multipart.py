@@ -66,6 +66,16 @@ def safe_name(filename: str) -> str:
     return base if base not in ("", ".", "..") else "upload"
 
 
+def _free_path(directory: Path, name: str) -> Path:
+    """All files of a form share one folder (a file chooser selects them together); equal names get a number."""
+    path = directory / name
+    number = 1
+    while path.exists():
+        number += 1
+        path = directory / f"{Path(name).stem} ({number}){Path(name).suffix}"
+    return path
+
+
 class _Collector:
     """python-multipart callbacks that fill a ``Form``."""
 
@@ -117,9 +127,8 @@ class _Collector:
         if filename is None:
             self._sink, self._file = None, None
             return
-        part_dir = Path(tempfile.mkdtemp(dir=self.form.directory))
         name = safe_name(filename.decode("utf-8", "replace"))
-        self._file = UploadedFile(self._name, name, part_dir / name)
+        self._file = UploadedFile(self._name, name, _free_path(self.form.directory, name))
         self._sink = open(self._file.path, "wb")  # noqa: SIM115 (closed at the part's end)
 
     def _data(self, data: bytes) -> None:
@@ -134,7 +143,9 @@ class _Collector:
         self._buffer += data
         if len(self._buffer) > MAX_FIELD_SIZE:
             raise ProblemException(
-                status=413, title="Payload Too Large", detail=f"form field {self._name!r} is larger than {MAX_FIELD_SIZE} bytes"
+                status=413,
+                title="Payload Too Large",
+                detail=f"form field {self._name!r} is larger than {MAX_FIELD_SIZE} bytes",
             )
 
     def _end(self) -> None:
@@ -228,4 +239,3 @@ def _empty_body(receive: Receive) -> Receive:
         return await receive()
 
     return receive_
-
