@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 
 from . import errors
 from .config import Config, ConfigError
+from .desktop.clipboard import CLIPBOARD_SET, CONTROL_PASTE, ClipboardManager
+from .desktop.uploads import UploadManager
 from .events import EventBus, ProfileChanged
 from .members import create_provider
 from .members.manager import MemberManager
@@ -42,6 +45,15 @@ class Services:
         self.room = RoomManager(self.sessions)
         self.client_messages = ClientMessages(self.sessions, self.room)
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
+        # --- desktop-io (issue 13): clipboard and uploads on the desktop's X display ---
+        # The display name comes from services.desktop (desktop-core) once it is wired in.
+        self.desktop_display: Callable[[], str | None] = lambda: getattr(
+            getattr(self, "desktop", None), "display", None
+        )
+        self.clipboard = ClipboardManager(lambda: self.desktop_display(), self.sessions)
+        self.uploads = UploadManager(lambda: self.desktop_display(), self.sessions, config.desktop)
+        self.client_messages.register(CLIPBOARD_SET, self.clipboard.on_client_set)
+        self.client_messages.register(CONTROL_PASTE, self.clipboard.on_paste)
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
 
@@ -49,8 +61,12 @@ class Services:
         await self.backend.start()
         await self.member_manager.start()
         self.broadcaster.start()
+        await self.clipboard.start()
+        await self.uploads.start()
 
     async def stop(self) -> None:
+        await self.uploads.stop()
+        await self.clipboard.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()
         await self.backend.stop()

@@ -18,12 +18,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from Xlib import XK, X, Xatom
+from Xlib import X, Xatom
 from Xlib.display import Display
 from Xlib.ext import xtest
 from Xlib.protocol import event as xevent
 
 from .. import errors
+from .chord import chord
 from .xdnd import drop_files
 from .xloop import XLoop
 
@@ -108,7 +109,7 @@ def fill(display_name: str, window_id: int, paths: list[str], timeout: float) ->
         x, y, width, height = _fit(display, dialog)
         drop_files(display_name, x + width // 2, y + height // 2, paths, timeout)
         dialog.set_input_focus(X.RevertToParent, X.CurrentTime)
-        _chord(display, "Control_L", "a")
+        chord(display, "Control_L", "a")
         _click(display, x + width - OPEN_BUTTON[0], y + height - OPEN_BUTTON[1])
         if not _gone(dialog, time.monotonic() + timeout):
             raise errors.DesktopRefused("the file chooser dialog did not accept the files")
@@ -128,7 +129,7 @@ def dismiss(display_name: str, window_id: int, timeout: float) -> bool:
         if _gone(dialog, time.monotonic() + timeout / 2):
             return True
         dialog.set_input_focus(X.RevertToParent, X.CurrentTime)
-        _chord(display, "Escape")
+        chord(display, "Escape")
         return _gone(dialog, time.monotonic() + timeout / 2)
     finally:
         display.close()
@@ -149,16 +150,6 @@ def _fit(display: Display, dialog: Any) -> tuple[int, int, int, int]:
     time.sleep(0.2)
     origin = dialog.translate_coords(screen.root, 0, 0)
     return -origin.x, -origin.y, geometry.width, geometry.height
-
-
-def _chord(display: Display, *names: str) -> None:
-    codes = [display.keysym_to_keycode(XK.string_to_keysym(n)) for n in names]
-    for code in codes:
-        xtest.fake_input(display, X.KeyPress, code)
-    for code in reversed(codes):
-        xtest.fake_input(display, X.KeyRelease, code)
-    display.sync()
-    time.sleep(0.1)
 
 
 def _click(display: Display, x: int, y: int) -> None:

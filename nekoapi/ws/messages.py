@@ -27,6 +27,10 @@ class ClientMessages:
             protocol.CONTROL_RELEASE: self._control_release,
         }
 
+    def register(self, event: str, handler: Handler) -> None:
+        """Another part of the server answers ``event`` (e.g. the desktop's clipboard/set)."""
+        self._table[event] = handler
+
     async def handle(self, session: Session, raw: str | bytes) -> None:
         """Dispatch one message; malformed, unknown or refused ones are logged and ignored."""
         message = protocol.decode(raw)

@@ -41,6 +41,13 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "controlTake": ("post", "/api/room/control/take", "room"),
     "controlGive": ("post", "/api/room/control/give/{sessionId}", "room"),
     "controlReset": ("post", "/api/room/control/reset", "room"),
+    # issue 13 (desktop-io): clipboard and uploads
+    "clipboardGetText": ("get", "/api/room/clipboard", "clipboard"),
+    "clipboardSetText": ("post", "/api/room/clipboard", "clipboard"),
+    "clipboardGetImage": ("get", "/api/room/clipboard/image.png", "clipboard"),
+    "uploadDrop": ("post", "/api/room/upload/drop", "upload"),
+    "uploadDialog": ("post", "/api/room/upload/dialog", "upload"),
+    "uploadDialogClose": ("delete", "/api/room/upload/dialog", "upload"),
 }
 
 
