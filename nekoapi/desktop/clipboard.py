@@ -19,7 +19,7 @@ from .. import errors
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from . import chord, guards
-from .selection import SelectionOwner, read_selection
+from .selection import SelectionOwner, read_selection, read_targets
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,9 @@ class ClipboardManager:
 
     async def get_text(self, caller: Session) -> dict[str, str]:
         self._check(caller)
-        text = await self._read(TEXT_TARGETS[0])
-        html = await self._read(HTML_TARGET)
+        offered = await self._targets()
+        text = await self._read_offered(TEXT_TARGETS[0], offered)
+        html = await self._read_offered(HTML_TARGET, offered)
         if text is None and html is None:
             raise errors.ClipboardEmpty()
         body: dict[str, str] = {}
@@ -81,7 +82,7 @@ class ClipboardManager:
 
     async def get_image(self, caller: Session) -> bytes:
         self._check(caller)
-        image = await self._read(IMAGE_TARGET)
+        image = await self._read_offered(IMAGE_TARGET, await self._targets())
         if not image:
             raise errors.ClipboardEmpty("clipboard holds no image/png")
         return image
@@ -132,6 +133,17 @@ class ClipboardManager:
         except (xerror.DisplayError, xerror.ConnectionClosedError, OSError) as exc:
             raise errors.DesktopUnavailable(f"clipboard: cannot reach the X display ({type(exc).__name__})") from None
 
+    async def _read_offered(self, target: str, offered: set[str] | None) -> bytes | None:
+        return await self._read(target) if offered is None or target in offered else None
+
+    async def _targets(self) -> set[str] | None:
+        """What the owner offers (some owners, xclip among them, answer any target with their data)."""
+        display = self._require_display()
+        try:
+            return await asyncio.to_thread(read_targets, display, TIMEOUT)
+        except (xerror.DisplayError, xerror.ConnectionClosedError, OSError) as exc:
+            raise errors.DesktopUnavailable(f"clipboard: cannot reach the X display ({type(exc).__name__})") from None
+
     def _require_display(self) -> str:
         display = self._display()
         if display is None:
@@ -177,7 +189,7 @@ class ClipboardManager:
         if not host.profile.can_access_clipboard:
             return
         try:
-            text = await self._read(TEXT_TARGETS[0])
+            text = await self._read_offered(TEXT_TARGETS[0], await self._targets())
         except errors.DesktopUnavailable:
             return
         if text is not None:

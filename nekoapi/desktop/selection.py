@@ -157,6 +157,19 @@ def read_selection(display_name: str, target: str, timeout: float) -> bytes | No
         display.close()
 
 
+def read_targets(display_name: str, timeout: float) -> set[str] | None:
+    """The targets the CLIPBOARD owner offers, or None when it does not say (or nobody owns it)."""
+    display = Display(display_name)
+    try:
+        reader = _Reader(display, timeout)
+        reply = reader.read_reply("TARGETS")
+        if reply is None or reply.format != 32:
+            return None
+        return {display.get_atom_name(int(atom)) for atom in reply.value if atom}
+    finally:
+        display.close()
+
+
 class _Reader:
     def __init__(self, display: Display, timeout: float) -> None:
         self._display = display
@@ -167,6 +180,15 @@ class _Reader:
         self._property = display.intern_atom(PROPERTY)
 
     def read(self, target: str) -> bytes | None:
+        reply = self.read_reply(target)
+        if reply is None:
+            return None
+        if reply.property_type == self._display.intern_atom("INCR"):
+            return self._incremental()
+        return _as_bytes(reply)
+
+    def read_reply(self, target: str) -> Any:
+        """The property the owner answered with (INCR not followed), or None."""
         display = self._display
         clipboard = display.intern_atom("CLIPBOARD")
         if display.get_selection_owner(clipboard) == X.NONE:
@@ -179,11 +201,7 @@ class _Reader:
         reply = self._window.get_full_property(self._property, X.AnyPropertyType)
         self._window.delete_property(self._property)
         display.flush()
-        if reply is None:
-            return None
-        if reply.property_type == display.intern_atom("INCR"):
-            return self._incremental()
-        return _as_bytes(reply)
+        return reply
 
     def _incremental(self) -> bytes | None:
         chunks: list[bytes] = []

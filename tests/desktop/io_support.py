@@ -1,0 +1,188 @@
+"""What the clipboard and upload tests share: an X display, Chromium in it, an app using it.
+
+Until desktop-core's ``x_server`` fixture is merged these tests start their own
+Xvfb (clipboard, XDND and the file chooser need no RandR); the display is found
+free at run time, so helpers running tests side by side do not collide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from Xlib.display import Display
+
+from nekoapi.config import Config
+from nekoapi.web.app import create_app
+from tests.support.client import ApiClient, Login
+from tests.support.declared import declared_responses_only
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-gpu",
+    "--password-store=basic",
+    "--window-position=0,0",
+    "--window-size=1280,720",
+]
+
+
+def free_display() -> int:
+    for number in range(140, 240):
+        if not Path(f"/tmp/.X{number}-lock").exists() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+            return number
+    raise RuntimeError("no free X display number")
+
+
+@contextlib.contextmanager
+def xvfb() -> Iterator[str]:
+    number = free_display()
+    process = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    display = f":{number}"
+    try:
+        _wait_for_display(display, process)
+        yield display
+    finally:
+        process.terminate()
+        process.wait(5)
+
+
+def _wait_for_display(display: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Xvfb {display} exited")
+        with contextlib.suppress(Exception):
+            Display(display).close()
+            return
+        time.sleep(0.05)
+    raise RuntimeError(f"Xvfb {display} did not start")
+
+
+@pytest.fixture(scope="session")
+def io_display() -> Iterator[str]:
+    with xvfb() as display:
+        yield display
+
+
+@dataclass
+class Browser:
+    display: str
+    process: subprocess.Popen[bytes]
+
+
+@contextlib.contextmanager
+def chromium(display: str, page: Path) -> Iterator[Browser]:
+    """Chromium (not headless) showing ``page`` as an app window at 0,0."""
+    profile = tempfile.mkdtemp(prefix="nekoapi-io-chromium-")
+    process = subprocess.Popen(
+        [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", f"--app=file://{page}"],
+        env={**os.environ, "DISPLAY": display},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        yield Browser(display, process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def window_titles(display: str) -> list[str]:
+    """Names of the top-level windows (the page title shows in its window's name)."""
+    d = Display(display)
+    try:
+        names = []
+        for child in d.screen().root.query_tree().children:
+            with contextlib.suppress(Exception):
+                name = child.get_wm_name()
+                if name:
+                    names.append(name if isinstance(name, str) else name.decode("utf-8", "replace"))
+        return names
+    finally:
+        d.close()
+
+
+def wait_for_title(display: str, prefix: str, timeout: float = 20.0) -> str:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for title in window_titles(display):
+            if title.startswith(prefix):
+                return title
+        time.sleep(0.1)
+    raise AssertionError(f"no window titled {prefix!r}*; windows: {window_titles(display)}")
+
+
+def xclip(display: str, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        ["xclip", "-selection", "clipboard", *args],
+        input=data,
+        env={**os.environ, "DISPLAY": display},
+        capture_output=True,
+        timeout=15,
+        check=False,
+    )
+
+
+@contextlib.contextmanager
+def xclip_owner(display: str, target: str, data: bytes) -> Iterator[None]:
+    """xclip owning CLIPBOARD with ``data`` as ``target`` (it serves until killed)."""
+    process = subprocess.Popen(
+        ["xclip", "-selection", "clipboard", "-in", "-target", target, "-loops", "0", "-quiet"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, "DISPLAY": display},
+    )
+    assert process.stdin is not None
+    process.stdin.write(data)
+    process.stdin.close()
+    time.sleep(0.3)  # xclip takes the selection once it read everything
+    try:
+        yield
+    finally:
+        process.kill()
+        process.wait()
+
+
+@contextlib.asynccontextmanager
+async def desktop_client(config: Config, display: str) -> AsyncIterator[ApiClient]:
+    """An in-process client of an app whose desktop is ``display`` from the start."""
+    app = create_app(config, validate_responses=True)
+    app.services.desktop_display = lambda: display
+    async with LifespanManager(app) as manager:
+        transport = httpx.ASGITransport(app=manager.app)
+        hooks = {"response": [declared_responses_only(config.server.path_prefix)]}
+        async with ApiClient(transport=transport, base_url="http://testserver", event_hooks=hooks, timeout=30) as c:
+            c.app = app
+            yield c
+
+
+async def host(client: ApiClient, username: str = "host") -> Login:
+    """A logged-in user who controls the desktop."""
+    login = await client.login_user(username)
+    response = await client.post("/api/room/control/request", headers=login.bearer)
+    assert response.status_code == 204, response.text
+    return login
