@@ -46,7 +46,7 @@ class UploadManager:
         self._sessions = sessions
         self._config = config
         self._release_input = release_input
-        self._keep_for = keep_for
+        self.keep_for = keep_for
         self._watcher: filechooser.FileChooserWatcher | None = None
         self._dialog: int | None = None
         self.dialog_owner: str | None = None
@@ -218,7 +218,7 @@ class UploadManager:
             self._kept.pop(handle, None)
             form.close()
 
-        handle = loop.call_later(self._keep_for, remove)
+        handle = loop.call_later(self.keep_for, remove)
         self._kept[handle] = form
 
 
