@@ -116,7 +116,7 @@ class _Collector:
         self._value += data
 
     def _header_end(self) -> None:
-        self._headers[self._header.decode("latin-1").lower()] = self._value.decode("utf-8", "replace")
+        self._headers[self._header.decode("latin-1").lower()] = self._value.decode("latin-1")  # bytes kept as they came
         self._header, self._value = b"", b""
 
     def _headers_done(self) -> None:

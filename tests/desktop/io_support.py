@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
+from Xlib import X
 from Xlib.display import Display
 
 from nekoapi.config import Config
@@ -115,11 +116,14 @@ def window_titles(display: str) -> list[str]:
     d = Display(display)
     try:
         names = []
+        atoms = [d.intern_atom("_NET_WM_NAME"), d.intern_atom("WM_NAME")]  # UTF-8 first
         for child in d.screen().root.query_tree().children:
-            with contextlib.suppress(Exception):
-                name = child.get_wm_name()
-                if name:
-                    names.append(name if isinstance(name, str) else name.decode("utf-8", "replace"))
+            with contextlib.suppress(Exception):  # windows come and go
+                props = [child.get_full_property(atom, X.AnyPropertyType) for atom in atoms]
+                prop = next((p for p in props if p is not None and p.value), None)
+                if prop is not None:
+                    value = prop.value
+                    names.append(value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value))
         return names
     finally:
         d.close()
