@@ -22,6 +22,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from Xlib import X
 from Xlib.display import Display
+from Xlib.ext import xtest
 
 from nekoapi.config import Config
 from nekoapi.web.app import create_app
@@ -190,3 +191,17 @@ async def host(client: ApiClient, username: str = "host") -> Login:
     response = await client.post("/api/room/control/request", headers=login.bearer)
     assert response.status_code == 204, response.text
     return login
+
+
+def click(display: str, x: int, y: int) -> None:
+    """A real button-1 click at x,y (XTest), as a user's: pages open file choosers only on one."""
+    d = Display(display)
+    try:
+        d.screen().root.warp_pointer(x, y)
+        d.sync()
+        time.sleep(0.05)
+        xtest.fake_input(d, X.ButtonPress, 1)
+        xtest.fake_input(d, X.ButtonRelease, 1)
+        d.sync()
+    finally:
+        d.close()

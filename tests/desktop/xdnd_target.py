@@ -21,7 +21,7 @@ class Received:
 
 
 class DropTarget:
-    """Maps an XdndAware window at x,y (w×h); ``accept=False`` answers every Position with a refusal."""
+    """Maps an XdndAware window at x,y (w x h); ``accept=False`` answers every Position with a refusal."""
 
     def __init__(self, display: str, geometry: tuple[int, int, int, int], *, accept: bool = True) -> None:
         self.d = Display(display)
