@@ -164,6 +164,18 @@ class DesktopUnavailable(NekoError):
     message = "desktop is not available"
 
 
+class SessionNotAdmin(AdminRequired):
+    message = "session is not admin"  # Neko's Admin guard on the desktop routes
+
+
+class ScreenSizeUnavailable(NekoError):
+    message = "cannot set screen size"
+
+
+class KeyboardMapInvalid(NekoError):
+    message = "cannot set keyboard map"
+
+
 # --- desktop-io (issue 13): clipboard and uploads ---------------------------
 class ClipboardEmpty(NekoError):
     """Nothing in the clipboard can be read as the requested type (Neko answers 500)."""

@@ -9,8 +9,10 @@ from collections.abc import Callable
 
 from . import errors
 from .config import Config, ConfigError
-from .desktop.clipboard import CLIPBOARD_SET, CONTROL_PASTE, ClipboardManager
+from .desktop.clipboard import CLIPBOARD_SET, ClipboardManager
+from .desktop.manager import DesktopManager
 from .desktop.uploads import UploadManager
+from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
 from .members import create_provider
 from .members.manager import MemberManager
@@ -44,16 +46,24 @@ class Services:
         # After the broadcaster: the room reacts to connects after system/init went out.
         self.room = RoomManager(self.sessions)
         self.client_messages = ClientMessages(self.sessions, self.room)
+        # --- desktop (issue 13) ---
+        self.desktop = DesktopManager(config.desktop, self.sessions)
+        self.desktop_messages = DesktopMessages(self.sessions, self.room, self.desktop, self.broadcaster.broadcast)
+        self.client_messages.extend(self.desktop_messages.table())
+        if config.desktop.enabled:
+            self.broadcaster.screen_size = self.desktop.screen
+            self.broadcaster.screen_sizes = self.desktop.configurations
+        # --- end desktop ---
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
         # --- desktop-io (issue 13): clipboard and uploads on the desktop's X display ---
-        # The display name comes from services.desktop (desktop-core) once it is wired in.
-        self.desktop_display: Callable[[], str | None] = lambda: getattr(
-            getattr(self, "desktop", None), "display", None
-        )
+        # Tests point this at a display of their own; it is the desktop manager's otherwise.
+        self.desktop_display: Callable[[], str | None] = lambda: self.desktop.display
         self.clipboard = ClipboardManager(lambda: self.desktop_display(), self.sessions)
-        self.uploads = UploadManager(lambda: self.desktop_display(), self.sessions, config.desktop)
-        self.client_messages.register(CLIPBOARD_SET, self.clipboard.on_client_set)
-        self.client_messages.register(CONTROL_PASTE, self.clipboard.on_paste)
+        self.uploads = UploadManager(
+            lambda: self.desktop_display(), self.sessions, config.desktop, self.desktop.release_all_input
+        )
+        self.client_messages.extend({CLIPBOARD_SET: self.clipboard.on_client_set})
+        self.desktop_messages.clipboard_setter = self.clipboard.paste_text
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
 
@@ -61,12 +71,14 @@ class Services:
         await self.backend.start()
         await self.member_manager.start()
         self.broadcaster.start()
+        await self.desktop.start()
         await self.clipboard.start()
         await self.uploads.start()
 
     async def stop(self) -> None:
         await self.uploads.stop()
         await self.clipboard.stop()
+        await self.desktop.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()
         await self.backend.stop()
@@ -82,6 +94,7 @@ class Services:
             except Exception as exc:
                 log.warning("health: %s unreachable: %s", name, type(exc).__name__)
                 raise errors.BackingStoreUnavailable(f"{name} unreachable") from None
+        self.desktop.health()
 
     def metrics_text(self) -> bytes:
         if self.metrics is None:
