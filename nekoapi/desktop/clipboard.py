@@ -18,14 +18,13 @@ from Xlib import error as xerror
 from .. import errors
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
-from . import chord, guards
+from . import guards
 from .selection import SelectionOwner, read_selection, read_targets
 
 log = logging.getLogger(__name__)
 
 CLIPBOARD_UPDATED = "clipboard/updated"
 CLIPBOARD_SET = "clipboard/set"
-CONTROL_PASTE = "control/paste"
 TEXT_TARGETS = ("UTF8_STRING", "text/plain;charset=utf-8")
 HTML_TARGET = "text/html"
 IMAGE_TARGET = "image/png"
@@ -93,20 +92,10 @@ class ClipboardManager:
         await self._set(_text_of(payload), None)
 
     async def paste_text(self, session: Session, text: str) -> None:
-        """``control/paste {text}`` sets the clipboard first, under the same guards."""
+        """``control/paste {text}`` sets the clipboard first, under the same guards (desktop-core's
+        input layer then presses Ctrl+V: ``DesktopMessages.clipboard_setter``)."""
         self._check(session)
         await self._set(text, None)
-
-    async def on_paste(self, session: Session, payload: Any) -> None:
-        """WebSocket ``control/paste {text?}``: the text onto the clipboard, then Ctrl+V.
-
-        The host only: Neko's implicit control request for control/* belongs to the
-        input layer (desktop-core), which should call ``paste_text`` and press the keys.
-        """
-        if isinstance(payload, dict) and isinstance(payload.get("text"), str) and payload["text"]:
-            await self.paste_text(session, payload["text"])
-        guards.host(session, self._sessions.host_id)
-        await asyncio.to_thread(chord.press, self._require_display(), "Control_L", "v")
 
     # --- internals ---
 

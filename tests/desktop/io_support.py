@@ -1,8 +1,7 @@
 """What the clipboard and upload tests share: an X display, Chromium in it, an app using it.
 
-Until desktop-core's ``x_server`` fixture is merged these tests start their own
-Xvfb (clipboard, XDND and the file chooser need no RandR); the display is found
-free at run time, so helpers running tests side by side do not collide.
+The display is the run's ``x_server``; ``xvfb()`` starts a private one for a
+test that must not share it.
 """
 
 from __future__ import annotations
@@ -25,6 +24,7 @@ from Xlib.display import Display
 from Xlib.ext import xtest
 
 from nekoapi.config import Config
+from nekoapi.desktop.xserver import XServer
 from nekoapi.web.app import create_app
 from tests.support.client import ApiClient, Login
 from tests.support.declared import declared_responses_only
@@ -80,9 +80,9 @@ def _wait_for_display(display: str, process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture(scope="session")
-def io_display() -> Iterator[str]:
-    with xvfb() as display:
-        yield display
+def io_display(x_server: XServer) -> str:
+    """The run's X server (desktop-core's ``x_server``: Xorg-dummy, else Xvfb)."""
+    return x_server.display
 
 
 @dataclass
