@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from Xlib import error as xerror
 
 from .. import errors
+from ..events import ScreenChanged
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from . import guards
@@ -41,16 +42,25 @@ class ClipboardManager:
         self._lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        sessions.bus.subscribe(ScreenChanged, lambda e: self._rewatch())
 
     async def start(self) -> None:
         """Watches the clipboard from the start when a display is up (for clipboard/updated)."""
         self._loop = asyncio.get_running_loop()
+        await self._watch()
+
+    async def _watch(self) -> None:
         if self._display() is None:
             return
         try:
             await self._ensure_owner()
         except errors.DesktopUnavailable as exc:
             log.warning("clipboard: not watching the X clipboard: %s", exc.text)
+
+    def _rewatch(self) -> None:
+        """The X server came (back) up or switched: a lost connection is made again."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self._spawn, self._watch)
 
     async def stop(self) -> None:
         owner, self._owner = self._owner, None
@@ -160,10 +170,10 @@ class ClipboardManager:
     def _owner_changed(self) -> None:
         """On the owner's X thread: some client (maybe us) took CLIPBOARD."""
         if self._loop is not None and not self._loop.is_closed():
-            self._loop.call_soon_threadsafe(self._spawn_announce)
+            self._loop.call_soon_threadsafe(self._spawn, self._announce)
 
-    def _spawn_announce(self) -> None:
-        task = asyncio.get_running_loop().create_task(self._announce())
+    def _spawn(self, work: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        task = asyncio.get_running_loop().create_task(work())
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 

@@ -17,7 +17,7 @@ from Xlib import error as xerror
 
 from .. import errors
 from ..config import DesktopConfig
-from ..events import SessionConnected, SessionDisconnected
+from ..events import ScreenChanged, SessionConnected, SessionDisconnected
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from ..web.multipart import Form
@@ -53,25 +53,39 @@ class UploadManager:
         self._kept: dict[asyncio.TimerHandle, Form] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = asyncio.Lock()  # one drop or fill at a time, as Neko's desktop mutex
+        self._watch_lock = asyncio.Lock()
+        self._tasks: set[asyncio.Future[None]] = set()
         # After the broadcaster: a session connecting while the dialog is open hears it after system/init.
         sessions.bus.subscribe(SessionConnected, lambda e: self._greet(e.session))
         sessions.bus.subscribe(SessionDisconnected, lambda e: self._on_left(e.session))
+        sessions.bus.subscribe(ScreenChanged, lambda e: self._rewatch())
 
     async def start(self) -> None:
         self._loop = asyncio.get_running_loop()
-        if self._config.file_chooser_dialog and self._display() is not None:
-            try:
-                await self._ensure_watcher()
-            except errors.DesktopUnavailable as exc:
-                log.warning("uploads: not watching for file chooser dialogs: %s", exc.text)
-                return
-            if self._dialog is not None:  # Neko closes a dialog left open at start-up
-                await self._dismiss()
+        await self._watch(close_open=True)
+
+    async def _watch(self, *, close_open: bool = False) -> None:
+        if not self._config.file_chooser_dialog or self._display() is None:
+            return
+        try:
+            await self._ensure_watcher()
+        except errors.DesktopUnavailable as exc:
+            log.warning("uploads: not watching for file chooser dialogs: %s", exc.text)
+            return
+        if close_open and self._dialog is not None:  # Neko closes a dialog left open at start-up
+            await self._dismiss()
+
+    def _rewatch(self) -> None:
+        """The X server came (back) up or switched: a lost watcher is started again."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(lambda: self._spawn(self._watch()))
 
     async def stop(self) -> None:
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
             await asyncio.to_thread(watcher.close)
+        for task in list(self._tasks):
+            task.cancel()
         for handle, form in list(self._kept.items()):
             handle.cancel()
             form.close()
@@ -148,9 +162,13 @@ class UploadManager:
     # --- the dialog's life, and its WebSocket events ---
 
     async def _ensure_watcher(self) -> None:
-        if self._watcher is not None and self._watcher.alive:
-            return
+        async with self._watch_lock:
+            if self._watcher is None or not self._watcher.alive:
+                await self._new_watcher()
+
+    async def _new_watcher(self) -> None:
         display = self._require_display()
+        self._dialog = self.dialog_owner = None  # whatever the lost watcher saw is gone with it
         try:
             self._watcher = await asyncio.to_thread(
                 filechooser.FileChooserWatcher,
@@ -207,7 +225,8 @@ class UploadManager:
 
     def _spawn(self, work: Awaitable[None]) -> None:
         task = asyncio.ensure_future(work)
-        task.add_done_callback(lambda t: t.cancelled() or t.exception())
+        self._tasks.add(task)  # kept until done: the loop holds tasks only weakly
+        task.add_done_callback(self._tasks.discard)
 
     def _keep(self, form: Form) -> None:
         """The files stay readable a while for the page that got them, then go."""
