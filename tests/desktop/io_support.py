@@ -1,7 +1,6 @@
 """What the clipboard and upload tests share: an X display, Chromium in it, an app using it.
 
-The display is the run's ``x_server``; ``xvfb()`` starts a private one for a
-test that must not share it.
+The display is the run's ``x_server`` (desktop-core's fixture).
 """
 
 from __future__ import annotations
@@ -41,42 +40,6 @@ CHROMIUM_FLAGS = [
     "--window-position=0,0",
     "--window-size=1280,720",
 ]
-
-
-def free_display() -> int:
-    for number in range(140, 240):
-        if not Path(f"/tmp/.X{number}-lock").exists() and not Path(f"/tmp/.X11-unix/X{number}").exists():
-            return number
-    raise RuntimeError("no free X display number")
-
-
-@contextlib.contextmanager
-def xvfb() -> Iterator[str]:
-    number = free_display()
-    process = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", "1280x720x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    display = f":{number}"
-    try:
-        _wait_for_display(display, process)
-        yield display
-    finally:
-        process.terminate()
-        process.wait(5)
-
-
-def _wait_for_display(display: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Xvfb {display} exited")
-        with contextlib.suppress(Exception):
-            Display(display).close()
-            return
-        time.sleep(0.05)
-    raise RuntimeError(f"Xvfb {display} did not start")
 
 
 @pytest.fixture(scope="session")
