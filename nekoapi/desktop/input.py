@@ -27,7 +27,7 @@ class Input:
 
     def move(self, d: Display, x: int, y: int) -> None:
         xtest.fake_input(d, X.MotionNotify, x=x, y=y)
-        d.flush()
+        d.sync()  # one round trip: when this returns, every X client sees the pointer there
 
     def button_down(self, d: Display, code: int) -> bool:
         if code in self.buttons:

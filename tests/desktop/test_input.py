@@ -125,3 +125,20 @@ async def test_the_data_channel_seam_moves_without_hosting_rules(desktop: ApiCli
     await manager.move(640, 360)
     assert pointer(xclient) == (640, 360)
     assert manager.display is not None and manager.screen() == {"width": 1280, "height": 720, "rate": 30}
+
+
+async def test_paste_sets_the_text_through_the_clipboard_seam_then_presses_control_v(
+    desktop: ApiClient, xclient: Display
+) -> None:
+    user = await desktop.login_user()
+    given: list[str] = []
+
+    async def set_text(session: object, text: str) -> None:
+        given.append(text)
+
+    desktop.app.services.desktop_messages.clipboard_setter = set_text
+    with input_window(xclient) as _:
+        await send(desktop, user, "control/paste", {"text": "hello"})
+        found = await events(xclient, until=lambda f: sum(e.type == X.KeyRelease for e in f) >= 2)
+    assert given == ["hello"]
+    assert keysyms_pressed(xclient, found) == [XK.string_to_keysym("Control_L"), XK.string_to_keysym("v")]
