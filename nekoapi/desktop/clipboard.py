@@ -40,6 +40,7 @@ class ClipboardManager:
         self._owner: SelectionOwner | None = None
         self._owner_display: str | None = None
         self._lock = asyncio.Lock()
+        self._read_lock = asyncio.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         sessions.bus.subscribe(ScreenChanged, lambda e: self._rewatch())
@@ -128,7 +129,8 @@ class ClipboardManager:
     async def _read(self, target: str) -> bytes | None:
         display = self._require_display()
         try:
-            return await asyncio.to_thread(read_selection, display, target, TIMEOUT)
+            async with self._read_lock:  # owners such as xclip serve one INCR transfer at a time
+                return await asyncio.to_thread(read_selection, display, target, TIMEOUT)
         except (xerror.DisplayError, xerror.ConnectionClosedError, OSError) as exc:
             raise errors.DesktopUnavailable(f"clipboard: cannot reach the X display ({type(exc).__name__})") from None
 
@@ -139,7 +141,8 @@ class ClipboardManager:
         """What the owner offers (some owners, xclip among them, answer any target with their data)."""
         display = self._require_display()
         try:
-            return await asyncio.to_thread(read_targets, display, TIMEOUT)
+            async with self._read_lock:
+                return await asyncio.to_thread(read_targets, display, TIMEOUT)
         except (xerror.DisplayError, xerror.ConnectionClosedError, OSError) as exc:
             raise errors.DesktopUnavailable(f"clipboard: cannot reach the X display ({type(exc).__name__})") from None
 
@@ -185,8 +188,8 @@ class ClipboardManager:
             host = self._sessions.get(host_id)
         except errors.SessionNotFound:
             return
-        if not host.profile.can_access_clipboard:
-            return
+        if not host.profile.can_access_clipboard or host.peer is None:
+            return  # nobody to tell: no read that would compete with a request's
         try:
             text = await self._read_offered(TEXT_TARGETS[0], await self._targets())
         except errors.DesktopUnavailable:
