@@ -46,6 +46,8 @@ class ServerConfig:
     # body within body_timeout of the headers; otherwise the connection is closed.
     header_timeout: float = 10.0
     body_timeout: float = 30.0
+    # nekoapi extension: the same for multipart/form-data bodies (file uploads).
+    max_upload_size: int = 256 * 1024 * 1024
 
     @property
     def host(self) -> str:
@@ -186,6 +188,11 @@ class DesktopConfig:
     app: str = "/usr/bin/chromium"
     # nekoapi: the browser profile directory.
     profile: str = "data/browser"
+    # --- desktop-io: Neko's upload keys ---
+    # uploadDrop: files dropped onto the desktop through XDND.
+    upload_drop: bool = True
+    # uploadDialog: the GTK file chooser is taken over and filled with uploads.
+    file_chooser_dialog: bool = False
 
 
 # --- end desktop ---
@@ -376,6 +383,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "session.send_queue_bytes": _check_positive,
     "server.header_timeout": _check_positive,
     "server.body_timeout": _check_positive,
+    "server.max_upload_size": _check_positive,
     "log.level": _check_level,
     "session.api_token": _check_api_token,
     "session.store": _check_store,

@@ -18,6 +18,7 @@ MEANING: dict[str, str] = {
     "server.max_body_size": "request bodies with more bytes are refused with 413 before being read (ours)",
     "server.header_timeout": "a request line and headers not received in this time close the connection (ours)",
     "server.body_timeout": "a request body not received in this time after the headers is answered 408 (ours)",
+    "server.max_upload_size": "the same for multipart/form-data bodies: file uploads (ours)",
     "session.private_mode": "room setting: private mode",
     "session.locked_logins": "only administrators may log in",
     "session.locked_controls": "only administrators may take control",
@@ -75,4 +76,6 @@ MEANING: dict[str, str] = {
     "desktop.xserver": "X server started without a display: `auto` (Xorg-dummy, else Xvfb), `xorg`, `xvfb` (ours)",
     "desktop.app": "application shown in the room, a command line; empty shows none (ours)",
     "desktop.profile": "the browser's profile directory (ours)",
+    "desktop.upload_drop": "uploadDrop: drop uploaded files onto the desktop at x,y (XDND)",
+    "desktop.file_chooser_dialog": "uploadDialog: take over the browser's file chooser and fill it with uploads",
 }

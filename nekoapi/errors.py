@@ -180,3 +180,30 @@ class ScreenSizeUnavailable(NekoError):
 
 class KeyboardMapInvalid(NekoError):
     message = "cannot set keyboard map"
+
+
+# --- desktop-io (issue 13): clipboard and uploads ---------------------------
+class ClipboardEmpty(NekoError):
+    """Nothing in the clipboard can be read as the requested type (Neko answers 500)."""
+
+    message = "clipboard holds no text"
+
+
+class UploadInvalid(NekoError):
+    """A well-formed upload form that lacks what the operation needs (Neko's 400 messages)."""
+
+    message = "no files received"
+
+
+class UploadDisabled(NekoError):
+    message = "upload drop is disabled"
+
+
+class FileChooserNotOpen(NekoError):
+    message = "file chooser dialog is not open"
+
+
+class DesktopRefused(NekoError):
+    """The desktop did not do what was asked (a drop nobody accepted, a dialog that stayed open)."""
+
+    message = "the desktop did not accept the upload"

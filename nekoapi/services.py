@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 
 from . import errors
 from .config import Config, ConfigError
+from .desktop.clipboard import CLIPBOARD_SET, ClipboardManager
 from .desktop.manager import DesktopManager
+from .desktop.uploads import UploadManager
 from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
 from .members import create_provider
@@ -52,6 +55,15 @@ class Services:
             self.broadcaster.screen_sizes = self.desktop.configurations
         # --- end desktop ---
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
+        # --- desktop-io (issue 13): clipboard and uploads on the desktop's X display ---
+        # Tests point this at a display of their own; it is the desktop manager's otherwise.
+        self.desktop_display: Callable[[], str | None] = lambda: self.desktop.display
+        self.clipboard = ClipboardManager(lambda: self.desktop_display(), self.sessions)
+        self.uploads = UploadManager(
+            lambda: self.desktop_display(), self.sessions, config.desktop, self.desktop.release_all_input
+        )
+        self.client_messages.extend({CLIPBOARD_SET: self.clipboard.on_client_set})
+        self.desktop_messages.clipboard_setter = self.clipboard.paste_text
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
 
@@ -61,8 +73,12 @@ class Services:
         self.broadcaster.start()
         self.sessions.start()
         await self.desktop.start()
+        await self.clipboard.start()
+        await self.uploads.start()
 
     async def stop(self) -> None:
+        await self.uploads.stop()
+        await self.clipboard.stop()
         await self.desktop.stop()
         await self.sessions.stop()
         await self.broadcaster.stop()

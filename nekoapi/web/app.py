@@ -52,7 +52,7 @@ class NekoServer:
         server = services.config.server
         self.prefix = server.path_prefix.rstrip("/")
         self.hardening = Hardening(server)
-        self.limits = RequestLimits(server.max_body_size)
+        self.limits = RequestLimits(server.max_body_size, server.max_upload_size)
         self.observer = RequestObserver(services.metrics)
         self._entry: ASGIApp = self._unprefix
         # With CORS or proxy headers in between, the security headers are added outside them.

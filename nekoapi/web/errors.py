@@ -50,6 +50,12 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.DesktopUnavailable: 503,
     errors.ScreenSizeUnavailable: 422,
     errors.KeyboardMapInvalid: 422,
+    # desktop-io: clipboard and uploads
+    errors.ClipboardEmpty: 404,  # Neko: 500
+    errors.UploadInvalid: 400,
+    errors.UploadDisabled: 400,
+    errors.FileChooserNotOpen: 422,
+    errors.DesktopRefused: 422,  # Neko: 500
     errors.MetricsDisabled: 404,
     errors.NestedBatch: 422,
     errors.BatchTooLarge: 413,

@@ -41,6 +41,7 @@ from starlette.types import Receive, Scope, Send
 from ..errors import NekoError
 from .bodies import check_depth, error_message, secret_names
 from .errors import domain_error_response
+from .multipart import MultipartValidator
 
 log = logging.getLogger("connexion.validators.json")  # where Connexion logs the same line
 
@@ -325,6 +326,7 @@ class _CachedJSONBodyValidator(JSONRequestBodyValidator):
 def _body_validators() -> MediaTypeDict:
     validators = MediaTypeDict(VALIDATOR_MAP["body"])
     validators["*/*json"] = _CachedJSONBodyValidator
+    validators["multipart/form-data"] = MultipartValidator  # streamed to disk once (multipart.py)
     return validators
 
 

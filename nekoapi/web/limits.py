@@ -14,35 +14,46 @@ from .hardening import Refusal
 JSON = b"application/json"
 
 
+MULTIPART = b"multipart/form-data"
+
+
 class RequestLimits:
-    def __init__(self, max_body_size: int) -> None:
+    def __init__(self, max_body_size: int, max_upload_size: int | None = None) -> None:
         self.max_body_size = max_body_size
+        # multipart/form-data bodies (file uploads) have a limit of their own.
+        self.max_upload_size = max_body_size if max_upload_size is None else max_upload_size
 
     async def admit(self, scope: Scope, receive: Receive) -> tuple[Scope, Receive] | Refusal:
         """The request as Connexion should see it, or why it is refused."""
         headers = dict(scope["headers"])
+        limit = self._limit_for(headers)
         declared = headers.get(b"content-length")
         if declared is not None and not declared.isdigit():
             return Refusal(400, "invalid Content-Length header")
         if declared is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
             try:
-                body = await _read_at_most(receive, self.max_body_size)
+                body = await _read_at_most(receive, limit)
             except _Disconnected:
                 # Gone or cut off (server.body_timeout): a partial body must not be taken as whole.
                 return Refusal(408, "request body not received in time")
             if body is None:
-                return self._too_large()
+                return self._too_large(limit)
             scope, receive, declared = _as_fixed_length(scope, body), _replay(body, receive), str(len(body)).encode()
-        elif declared is not None and int(declared) > self.max_body_size:
-            return self._too_large()
+        elif declared is not None and int(declared) > limit:
+            return self._too_large(limit)
         if declared not in (None, b"0") and b"content-type" not in headers:
             # Neko reads every body as JSON whatever its header says; a body that
             # names no type is taken as JSON, one that names another type gets 415.
             scope = {**scope, "headers": [*scope["headers"], (b"content-type", JSON)]}
         return scope, receive
 
-    def _too_large(self) -> Refusal:
-        return Refusal(413, f"request body is larger than {self.max_body_size} bytes")
+    def _limit_for(self, headers: dict[bytes, bytes]) -> int:
+        if headers.get(b"content-type", b"").lower().startswith(MULTIPART):
+            return self.max_upload_size
+        return self.max_body_size
+
+    def _too_large(self, limit: int) -> Refusal:
+        return Refusal(413, f"request body is larger than {limit} bytes")
 
 
 def _as_fixed_length(scope: Scope, body: bytes) -> Scope:

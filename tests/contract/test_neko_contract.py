@@ -50,6 +50,13 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "keyboardMapSet": ("post", "/api/room/keyboard/map", "keyboard"),
     "keyboardModifiersGet": ("get", "/api/room/keyboard/modifiers", "keyboard"),
     "keyboardModifiersSet": ("post", "/api/room/keyboard/modifiers", "keyboard"),
+    # issue 13 (desktop-io): clipboard and uploads
+    "clipboardGetText": ("get", "/api/room/clipboard", "clipboard"),
+    "clipboardSetText": ("post", "/api/room/clipboard", "clipboard"),
+    "clipboardGetImage": ("get", "/api/room/clipboard/image.png", "clipboard"),
+    "uploadDrop": ("post", "/api/room/upload/drop", "upload"),
+    "uploadDialog": ("post", "/api/room/upload/dialog", "upload"),
+    "uploadDialogClose": ("delete", "/api/room/upload/dialog", "upload"),
 }
 
 

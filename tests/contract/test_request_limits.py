@@ -13,6 +13,8 @@ from tests.support.live import live_server
 from tests.support.spec_samples import OPERATIONS, declared, url
 
 WITH_BODY = sorted(name for name, op in OPERATIONS.items() if "requestBody" in op.operation)
+# Malformed JSON only matters where JSON is what the operation reads (uploads take multipart forms).
+WITH_JSON_BODY = sorted(n for n in WITH_BODY if "application/json" in OPERATIONS[n].operation["requestBody"]["content"])
 LIMIT = 64
 
 
@@ -76,7 +78,7 @@ async def test_another_content_type_is_415(client: ApiClient, name: str) -> None
 
 
 @pytest.mark.parametrize("body", [b"{not json", b"\xff\xfe{}", b""])
-@pytest.mark.parametrize("name", WITH_BODY)
+@pytest.mark.parametrize("name", WITH_JSON_BODY)
 async def test_a_malformed_or_missing_body_is_400(client: ApiClient, name: str, body: bytes) -> None:
     op = OPERATIONS[name]
     headers = {**await admin_headers(client), "Content-Type": "application/json"}
