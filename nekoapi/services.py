@@ -10,6 +10,7 @@ from . import errors
 from .config import Config, ConfigError
 from .events import EventBus, ProfileChanged
 from .members import create_provider
+from .media.room import build_media
 from .members.manager import MemberManager
 from .metrics import Metrics
 from .sessions.backend import LocalBackend, StateBackend
@@ -40,7 +41,10 @@ class Services:
         self.broadcaster = Broadcaster(self.sessions)
         # After the broadcaster: the room reacts to connects after system/init went out.
         self.room = RoomManager(self.sessions)
-        self.client_messages = ClientMessages(self.sessions, self.room)
+        # media (issue 14): WebRTC peers, the encoders' stages, the data channel
+        self.media, self.audio_server = build_media(config, self.sessions, lambda: config.capture.video.display or None)
+        self.broadcaster.videos = self.media.video_ids
+        self.client_messages = ClientMessages(self.sessions, self.room, self.media)
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
@@ -51,6 +55,8 @@ class Services:
         self.broadcaster.start()
 
     async def stop(self) -> None:
+        await self.media.stop()
+        self.audio_server.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()
         await self.backend.stop()

@@ -35,6 +35,7 @@ class Broadcaster:
     def __init__(self, sessions: SessionManager) -> None:
         self._sessions = sessions
         self._heartbeat: asyncio.Task[None] | None = None
+        self.videos: list[str] = []  # capture.video.ids, set by the media manager
         bus = sessions.bus
         # Sockets of nekoapi serve get their frames written once per event-loop turn.
         self.flusher = Flusher(lambda count: bus.publish(SocketMessage("out", count)))
@@ -79,7 +80,7 @@ class Broadcaster:
             "settings": manager.settings.to_dict(),
             "touch_events": False,
             "screencast_enabled": False,
-            "webrtc": {"videos": []},
+            "webrtc": {"videos": self.videos},
         }
 
     def _on_created(self, event: SessionCreated) -> None:
