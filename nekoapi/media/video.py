@@ -96,7 +96,7 @@ class _Encoder:
         context.framerate = Fraction(self.fps, 1)
         context.bit_rate = bitrate
         context.gop_size = self.fps * 10
-        context.thread_count = 2
+        context.thread_count = 1  # on two shared cores, more threads made libvpx several times slower
         if self.name == "libvpx":
             context.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0",
                                "static-thresh": "100", "error-resilient": "1", "qmin": "4", "qmax": "48",
