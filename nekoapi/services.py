@@ -9,8 +9,8 @@ import sqlite3
 from . import errors
 from .config import Config, ConfigError
 from .events import EventBus, ProfileChanged
-from .members import create_provider
 from .media.room import build_media
+from .members import create_provider
 from .members.manager import MemberManager
 from .metrics import Metrics
 from .sessions.backend import LocalBackend, StateBackend
@@ -53,6 +53,7 @@ class Services:
         await self.backend.start()
         await self.member_manager.start()
         self.broadcaster.start()
+        self.media.start()
 
     async def stop(self) -> None:
         await self.media.stop()

@@ -27,7 +27,9 @@ CHUNK = FRAME * 2 * 2  # stereo s16
 
 
 class AudioStage(Fanout):
-    def __init__(self, config: AudioCaptureConfig, pulse: Callable[[], str | None], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, config: AudioCaptureConfig, pulse: Callable[[], str | None], loop: asyncio.AbstractEventLoop
+    ) -> None:
         super().__init__("audio", loop)
         self._config = config
         self._pulse = pulse
@@ -40,8 +42,16 @@ class AudioStage(Fanout):
         if server is None:
             log.warning("audio: no PulseAudio server")
             return
-        command = ["parec", f"--server={server}", f"--device={self._config.device}", "--format=s16le",
-                   f"--rate={RATE}", "--channels=2", "--latency-msec=20", "--raw"]
+        command = [
+            "parec",
+            f"--server={server}",
+            f"--device={self._config.device}",
+            "--format=s16le",
+            f"--rate={RATE}",
+            "--channels=2",
+            "--latency-msec=20",
+            "--raw",
+        ]
         process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
             self._encode(process, stop, emit)
@@ -49,7 +59,9 @@ class AudioStage(Fanout):
             process.kill()
             process.wait()
 
-    def _encode(self, process: subprocess.Popen[bytes], stop: threading.Event, emit: Callable[[av.Packet], None]) -> None:
+    def _encode(
+        self, process: subprocess.Popen[bytes], stop: threading.Event, emit: Callable[[av.Packet], None]
+    ) -> None:
         encoder = av.CodecContext.create("libopus", "w")
         encoder.sample_rate, encoder.layout, encoder.format = RATE, "stereo", "s16"
         encoder.bit_rate = self._config.bitrate * 1000
@@ -62,7 +74,9 @@ class AudioStage(Fanout):
             if len(data) < CHUNK:
                 log.warning("audio: parec ended")
                 return
-            frame = av.AudioFrame.from_ndarray(np.frombuffer(data, np.int16).reshape(1, -1), format="s16", layout="stereo")
+            frame = av.AudioFrame.from_ndarray(
+                np.frombuffer(data, np.int16).reshape(1, -1), format="s16", layout="stereo"
+            )
             frame.sample_rate, frame.pts, frame.time_base = RATE, samples, Fraction(1, RATE)
             samples += FRAME
             for packet in encoder.encode(frame):

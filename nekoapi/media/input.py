@@ -26,8 +26,13 @@ log = logging.getLogger(__name__)
 
 
 class DataChannelInput:
-    def __init__(self, sessions: SessionManager, pointer: Callable[[], PointerKeyboard | None],
-                 peers: Callable[[], dict[str, Viewer]], microphone: Callable[[], tuple[str, str] | None]) -> None:
+    def __init__(
+        self,
+        sessions: SessionManager,
+        pointer: Callable[[], PointerKeyboard | None],
+        peers: Callable[[], dict[str, Viewer]],
+        microphone: Callable[[], tuple[str, str] | None],
+    ) -> None:
         self._sessions = sessions
         self._pointer = pointer
         self._peers = peers
@@ -35,6 +40,7 @@ class DataChannelInput:
         self.position: tuple[int, int] = (0, 0)
         self.cursor_image: bytes | None = None  # the last CURSOR_IMAGE message
         self.inactive: dict[str, tuple[int, int]] = {}  # non-hosts' last moves
+        self._tasks: set[asyncio.Task[None]] = set()  # input being applied, kept until done
 
     def opened(self, session: Session, peer: Peer) -> None:
         peer.send(datachannel.cursor_position(*self.position))
@@ -53,7 +59,9 @@ class DataChannelInput:
             if message.name == "move" and session.profile.sends_inactive_cursor:
                 self.inactive[session.id] = (values["x"], values["y"])
             return
-        asyncio.ensure_future(self._apply(session, message))
+        task = asyncio.ensure_future(self._apply(session, message))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _apply(self, session: Session, message: datachannel.Message) -> None:
         pointer = self._pointer()

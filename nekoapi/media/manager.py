@@ -18,6 +18,7 @@ from ..events import ProfileChanged, SessionDeleted, SessionDisconnected, Settin
 from ..sessions.manager import SessionManager, utcnow
 from ..sessions.session import Session
 from ..types import PointerKeyboard
+from ..ws import protocol
 from . import ice
 from .input import DataChannelInput
 from .peer import Peer
@@ -25,18 +26,26 @@ from .stages import Stages
 from .viewer import Viewer, select
 
 log = logging.getLogger(__name__)
+CURSORS_INTERVAL = 0.75
 REVOKE_DELAY = 1.0  # Neko kills the peer 1 s after can_watch/can_connect/can_login is taken away
 
 
 class MediaManager:
-    def __init__(self, config: Config, sessions: SessionManager, display: Callable[[], str | None],
-                 pulse: Callable[[], str | None], pointer: Callable[[], PointerKeyboard | None]) -> None:
+    def __init__(
+        self,
+        config: Config,
+        sessions: SessionManager,
+        display: Callable[[], str | None],
+        pulse: Callable[[], str | None],
+        pointer: Callable[[], PointerKeyboard | None],
+    ) -> None:
         self._config = config.webrtc
         self._ice = ice.rtc_configuration(config.webrtc)
         self._frontend = ice.servers(config.webrtc, "frontend")
         self._sessions = sessions
         self.stages = Stages(config.capture, display, pulse)
         self.viewers: dict[str, Viewer] = {}
+        self._ticker: asyncio.Task[None] | None = None
         microphone = config.capture.microphone
 
         def mic_target() -> tuple[str, str] | None:
@@ -47,8 +56,8 @@ class MediaManager:
         bus = sessions.bus
         bus.subscribe(SettingsChanged, lambda e: self._apply_private_mode())
         bus.subscribe(ProfileChanged, self._on_profile)
-        bus.subscribe(SessionDisconnected, lambda e: self._close_later(e.session, 0))
-        bus.subscribe(SessionDeleted, lambda e: self._close_later(e.session, 0))
+        bus.subscribe(SessionDisconnected, self._on_gone)
+        bus.subscribe(SessionDeleted, self._on_gone)
 
     @property
     def video_ids(self) -> list[str]:
@@ -70,8 +79,10 @@ class MediaManager:
         sdp = await peer.offer()
         if self.viewers.get(session.id) is not viewer:
             return  # replaced while gathering
-        session.send("signal/provide", {"sdp": sdp, "iceservers": self._frontend,
-                                        "video": viewer.video_state(), "audio": viewer.audio_state()})
+        session.send(
+            "signal/provide",
+            {"sdp": sdp, "iceservers": self._frontend, "video": viewer.video_state(), "audio": viewer.audio_state()},
+        )
 
     async def answer(self, session: Session, payload: Any) -> None:
         viewer = self._viewer(session)
@@ -189,13 +200,37 @@ class MediaManager:
         elif event.old.is_admin != new.is_admin:
             self._apply_private_mode()
 
+    def _on_gone(self, event: SessionDisconnected | SessionDeleted) -> None:
+        self.input.inactive.pop(event.session.id, None)
+        self._close_later(event.session, 0)
+
     def _session(self, session_id: str) -> Session | None:
         try:
             return self._sessions.get(session_id)
         except errors.SessionNotFound:
             return None
 
+    def start(self) -> None:
+        self._ticker = asyncio.create_task(self._cursors())
+
+    async def _cursors(self) -> None:
+        """``session/cursors`` every 750 ms while inactive cursors are on; an empty list only once."""
+        last: list[dict[str, Any]] | None = None
+        while True:
+            await asyncio.sleep(CURSORS_INTERVAL)
+            if not self._sessions.settings.inactive_cursors:
+                continue
+            cursors = self.input.cursors()
+            if cursors == last == []:
+                continue
+            last = cursors
+            for session in self._sessions.connected():
+                if session.profile.can_see_inactive_cursors:
+                    session.send(protocol.SESSION_CURSORS, cursors)
+
     async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
         for session_id in list(self.viewers):
             session = self._session(session_id)
             viewer = self.viewers.pop(session_id)

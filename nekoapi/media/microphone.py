@@ -15,8 +15,17 @@ log = logging.getLogger(__name__)
 
 async def play_microphone(track: Any, server: str, sink: str) -> None:
     process = await asyncio.create_subprocess_exec(
-        "pacat", f"--server={server}", f"--device={sink}", "--format=s16le", "--rate=48000", "--channels=2",
-        "--latency-msec=40", "--raw", stdin=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL)
+        "pacat",
+        f"--server={server}",
+        f"--device={sink}",
+        "--format=s16le",
+        "--rate=48000",
+        "--channels=2",
+        "--latency-msec=40",
+        "--raw",
+        stdin=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
     resampler = av.AudioResampler(format="s16", layout="stereo", rate=48000)
     assert process.stdin is not None
     try:

@@ -39,13 +39,25 @@ class PulseServer:
             "module-always-sink",
         ]
         loads = [arg for module in modules for arg in ("-L", module)]
-        return ["pulseaudio", "-n", "--daemonize=no", "--exit-idle-time=-1", "--disallow-exit",
-                "--use-pid-file=no", "--system=false", *loads]
+        return [
+            "pulseaudio",
+            "-n",
+            "--daemonize=no",
+            "--exit-idle-time=-1",
+            "--disallow-exit",
+            "--use-pid-file=no",
+            "--system=false",
+            *loads,
+        ]
 
     def start(self) -> None:
         """Blocking (call it off the loop); returns once the socket answers."""
-        env = {**os.environ, "HOME": str(self._dir), "XDG_RUNTIME_DIR": str(self._dir),
-               "PULSE_RUNTIME_PATH": str(self._dir)}
+        env = {
+            **os.environ,
+            "HOME": str(self._dir),
+            "XDG_RUNTIME_DIR": str(self._dir),
+            "PULSE_RUNTIME_PATH": str(self._dir),
+        }
         self._process = subprocess.Popen(self._command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:

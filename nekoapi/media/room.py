@@ -48,7 +48,9 @@ class AudioServer:
             self._own = None
 
 
-def build_media(config: Config, sessions: SessionManager, display: Callable[[], str | None]) -> tuple[MediaManager, AudioServer]:
+def build_media(
+    config: Config, sessions: SessionManager, display: Callable[[], str | None]
+) -> tuple[MediaManager, AudioServer]:
     audio = AudioServer(config.capture.pulse.server)
     adapters: dict[str, XTestInput] = {}
 

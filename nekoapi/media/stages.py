@@ -12,7 +12,9 @@ from .video import VideoStage
 
 
 class Stages:
-    def __init__(self, capture: CaptureConfig, display: Callable[[], str | None], pulse: Callable[[], str | None]) -> None:
+    def __init__(
+        self, capture: CaptureConfig, display: Callable[[], str | None], pulse: Callable[[], str | None]
+    ) -> None:
         self.ladder: Ladder = ladder(capture.video)
         self._capture = capture
         self._display = display

@@ -28,7 +28,9 @@ KEYFRAME_INTERVAL = 2.0  # seconds: a lost keyframe heals without a PLI even so
 
 
 class VideoStage(Fanout):
-    def __init__(self, rung: Rung, codec: str, display: Callable[[], str | None], loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(
+        self, rung: Rung, codec: str, display: Callable[[], str | None], loop: asyncio.AbstractEventLoop
+    ) -> None:
         super().__init__(f"video-{rung.id}", loop)
         self.rung = rung
         self.codec = codec
@@ -98,9 +100,18 @@ class _Encoder:
         context.gop_size = self.fps * 10
         context.thread_count = 1  # on two shared cores, more threads made libvpx several times slower
         if self.name == "libvpx":
-            context.options = {"deadline": "realtime", "cpu-used": "8", "lag-in-frames": "0",
-                               "static-thresh": "100", "error-resilient": "1", "qmin": "4", "qmax": "48",
-                               "maxrate": str(bitrate), "minrate": str(bitrate // 4), "bufsize": str(bitrate)}
+            context.options = {
+                "deadline": "realtime",
+                "cpu-used": "8",
+                "lag-in-frames": "0",
+                "static-thresh": "100",
+                "error-resilient": "1",
+                "qmin": "4",
+                "qmax": "48",
+                "maxrate": str(bitrate),
+                "minrate": str(bitrate // 4),
+                "bufsize": str(bitrate),
+            }
         else:
             context.profile = "Constrained Baseline"
             context.options = {"preset": "veryfast", "tune": "zerolatency", "bufsize": str(bitrate)}

@@ -31,7 +31,8 @@ def xvfb(width: int = 1280, height: int = 720) -> Iterator[str]:
     number = _free_display()
     process = subprocess.Popen(
         ["Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 10
@@ -54,8 +55,16 @@ class Painter:
         screen = self.x.screen()
         self.root = screen.root
         self.window = self.root.create_window(
-            0, 0, screen.width_in_pixels, screen.height_in_pixels, 0, screen.root_depth,
-            X.InputOutput, X.CopyFromParent, override_redirect=True, background_pixel=0,
+            0,
+            0,
+            screen.width_in_pixels,
+            screen.height_in_pixels,
+            0,
+            screen.root_depth,
+            X.InputOutput,
+            X.CopyFromParent,
+            override_redirect=True,
+            background_pixel=0,
             event_mask=X.ButtonPressMask | X.KeyPressMask,
         )
         self.window.map()

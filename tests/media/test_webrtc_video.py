@@ -3,41 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import AsyncIterator, Iterator
 
-import numpy as np
-import pytest
-
-from nekoapi.media.pulse import PulseServer
-from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
-from tests.support.live import LiveServer, live_server
+from tests.support.live import LiveServer
 
 from .client import Viewer
+from .conftest import Join
 from .desktop import Painter
-
-LADDER = {"main": {"fps": 25, "bitrate": 2000}, "low": {"width": 640, "height": 360, "fps": 10, "bitrate": 400}}
-
-
-@pytest.fixture
-def media_server(media_display: str, pulse: PulseServer) -> Iterator[LiveServer]:
-    config = make_config(
-        NEKO_CAPTURE_VIDEO_DISPLAY=media_display,
-        NEKO_CAPTURE_VIDEO_IDS="main,low",
-        NEKO_CAPTURE_VIDEO_PIPELINES=json.dumps(LADDER),
-        NEKO_CAPTURE_PULSE_SERVER=pulse.server,
-    )
-    with live_server(config) as server:
-        yield server
-
-
-@pytest.fixture
-async def viewer(media_server: LiveServer) -> AsyncIterator[Viewer]:
-    client = Viewer(media_server.http_url, media_server.ws_url())
-    await client.login("alice", USER_PASSWORD)
-    yield client
-    await client.close()
 
 
 def centre_rgb(frame: object) -> tuple[int, int, int]:
@@ -116,26 +88,21 @@ async def test_an_unknown_selector_changes_nothing(viewer: Viewer) -> None:
     assert viewer.ws is not None
     await viewer.ws.send("signal/video", {"selector": {"type": "exact", "id": "nope"}})
     await viewer.ws.send("signal/video", {"disabled": True})
-    assert (await viewer.ws.wait_for("signal/video")) == {"disabled": True, "id": "main", "video": "main", "auto": False}
+    assert (await viewer.ws.wait_for("signal/video")) == {
+        "disabled": True,
+        "id": "main",
+        "video": "main",
+        "auto": False,
+    }
 
 
-async def test_viewers_share_one_encoder(media_server: LiveServer, painter: Painter) -> None:
-    viewers = [Viewer(media_server.http_url, media_server.ws_url()) for _ in range(3)]
-    try:
-        for index, client in enumerate(viewers):
-            await client.login(f"v{index}", USER_PASSWORD)
-            await client.watch()
-        painter.fill((250, 250, 0))
-        for client in viewers:
-            await frame_with(client, (250, 250, 0))
-        stages = media_server.app.services.media.stages
-        assert stages.video("main").listeners == 3
-        assert list(stages.running()) == ["main"]
-    finally:
-        for client in viewers:
-            await client.close()
-
-
-def test_numpy_is_there() -> None:
-    assert np.zeros(1).size == 1
-    assert ADMIN_PASSWORD
+async def test_viewers_share_one_encoder(join: Join, media_server: LiveServer, painter: Painter) -> None:
+    viewers = [await join(f"v{index}") for index in range(3)]
+    for client in viewers:
+        await client.watch()
+    painter.fill((250, 250, 0))
+    for client in viewers:
+        await frame_with(client, (250, 250, 0))
+    stages = media_server.app.services.media.stages
+    assert stages.video("main").listeners == 3
+    assert list(stages.running()) == ["main"]
