@@ -36,8 +36,15 @@ def peak_frequency(samples: np.ndarray, rate: int) -> float:
 def playing(pulse: PulseServer) -> Iterator[None]:
     """A 440 Hz tone played into the desktop's speakers (the sink the app plays into)."""
     process = subprocess.Popen(
-        ["pacat", f"--server={pulse.server}", "--device=audio_output", "--format=s16le", f"--rate={RATE}",
-         "--channels=2", "--raw"],
+        [
+            "pacat",
+            f"--server={pulse.server}",
+            "--device=audio_output",
+            "--format=s16le",
+            f"--rate={RATE}",
+            "--channels=2",
+            "--raw",
+        ],
         stdin=subprocess.PIPE,
     )
     stop = threading.Event()
@@ -98,8 +105,15 @@ class Tone(MediaStreamTrack):
 
 def record(pulse: PulseServer, source: str, seconds: float) -> np.ndarray:
     process = subprocess.Popen(
-        ["parec", f"--server={pulse.server}", f"--device={source}", "--format=s16le", f"--rate={RATE}",
-         "--channels=1", "--raw"],
+        [
+            "parec",
+            f"--server={pulse.server}",
+            f"--device={source}",
+            "--format=s16le",
+            f"--rate={RATE}",
+            "--channels=1",
+            "--raw",
+        ],
         stdout=subprocess.PIPE,
     )
     data = process.stdout.read(int(RATE * seconds) * 2)  # type: ignore[union-attr]
