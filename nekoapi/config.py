@@ -213,6 +213,27 @@ class WebRTCConfig:
     epr: str = ""  # UDP port range "min-max" for ICE host candidates; "" -> any port
 
 
+# --- desktop (issue 13, desktop-core) ---
+
+
+@dataclass(frozen=True)
+class DesktopConfig:
+    # nekoapi: false runs a room without a desktop (its operations answer 503).
+    enabled: bool = True
+    # Neko's: the X display to drive; empty means $DISPLAY, and with neither nekoapi starts its own.
+    display: str = ""
+    screen: str = "1280x720@30"
+    # nekoapi: the X server started when there is no display: auto (Xorg-dummy, else Xvfb), xorg, xvfb.
+    xserver: str = "auto"
+    # nekoapi: the application shown in the room (a command line); empty shows none.
+    app: str = "/usr/bin/chromium"
+    # nekoapi: the browser profile directory.
+    profile: str = "data/browser"
+
+
+# --- end desktop ---
+
+
 @dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -222,6 +243,7 @@ class Config:
     redis: RedisConfig = field(default_factory=RedisConfig)
     capture: CaptureConfig = field(default_factory=CaptureConfig)
     webrtc: WebRTCConfig = field(default_factory=WebRTCConfig)
+    desktop: DesktopConfig = field(default_factory=DesktopConfig)
 
 
 def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
@@ -237,7 +259,14 @@ def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
     unknown = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in known and k != CONFIG_FILE_ENV)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown configuration key")
-    return config
+    return _with_x_display(config, environ)
+
+
+def _with_x_display(config: Config, environ: Mapping[str, str]) -> Config:
+    """Neko's rule: an empty ``desktop.display`` means ``$DISPLAY``."""
+    if config.desktop.display or not environ.get("DISPLAY"):
+        return config
+    return dataclasses.replace(config, desktop=dataclasses.replace(config.desktop, display=environ["DISPLAY"]))
 
 
 MIN_API_TOKEN_LENGTH = 32
@@ -376,6 +405,10 @@ def _check_store(value: str) -> str | None:
     return None if value in {"memory", "redis"} else "expected memory or redis"
 
 
+def _check_xserver(value: str) -> str | None:
+    return None if value in {"auto", "xorg", "xvfb"} else "expected auto, xorg or xvfb"
+
+
 def _check_positive(value: int) -> str | None:
     return None if value > 0 else "expected a number above 0"
 
@@ -388,6 +421,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "log.level": _check_level,
     "session.api_token": _check_api_token,
     "session.store": _check_store,
+    "desktop.xserver": _check_xserver,
 }
 # Never echoed in an error message.
 # redis.url may carry a password (redis://:secret@host).

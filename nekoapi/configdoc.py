@@ -62,4 +62,11 @@ MEANING: dict[str, str] = {
     "log.level": "debug, info, warning or error",
     "redis.url": "Redis server of `session.store: redis` (ours)",
     "redis.prefix": "prefix of every Redis key and of the event channel (ours)",
+    # desktop (issue 13)
+    "desktop.enabled": "false: a room without a desktop, whose operations answer 503 (ours)",
+    "desktop.display": "X display to drive; empty means `$DISPLAY`; with neither, nekoapi starts its own X server",
+    "desktop.screen": "screen size applied at start, `WxH@R`; not matching means the default",
+    "desktop.xserver": "X server started without a display: `auto` (Xorg-dummy, else Xvfb), `xorg`, `xvfb` (ours)",
+    "desktop.app": "application shown in the room, a command line; empty shows none (ours)",
+    "desktop.profile": "the browser's profile directory (ours)",
 }

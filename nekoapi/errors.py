@@ -162,3 +162,15 @@ class UploadForbidden(NekoError):
 
 class DesktopUnavailable(NekoError):
     message = "desktop is not available"
+
+
+class SessionNotAdmin(AdminRequired):
+    message = "session is not admin"  # Neko's Admin guard on the desktop routes
+
+
+class ScreenSizeUnavailable(NekoError):
+    message = "cannot set screen size"
+
+
+class KeyboardMapInvalid(NekoError):
+    message = "cannot set keyboard map"

@@ -8,8 +8,10 @@ import sqlite3
 
 from . import errors
 from .config import Config, ConfigError
+from .desktop.manager import DesktopManager
+from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
-from .media.room import build_media
+from .media.room import build_media, publish_desktop_audio, start_desktop_audio
 from .members import create_provider
 from .members.manager import MemberManager
 from .metrics import Metrics
@@ -41,10 +43,19 @@ class Services:
         self.broadcaster = Broadcaster(self.sessions)
         # After the broadcaster: the room reacts to connects after system/init went out.
         self.room = RoomManager(self.sessions)
-        # media (issue 14): WebRTC peers, the encoders' stages, the data channel
-        self.media, self.audio_server = build_media(config, self.sessions, lambda: config.capture.video.display or None)
+        # --- desktop (issue 13) ---
+        self.desktop = DesktopManager(config.desktop, self.sessions)
+        # --- media (issue 14): WebRTC peers, the encoders' stages, the data channel ---
+        self.media, self.audio_server = build_media(config, self.sessions, self.desktop)
         self.broadcaster.videos = self.media.video_ids
         self.client_messages = ClientMessages(self.sessions, self.room, self.media)
+        # --- end media ---
+        self.desktop_messages = DesktopMessages(self.sessions, self.room, self.desktop, self.broadcaster.broadcast)
+        self.client_messages.extend(self.desktop_messages.table())
+        if config.desktop.enabled:
+            self.broadcaster.screen_size = self.desktop.screen
+            self.broadcaster.screen_sizes = self.desktop.configurations
+        # --- end desktop ---
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
@@ -54,9 +65,13 @@ class Services:
         await self.member_manager.start()
         self.broadcaster.start()
         self.media.start()
+        await start_desktop_audio(self.audio_server, self.desktop)  # before the app, which plays into it
+        await self.desktop.start()
+        await publish_desktop_audio(self.audio_server, self.desktop)
 
     async def stop(self) -> None:
         await self.media.stop()
+        await self.desktop.stop()
         self.audio_server.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()
@@ -73,6 +88,7 @@ class Services:
             except Exception as exc:
                 log.warning("health: %s unreachable: %s", name, type(exc).__name__)
                 raise errors.BackingStoreUnavailable(f"{name} unreachable") from None
+        self.desktop.health()
 
     def metrics_text(self) -> bytes:
         if self.metrics is None:
