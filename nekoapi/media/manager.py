@@ -42,6 +42,7 @@ class MediaManager:
         self._config = config.webrtc
         self._ice = ice.rtc_configuration(config.webrtc)
         self._frontend = ice.servers(config.webrtc, "frontend")
+        self._ports = ice.port_range(config.webrtc)
         self._sessions = sessions
         self.stages = Stages(config.capture, display, pulse)
         self.viewers: dict[str, Viewer] = {}
@@ -71,7 +72,7 @@ class MediaManager:
         video, audio = payload.get("video") or {}, payload.get("audio") or {}
         video_id = select(self.stages.ladder, None, video.get("selector"))
         await self.close(session)
-        peer = Peer(self._ice, self.stages.ladder.codec)
+        peer = Peer(self._ice, self.stages.ladder.codec, self._ports, self._config.nat1to1)
         viewer = Viewer(peer, video_id, bool(video.get("disabled")), bool(audio.get("disabled")))
         self.viewers[session.id] = viewer
         self._wire(session, viewer)

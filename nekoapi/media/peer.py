@@ -15,6 +15,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSession
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 from aiortc.sdp import candidate_from_sdp
 
+from .ports import connections, restrict
 from .tracks import PacketTrack
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,15 @@ _MIME = {"vp8": "video/VP8", "h264": "video/H264"}
 
 
 class Peer:
-    def __init__(self, configuration: RTCConfiguration, codec: str) -> None:
+    def __init__(
+        self,
+        configuration: RTCConfiguration,
+        codec: str,
+        ports: tuple[int, int] | None = None,
+        nat1to1: tuple[str, ...] = (),
+    ) -> None:
         self.pc = RTCPeerConnection(configuration)
+        self._nat1to1 = nat1to1
         self.video = PacketTrack("video", "video")
         self.audio = PacketTrack("audio", "audio")
         self.channel = self.pc.createDataChannel("data")  # Neko's defaults: ordered, reliable
@@ -34,6 +42,9 @@ class Peer:
         self._rtcp = self._video_sender._handle_rtcp_packet
         self._video_sender._handle_rtcp_packet = self._on_rtcp  # type: ignore[method-assign]
         self.closed = False
+        if ports is not None:
+            for agent in connections(self.pc):
+                restrict(agent, ports)
 
     def _add(self, track: PacketTrack, mime: str) -> RTCRtpSender:
         transceiver = self.pc.addTransceiver(track, direction="sendrecv")
@@ -63,7 +74,7 @@ class Peer:
     async def offer(self) -> str:
         """The offer with every candidate in it (aiortc gathers before it returns)."""
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        return self.pc.localDescription.sdp
+        return with_nat1to1(self.pc.localDescription.sdp, self._nat1to1)
 
     async def accept_answer(self, sdp: str) -> None:
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
@@ -97,3 +108,16 @@ class Peer:
         self.video.stop()
         self.audio.stop()
         await self.pc.close()
+
+
+def with_nat1to1(sdp: str, addresses: tuple[str, ...]) -> str:
+    """``webrtc.nat1to1``: each host candidate also offered at the public addresses (1:1 NAT)."""
+    if not addresses:
+        return sdp
+    out: list[str] = []
+    for line in sdp.split("\r\n"):
+        out.append(line)
+        parts = line.split(" ")
+        if line.startswith("a=candidate:") and len(parts) > 7 and parts[7] == "host" and "." in parts[4]:
+            out += [" ".join([parts[0] + "n" + str(i), *parts[1:4], ip, *parts[5:]]) for i, ip in enumerate(addresses)]
+    return "\r\n".join(out)
