@@ -20,6 +20,7 @@ from ..sessions.session import Session
 from ..types import PointerKeyboard
 from ..ws import protocol
 from . import ice
+from .cursor import CursorWatcher
 from .input import DataChannelInput
 from .peer import Peer
 from .stages import Stages
@@ -47,6 +48,8 @@ class MediaManager:
         self.stages = Stages(config.capture, display, pulse)
         self.viewers: dict[str, Viewer] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self._display = display
+        self._cursor: CursorWatcher | None = None
         microphone = config.capture.microphone
 
         def mic_target() -> tuple[str, str] | None:
@@ -68,6 +71,7 @@ class MediaManager:
 
     async def request(self, session: Session, payload: Any) -> None:
         guards.can_watch(session)
+        self._watch_cursor()
         payload = payload if isinstance(payload, dict) else {}
         video, audio = payload.get("video") or {}, payload.get("audio") or {}
         video_id = select(self.stages.ladder, None, video.get("selector"))
@@ -125,6 +129,13 @@ class MediaManager:
             session.send("signal/audio", viewer.audio_state())
 
     # --- peers ---
+
+    def _watch_cursor(self) -> None:
+        display = self._display()
+        if display and (self._cursor is None or self._cursor.display != display):
+            if self._cursor is not None:
+                self._cursor.stop()
+            self._cursor = CursorWatcher(display, self.input.cursor_changed, asyncio.get_running_loop())
 
     def _viewer(self, session: Session) -> Viewer:
         viewer = self.viewers.get(session.id)
@@ -232,6 +243,8 @@ class MediaManager:
     async def stop(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
+        if self._cursor is not None:
+            self._cursor.stop()
         for session_id in list(self.viewers):
             session = self._session(session_id)
             viewer = self.viewers.pop(session_id)

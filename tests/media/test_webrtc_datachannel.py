@@ -6,6 +6,8 @@ import asyncio
 import struct
 import time
 
+from Xlib import Xcursorfont
+
 from nekoapi.media import datachannel
 from tests.support.live import LiveServer
 
@@ -102,3 +104,18 @@ def test_the_table_parses_each_client_op() -> None:
     assert touch.name == "touch_begin" and touch.values["pressure"] == 200
     assert datachannel.parse(b"\x01\x00") is None  # too short
     assert datachannel.parse(b"\x7f\x00\x03") is None  # unknown op
+
+
+async def test_cursor_image_arrives_and_follows_cursor_changes(viewer: Viewer, painter: Painter) -> None:
+    await viewer.watch()
+    first = await next_op(viewer, 0x02)
+    _op, length, width, height, _xhot, _yhot = struct.unpack(">BHHHHH", first[:11])
+    assert length == len(first) and width > 0 and height > 0
+    assert first[11:15] == b"\x89PNG"
+    font = painter.x.open_font("cursor")
+    cursor = font.create_glyph_cursor(font, Xcursorfont.watch, Xcursorfont.watch + 1, (0, 0, 0), (65535,) * 3)
+    painter.window.change_attributes(cursor=cursor)
+    painter.root.warp_pointer(100, 100)  # over the window, whose cursor is now the watch
+    painter.x.sync()
+    changed = await next_op(viewer, 0x02)
+    assert changed != first
