@@ -66,7 +66,7 @@ MEANING: dict[str, str] = {
     "capture.video.display": "X display the video grabs and the data channel drives; empty means the desktop's (ours)",
     "capture.video.codec": "video codec of every ladder id: `vp8` or `h264`",
     "capture.video.ids": "the quality ladder, best first; empty means the keys of `capture.video.pipelines`",
-    "capture.video.pipelines": "JSON: id -> {width, height, fps, bitrate, min_bitrate, max_bitrate} (our schema; docs/room.md)",
+    "capture.video.pipelines": "JSON: id -> {width, height, fps, bitrate, ...} (our schema, docs/room.md)",
     "capture.audio.enabled": "send the room's audio (ours)",
     "capture.audio.device": "PulseAudio source captured for the room's audio",
     "capture.audio.bitrate": "Opus bitrate in kbit/s (ours)",

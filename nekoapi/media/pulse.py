@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
 import subprocess
 import tempfile
 import time
@@ -89,3 +90,4 @@ class PulseServer:
             except subprocess.TimeoutExpired:
                 self._process.kill()
         self._process = None
+        shutil.rmtree(self._dir, ignore_errors=True)
