@@ -50,6 +50,7 @@ class MediaManager:
         self._ticker: asyncio.Task[None] | None = None
         self._display = display
         self._cursor: CursorWatcher | None = None
+        self._closing: set[asyncio.Task[None]] = set()
         microphone = config.capture.microphone
 
         def mic_target() -> tuple[str, str] | None:
@@ -183,7 +184,12 @@ class MediaManager:
 
     def _close_later(self, session: Session, delay: float) -> None:
         if session.id in self.viewers:
-            asyncio.get_running_loop().call_later(delay, lambda: asyncio.ensure_future(self.close(session)))
+            asyncio.get_running_loop().call_later(delay, self._close_soon, session)
+
+    def _close_soon(self, session: Session) -> None:
+        task = asyncio.ensure_future(self.close(session))
+        self._closing.add(task)  # kept until done: the loop holds tasks only weakly
+        task.add_done_callback(self._closing.discard)
 
     def _watching(self, session: Session, watching: bool) -> None:
         state = session.state
