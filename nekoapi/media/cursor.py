@@ -7,6 +7,7 @@ per display waits for XFixes cursor notifications on its own connection.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import logging
 import select
@@ -58,7 +59,8 @@ class CursorWatcher:
         except Exception:
             log.exception("cursor watcher on %s failed", self.display)
         finally:
-            connection.close()
+            with contextlib.suppress(ConnectionClosedError, OSError):
+                connection.close()
 
     def _send(self, connection: xdisplay.Display) -> None:
         image = connection.xfixes_get_cursor_image(connection.screen().root)

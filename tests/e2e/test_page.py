@@ -75,6 +75,8 @@ async def test_the_page_plays_the_desktop(page: Page, painter: Painter) -> None:
     painter.fill((30, 200, 220))
     await shows(page, (30, 200, 220))
     await page.wait_for_selector("#sessions li.me.watching")
+    # not hosting: the desktop's cursor is drawn from the data channel's CURSOR_IMAGE
+    await page.wait_for_selector("#cursor[src^='blob:']", state="attached")
 
 
 async def test_a_click_in_the_video_moves_the_desktops_pointer(page: Page, painter: Painter) -> None:  # noqa: F811

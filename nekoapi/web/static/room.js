@@ -76,7 +76,11 @@ async function provide(p) {
   const pc = new RTCPeerConnection({ iceServers: p.iceservers || [] });
   state.pc = pc;
   pc.ontrack = (e) => { const v = $("video"); if (v.srcObject !== e.streams[0]) v.srcObject = e.streams[0]; };
-  pc.ondatachannel = (e) => { state.channel = e.channel; state.channel.binaryType = "arraybuffer"; };
+  pc.ondatachannel = (e) => {
+    state.channel = e.channel;
+    state.channel.binaryType = "arraybuffer";
+    state.channel.onmessage = (m) => received(new DataView(m.data));
+  };
   pc.onicecandidate = (e) => { if (e.candidate) emit("signal/candidate", e.candidate.toJSON()); };
   pc.onconnectionstatechange = () => status(pc.connectionState);
   await answer(p.sdp);
@@ -86,6 +90,33 @@ async function answer(sdp) {
   await state.pc.setRemoteDescription({ type: "offer", sdp });
   await state.pc.setLocalDescription(await state.pc.createAnswer());
   emit("signal/answer", { sdp: state.pc.localDescription.sdp });
+}
+
+// The video has no pointer in it: the server sends the cursor's image and (to non-hosts) its position.
+const cursor = { x: 0, y: 0, xhot: 0, yhot: 0 };
+function received(view) {
+  const op = view.getUint8(0);
+  if (op === 1) {
+    cursor.x = view.getUint16(3);
+    cursor.y = view.getUint16(5);
+  } else if (op === 2) {
+    cursor.xhot = view.getUint16(7);
+    cursor.yhot = view.getUint16(9);
+    const png = new Blob([view.buffer.slice(11)], { type: "image/png" });
+    const img = $("cursor");
+    if (img.src) URL.revokeObjectURL(img.src);
+    img.src = URL.createObjectURL(png);
+  }
+  drawCursor();
+}
+function drawCursor() {
+  const img = $("cursor");
+  const video = $("video").getBoundingClientRect();
+  const stage = $("stage").getBoundingClientRect();
+  img.hidden = hosting() || !img.src;  // the host sees its own pointer
+  const scale = video.width / state.screen.width;
+  img.style.left = `${video.left - stage.left + (cursor.x - cursor.xhot) * scale}px`;
+  img.style.top = `${video.top - stage.top + (cursor.y - cursor.yhot) * scale}px`;
 }
 
 function closePeer() {
@@ -145,6 +176,7 @@ function renderSessions() {
   $("sessions").replaceChildren(...items);
   $("control").textContent = hosting() ? "Release control" : "Request control";
   $("video").classList.toggle("hosting", hosting());
+  drawCursor();
 }
 
 async function login(e) {
