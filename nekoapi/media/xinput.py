@@ -1,7 +1,8 @@
-"""A minimal XTest adapter for the data channel, until desktop-core's DesktopManager is merged.
+"""A minimal XTest adapter for the data channel on a display nekoapi does not run.
 
-LEAD: replace with ``services.desktop`` (it has move/scroll/button_down/up/key_down/up with
-Neko's bookkeeping: debounce, 10 s release, keysym rebinding). This one only applies events.
+Used only with ``capture.video.display`` (the media tests' own Xvfb). The room's own desktop is
+driven through ``services.desktop`` (DesktopManager: debounce, 10 s release, keysym rebinding);
+LEAD: this could go once the tests use the shared x_server for everything.
 One X connection, used from one worker thread (python-xlib is not thread-safe).
 """
 
