@@ -125,8 +125,12 @@ class _Encoder:
             self.context = self._open(bitrate)
 
     def encode(self, bgra: bytes | bytearray, width: int, height: int, now: float, key: bool) -> list[av.Packet]:
-        pixels = np.frombuffer(bgra, np.uint8).reshape(height, width, 4)
-        frame = av.VideoFrame.from_ndarray(pixels, format="bgra")
+        frame = av.VideoFrame(width, height, "bgra")
+        plane = frame.planes[0]
+        if plane.line_size == width * 4:
+            plane.update(bgra)  # one copy into FFmpeg's buffer, none through numpy
+        else:
+            frame = av.VideoFrame.from_ndarray(np.frombuffer(bgra, np.uint8).reshape(height, width, 4), format="bgra")
         frame = frame.reformat(self.width, self.height, "yuv420p")
         frame.pts = self.count
         self.count += 1
