@@ -65,6 +65,8 @@ bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	ulimit -n "$$(ulimit -Hn)"; $(shell command -v taskset >/dev/null && echo taskset -c 1) \
 		$(BIN)/python -m bench $(BENCH_ARGS)
+	# media (issue 14): viewers, glass-to-glass, input, first frame, memory; its own section of docs/benchmarks.md
+	$(shell command -v taskset >/dev/null && echo taskset -c 1) $(BIN)/python -m bench.media
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

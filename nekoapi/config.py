@@ -172,6 +172,59 @@ class RedisConfig:
     prefix: str = "neko"
 
 
+# --- media (issue 14): capture.video / capture.audio / capture.microphone and webrtc ---
+
+
+@dataclass(frozen=True)
+class VideoCaptureConfig:
+    display: str = ""  # "" -> the desktop's display
+    codec: str = "vp8"  # vp8 or h264
+    ids: tuple[str, ...] = ()  # the ladder, best first; () -> the keys of pipelines, or ("main",)
+    # id -> {"width", "height", "fps", "bitrate", "min_bitrate", "max_bitrate"} (docs/room.md)
+    pipelines: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AudioCaptureConfig:
+    enabled: bool = True
+    device: str = "audio_output.monitor"  # the PulseAudio source captured for the room
+    bitrate: int = 128  # kbit/s of the Opus stream
+
+
+@dataclass(frozen=True)
+class MicrophoneConfig:
+    enabled: bool = True
+    device: str = "audio_input"  # the PulseAudio sink a client's microphone plays into
+
+
+@dataclass(frozen=True)
+class PulseConfig:
+    server: str = ""  # "" -> nekoapi starts its own PulseAudio with a null sink when media starts
+
+
+@dataclass(frozen=True)
+class CaptureConfig:
+    video: VideoCaptureConfig = field(default_factory=VideoCaptureConfig)
+    audio: AudioCaptureConfig = field(default_factory=AudioCaptureConfig)
+    microphone: MicrophoneConfig = field(default_factory=MicrophoneConfig)
+    pulse: PulseConfig = field(default_factory=PulseConfig)
+
+
+@dataclass(frozen=True)
+class IceServersConfig:
+    frontend: str = "[]"  # JSON [{urls, username?, credential?}] sent to clients
+    backend: str = "[]"  # JSON, used by the server itself
+
+
+@dataclass(frozen=True)
+class WebRTCConfig:
+    icelite: bool = False
+    icetrickle: bool = True
+    iceservers: IceServersConfig = field(default_factory=IceServersConfig)
+    nat1to1: tuple[str, ...] = ()
+    epr: str = ""  # UDP port range "min-max" for ICE host candidates; "" -> any port
+
+
 # --- desktop (issue 13, desktop-core) ---
 
 
@@ -205,6 +258,8 @@ class Config:
     member: MemberConfig = field(default_factory=MemberConfig)
     log: LogConfig = field(default_factory=LogConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
+    capture: CaptureConfig = field(default_factory=CaptureConfig)
+    webrtc: WebRTCConfig = field(default_factory=WebRTCConfig)
     desktop: DesktopConfig = field(default_factory=DesktopConfig)
 
 

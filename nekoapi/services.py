@@ -14,6 +14,7 @@ from .desktop.manager import DesktopManager
 from .desktop.uploads import UploadManager
 from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
+from .media.room import build_media, publish_desktop_audio, start_desktop_audio
 from .members import create_provider
 from .members.manager import MemberManager
 from .metrics import Metrics
@@ -45,9 +46,13 @@ class Services:
         self.broadcaster = Broadcaster(self.sessions)
         # After the broadcaster: the room reacts to connects after system/init went out.
         self.room = RoomManager(self.sessions)
-        self.client_messages = ClientMessages(self.sessions, self.room)
         # --- desktop (issue 13) ---
         self.desktop = DesktopManager(config.desktop, self.sessions)
+        # --- media (issue 14): WebRTC peers, the encoders' stages, the data channel ---
+        self.media, self.audio_server = build_media(config, self.sessions, self.desktop)
+        self.broadcaster.videos = self.media.video_ids
+        self.client_messages = ClientMessages(self.sessions, self.room, self.media)
+        # --- end media ---
         self.desktop_messages = DesktopMessages(self.sessions, self.room, self.desktop, self.broadcaster.broadcast)
         self.client_messages.extend(self.desktop_messages.table())
         if config.desktop.enabled:
@@ -72,14 +77,19 @@ class Services:
         await self.member_manager.start()
         self.broadcaster.start()
         self.sessions.start()
+        self.media.start()
+        await start_desktop_audio(self.audio_server, self.desktop)  # before the app, which plays into it
         await self.desktop.start()
+        await publish_desktop_audio(self.audio_server, self.desktop)
         await self.clipboard.start()
         await self.uploads.start()
 
     async def stop(self) -> None:
         await self.uploads.stop()
         await self.clipboard.stop()
+        await self.media.stop()
         await self.desktop.stop()
+        self.audio_server.stop()
         await self.sessions.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()

@@ -24,6 +24,7 @@ from .hardening import SECURITY_HEADERS, Hardening, Refusal, add_security_header
 from .limits import RequestLimits
 from .methods import method_not_allowed_handler
 from .observe import RequestObserver
+from .page import is_page_path, page_app
 from .resolver import HandlerResolver
 from .security import SECURITY_MAP
 from .spec import load_spec, operations
@@ -49,6 +50,7 @@ class NekoServer:
         self.services = services
         self.api = api
         self.docs = docs
+        self.page = page_app(api) if docs is not None else None  # the room's page at / (web/page.py)
         server = services.config.server
         self.prefix = server.path_prefix.rstrip("/")
         self.hardening = Hardening(server)
@@ -135,6 +137,8 @@ class NekoServer:
             try:
                 if self.docs is not None and is_docs_path(scope["path"]):
                     await self.docs(scope, receive, observed_send)
+                elif self.page is not None and is_page_path(scope["path"]):
+                    await self.page(scope, receive, observed_send)
                 else:
                     await self.api(scope, receive, observed_send)
             finally:

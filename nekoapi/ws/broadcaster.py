@@ -40,6 +40,7 @@ class Broadcaster:
         self.screen_sizes: Callable[[], list[dict[str, int]]] = list
         self.broadcast_status: Callable[[], dict[str, Any]] = lambda: {"is_active": False, "url": ""}
         self._heartbeat: asyncio.Task[None] | None = None
+        self.videos: list[str] = []  # capture.video.ids, set by the media manager
         bus = sessions.bus
         # Sockets of nekoapi serve get their frames written once per event-loop turn.
         self.flusher = Flusher(lambda count: bus.publish(SocketMessage("out", count)))
@@ -84,7 +85,7 @@ class Broadcaster:
             "settings": manager.settings.to_dict(),
             "touch_events": False,
             "screencast_enabled": False,
-            "webrtc": {"videos": []},
+            "webrtc": {"videos": self.videos},
         }
 
     def _on_created(self, event: SessionCreated) -> None:

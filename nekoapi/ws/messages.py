@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import NekoError
 from ..sessions.manager import SessionManager
@@ -12,13 +12,16 @@ from ..sessions.room import RoomManager
 from ..sessions.session import Session
 from . import protocol
 
+if TYPE_CHECKING:
+    from ..media.manager import MediaManager
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Session, Any], Awaitable[None]]
 
 
 class ClientMessages:
-    def __init__(self, sessions: SessionManager, room: RoomManager) -> None:
+    def __init__(self, sessions: SessionManager, room: RoomManager, media: MediaManager | None = None) -> None:
         self._sessions = sessions
         self._room = room
         self._table: dict[str, Handler] = {
@@ -26,6 +29,16 @@ class ClientMessages:
             protocol.CONTROL_REQUEST: self._control_request,
             protocol.CONTROL_RELEASE: self._control_release,
         }
+        if media is not None:
+            self._table.update({
+                protocol.SIGNAL_REQUEST: _logged(media.request),
+                protocol.SIGNAL_ANSWER: _logged(media.answer),
+                protocol.SIGNAL_CANDIDATE: _logged(media.candidate),
+                protocol.SIGNAL_OFFER: _logged(media.offer),
+                protocol.SIGNAL_RESTART: _logged(media.restart),
+                protocol.SIGNAL_VIDEO: _logged(media.video),
+                protocol.SIGNAL_AUDIO: _logged(media.audio),
+            })
 
     def extend(self, table: dict[str, Handler]) -> None:
         """More events (the desktop's, the media's); an event is handled by one part only."""
@@ -60,3 +73,17 @@ class ClientMessages:
 
     async def _control_release(self, session: Session, payload: Any) -> None:
         await self._room.release_control(session)
+
+
+def _logged(handler: Handler) -> Handler:
+    """Signalling failures (a bad SDP, an unknown stream, no peer yet) are only logged, as in Neko."""
+
+    async def run(session: Session, payload: Any) -> None:
+        try:
+            await handler(session, payload)
+        except NekoError:
+            raise
+        except Exception as exc:
+            log.info("websocket %s from session %s failed: %s", handler.__name__, session.id, exc)
+
+    return run

@@ -25,6 +25,18 @@ CONTROL_REQUEST = "control/request"
 CLIENT_HEARTBEAT = "client/heartbeat"
 CONTROL_RELEASE = "control/release"
 
+# signalling (issue 14); signal/answer, candidate, offer, restart, video and audio go both ways
+SIGNAL_REQUEST = "signal/request"
+SIGNAL_PROVIDE = "signal/provide"
+SIGNAL_ANSWER = "signal/answer"
+SIGNAL_CANDIDATE = "signal/candidate"
+SIGNAL_OFFER = "signal/offer"
+SIGNAL_RESTART = "signal/restart"
+SIGNAL_VIDEO = "signal/video"
+SIGNAL_AUDIO = "signal/audio"
+SIGNAL_CLOSE = "signal/close"
+SESSION_CURSORS = "session/cursors"
+
 # Reasons a server-side close gives in ``system/disconnect``.
 REASON_DISCONNECTED = "session disconnected"
 REASON_DELETED = "session deleted"

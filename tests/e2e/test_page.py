@@ -1,0 +1,92 @@
+"""The room's page at / in a real browser (Debian's Chromium, headless, driven by Playwright).
+
+A person logs in, the video plays what the desktop shows, and a click in the video moves
+the desktop's pointer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+
+import pytest
+from playwright.async_api import Page, async_playwright
+
+from tests.media.conftest import media_display, media_server, painter, pulse  # noqa: F401  (fixtures)
+from tests.media.desktop import Painter
+from tests.support.factory import USER_PASSWORD
+from tests.support.live import LiveServer
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-gpu", "--use-fake-ui-for-media-stream"]
+
+
+@pytest.fixture
+async def page(media_server: LiveServer) -> AsyncIterator[Page]:  # noqa: F811
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            tab = await browser.new_page(viewport={"width": 1600, "height": 800})
+            await tab.goto(media_server.http_url + "/")
+            yield tab
+        finally:
+            await browser.close()
+
+
+async def log_in(page: Page) -> None:
+    await page.fill("input[name=username]", "alice")
+    await page.fill("input[name=password]", USER_PASSWORD)
+    await page.click("button[type=submit]")
+    # Polled with evaluate: wait_for_function evaluates strings in the page, which its CSP forbids.
+    deadline = time.monotonic() + 15
+    while not await page.evaluate("document.getElementById('video').videoWidth > 0"):
+        assert time.monotonic() < deadline, "the video never played"
+        await asyncio.sleep(0.1)
+
+
+CENTRE_RGB = """() => {
+  const v = document.getElementById('video');
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0);
+  const d = g.getImageData(c.width / 2, c.height / 2, 1, 1).data;
+  return [d[0], d[1], d[2]];
+}"""
+
+
+async def shows(page: Page, rgb: tuple[int, int, int], timeout: float = 8) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = await page.evaluate(CENTRE_RGB)
+        if max(abs(a - b) for a, b in zip(seen, rgb, strict=True)) <= 16:
+            return
+        assert time.monotonic() < deadline, f"the page shows {seen}, the desktop {rgb}"
+        await asyncio.sleep(0.1)
+
+
+async def test_the_page_plays_the_desktop(page: Page, painter: Painter) -> None:  # noqa: F811
+    painter.fill((220, 40, 40))
+    assert "default-src 'none'" in (await page.context.request.get(page.url)).headers["content-security-policy"]
+    await log_in(page)
+    assert await page.evaluate("document.getElementById('video').videoWidth") == 1280
+    await shows(page, (220, 40, 40))
+    painter.fill((30, 200, 220))
+    await shows(page, (30, 200, 220))
+    await page.wait_for_selector("#sessions li.me.watching")
+    # not hosting: the desktop's cursor is drawn from the data channel's CURSOR_IMAGE
+    await page.wait_for_selector("#cursor[src^='blob:']", state="attached")
+
+
+async def test_a_click_in_the_video_moves_the_desktops_pointer(page: Page, painter: Painter) -> None:  # noqa: F811
+    await log_in(page)
+    await page.click("#control")
+    await page.wait_for_selector("#video.hosting")
+    box = await page.locator("#video").bounding_box()
+    assert box is not None
+    await page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
+    deadline = time.monotonic() + 5
+    while painter.pointer() != (320, 540):
+        assert time.monotonic() < deadline, f"the desktop's pointer is at {painter.pointer()}"
+        await asyncio.sleep(0.05)

@@ -1,0 +1,85 @@
+"""The test desktop for the media suites: an X server of our own (Xvfb) and a PulseAudio.
+
+LEAD: once desktop-core's ``x_server`` fixture is merged, ``media_display`` can use it;
+this one only needs a display to grab and windows to paint.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from Xlib import X
+from Xlib.display import Display
+
+SOCKETS = Path("/tmp/.X11-unix")
+
+
+def _free_display() -> int:
+    for number in range(150 + os.getpid() % 200, 1000):
+        if not (SOCKETS / f"X{number}").exists() and not Path(f"/tmp/.X{number}-lock").exists():
+            return number
+    raise RuntimeError("no free X display number")
+
+
+@contextlib.contextmanager
+def xvfb(width: int = 1280, height: int = 720) -> Iterator[str]:
+    number = _free_display()
+    process = subprocess.Popen(
+        ["Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not (SOCKETS / f"X{number}").exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("Xvfb did not start")
+            time.sleep(0.05)
+        time.sleep(0.1)
+        yield f":{number}"
+    finally:
+        process.terminate()
+        process.wait(5)
+
+
+class Painter:
+    """A full-screen window whose colour the test sets: what the desktop 'shows'."""
+
+    def __init__(self, display: str) -> None:
+        self.x = Display(display)
+        screen = self.x.screen()
+        self.root = screen.root
+        self.window = self.root.create_window(
+            0,
+            0,
+            screen.width_in_pixels,
+            screen.height_in_pixels,
+            0,
+            screen.root_depth,
+            X.InputOutput,
+            X.CopyFromParent,
+            override_redirect=True,
+            background_pixel=0,
+            event_mask=X.ButtonPressMask | X.KeyPressMask,
+        )
+        self.window.map()
+        self.x.sync()
+
+    def fill(self, rgb: tuple[int, int, int]) -> None:
+        r, g, b = rgb
+        self.window.change_attributes(background_pixel=(r << 16) | (g << 8) | b)
+        self.window.clear_area(0, 0, 0, 0)
+        self.x.sync()
+
+    def pointer(self) -> tuple[int, int]:
+        reply = self.root.query_pointer()
+        return reply.root_x, reply.root_y
+
+    def close(self) -> None:
+        self.window.destroy()
+        self.x.close()

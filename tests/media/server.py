@@ -1,0 +1,27 @@
+"""The media suites' server: a live nekoapi on the test display and PulseAudio."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from nekoapi.media.pulse import PulseServer
+from tests.support.factory import make_config
+from tests.support.live import LiveServer, live_server
+
+LADDER = {"main": {"fps": 25, "bitrate": 2000}, "low": {"width": 640, "height": 360, "fps": 10, "bitrate": 400}}
+
+
+@contextlib.contextmanager
+def media_server(display: str, pulse: PulseServer, **env: Any) -> Iterator[LiveServer]:
+    config = make_config(
+        NEKO_CAPTURE_VIDEO_DISPLAY=display,
+        NEKO_CAPTURE_VIDEO_IDS="main,low",
+        NEKO_CAPTURE_VIDEO_PIPELINES=json.dumps(LADDER),
+        NEKO_CAPTURE_PULSE_SERVER=pulse.server,
+        **env,
+    )
+    with live_server(config) as server:
+        yield server

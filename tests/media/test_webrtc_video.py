@@ -1,0 +1,108 @@
+"""aiortc viewers on a real server and a real X display: the room's video over WebRTC."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from tests.support.live import LiveServer
+
+from .client import Viewer
+from .conftest import Join
+from .desktop import Painter
+
+
+def centre_rgb(frame: object) -> tuple[int, int, int]:
+    pixels = frame.to_ndarray(format="rgb24")  # type: ignore[attr-defined]
+    h, w, _ = pixels.shape
+    r, g, b = pixels[h // 4 : 3 * h // 4, w // 4 : 3 * w // 4].reshape(-1, 3).mean(axis=0)
+    return int(r), int(g), int(b)
+
+
+async def frame_with(viewer: Viewer, rgb: tuple[int, int, int], timeout: float = 5) -> object:
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = await viewer.frame()
+        seen = centre_rgb(frame)
+        if max(abs(a - b) for a, b in zip(seen, rgb, strict=True)) <= 12:
+            return frame
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the viewer sees {seen}, the desktop shows {rgb}")
+
+
+async def test_provide_follows_neko_shape(viewer: Viewer) -> None:
+    await viewer.watch()
+    provide = viewer.provide
+    assert provide["iceservers"] == []  # no public STUN unless configured
+    assert provide["video"] == {"disabled": False, "id": "main", "video": "main", "auto": False}
+    assert provide["audio"] == {"disabled": False}
+    assert "a=msid:stream video" in provide["sdp"] and "VP8/90000" in provide["sdp"]
+    assert "H264" not in provide["sdp"]  # exactly one video codec is offered
+
+
+async def test_frames_arrive_at_screen_size_and_fps_with_the_desktops_pixels(viewer: Viewer, painter: Painter) -> None:
+    painter.fill((200, 30, 60))
+    await viewer.watch()
+    first = await frame_with(viewer, (200, 30, 60))
+    assert (first.width, first.height) == (1280, 720)  # type: ignore[attr-defined]
+    painter.fill((20, 180, 90))
+    await frame_with(viewer, (20, 180, 90))
+    started, count = time.monotonic(), 0
+    while time.monotonic() - started < 2.0:
+        await viewer.frame()
+        count += 1
+    fps = count / (time.monotonic() - started)
+    assert 18 <= fps <= 30, fps  # the rung asks for 25
+
+
+async def test_video_switches_between_ladder_ids(viewer: Viewer, painter: Painter) -> None:
+    painter.fill((40, 40, 220))
+    await viewer.watch()
+    assert (await frame_with(viewer, (40, 40, 220))).width == 1280  # type: ignore[attr-defined]
+    assert viewer.ws is not None
+    await viewer.ws.send("signal/video", {"selector": {"type": "lower", "id": "main"}})
+    assert (await viewer.ws.wait_for("signal/video"))["id"] == "low"
+    deadline = time.monotonic() + 5
+    while (await viewer.frame()).width != 640:
+        assert time.monotonic() < deadline, "never switched to the low rung"
+    await viewer.ws.send("signal/video", {"selector": {"type": "exact", "id": "main"}})
+    assert (await viewer.ws.wait_for("signal/video"))["id"] == "main"
+    while (await viewer.frame()).width != 1280:
+        assert time.monotonic() < deadline + 5, "never switched back"
+
+
+async def test_a_stage_nobody_listens_to_stops(viewer: Viewer, media_server: LiveServer) -> None:
+    await viewer.watch()
+    await viewer.frame()
+    stages = media_server.app.services.media.stages
+    assert stages.running() == {"main": True}
+    assert viewer.ws is not None
+    await viewer.ws.send("signal/video", {"selector": {"type": "exact", "id": "low"}})
+    await viewer.ws.wait_for("signal/video", id="low")
+    await asyncio.sleep(0.2)
+    assert stages.running() == {"main": False, "low": True}
+
+
+async def test_an_unknown_selector_changes_nothing(viewer: Viewer) -> None:
+    await viewer.watch()
+    assert viewer.ws is not None
+    await viewer.ws.send("signal/video", {"selector": {"type": "exact", "id": "nope"}})
+    await viewer.ws.send("signal/video", {"disabled": True})
+    assert (await viewer.ws.wait_for("signal/video")) == {
+        "disabled": True,
+        "id": "main",
+        "video": "main",
+        "auto": False,
+    }
+
+
+async def test_viewers_share_one_encoder(join: Join, media_server: LiveServer, painter: Painter) -> None:
+    viewers = [await join(f"v{index}") for index in range(3)]
+    for client in viewers:
+        await client.watch()
+    painter.fill((250, 250, 0))
+    for client in viewers:
+        await frame_with(client, (250, 250, 0))
+    stages = media_server.app.services.media.stages
+    assert stages.video("main").listeners == 3
+    assert list(stages.running()) == ["main"]
