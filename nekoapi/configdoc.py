@@ -62,4 +62,14 @@ MEANING: dict[str, str] = {
     "log.level": "debug, info, warning or error",
     "redis.url": "Redis server of `session.store: redis` (ours)",
     "redis.prefix": "prefix of every Redis key and of the event channel (ours)",
+    # capture: broadcast and screencast (issue 13)
+    "capture.broadcast.url": "RTMP URL to push the screen to (rtmp:// or rtmps://; empty: none)",
+    "capture.broadcast.autostart": "with a URL set, start broadcasting when the server starts",
+    "capture.broadcast.audio_bitrate": "broadcast AAC audio bitrate in kbit/s",
+    "capture.broadcast.video_bitrate": "broadcast H.264 video bitrate in kbit/s",
+    "capture.broadcast.preset": "x264 speed preset of the broadcast (ultrafast ... veryslow)",
+    "capture.broadcast.fps": "broadcast frames per second, 1-60 (ours)",
+    "capture.screencast.enabled": "serve JPEG frames at /api/room/screen/cast.jpg",
+    "capture.screencast.rate": "screencast frames per second, as a fraction (`10/1`)",
+    "capture.screencast.quality": "screencast JPEG quality, 1-100",
 }

@@ -9,6 +9,9 @@ import sqlite3
 from . import errors
 from .config import Config, ConfigError
 from .events import EventBus, ProfileChanged
+from .media.broadcast import BroadcastManager
+from .media.pulse_monitor import PulseMonitor
+from .media.screencast import ScreencastManager
 from .members import create_provider
 from .members.manager import MemberManager
 from .metrics import Metrics
@@ -44,19 +47,31 @@ class Services:
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
+        # --- broadcast and screencast (issue 13): they find the X display through display_name ---
+        capture = config.capture
+        self.broadcast = BroadcastManager(capture.broadcast, self.display_name, self.sessions, PulseMonitor())
+        self.screencast = ScreencastManager(capture.screencast, self.display_name, self.sessions, self.bus)
 
     async def start(self) -> None:
         await self.backend.start()
         await self.member_manager.start()
         self.broadcaster.start()
+        await self.broadcast.startup()
 
     async def stop(self) -> None:
+        await self.broadcast.shutdown()
+        await self.screencast.shutdown()
         await self.broadcaster.stop()
         await self.member_manager.stop()
         await self.backend.stop()
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
+
+    def display_name(self) -> str | None:
+        """The desktop's X display; None while it is down, or when the server has no desktop."""
+        desktop = getattr(self, "desktop", None)  # services.desktop (desktop-core's DesktopManager)
+        return desktop.display if desktop is not None else None
 
     async def health(self) -> None:
         """Raises ``BackingStoreUnavailable`` naming the first store that does not answer."""
