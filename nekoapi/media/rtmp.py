@@ -20,7 +20,7 @@ import av
 from ..config import BroadcastConfig
 from ..types import AudioSource, AudioStream
 from .pulse_monitor import BYTES_PER_SAMPLE, CHANNELS, SAMPLE_RATE
-from .screengrab import Frame, Pacer, ScreenGrabber
+from .screengrab import Frame, Pacer, Resized, ScreenGrabber
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +29,8 @@ IO_TIMEOUT = 5.0
 KEYFRAME_INTERVAL = 15  # frames, Neko's key-int-max
 AUDIO_CHUNK = 1024 * CHANNELS * BYTES_PER_SAMPLE  # one AAC frame of samples
 JOIN_TIMEOUT = 5.0
+RECONNECT_TIMEOUT = 5.0  # after a screen switch
+RECONNECT_PAUSE = 0.2
 
 
 def safe_url(url: str) -> str:
@@ -144,7 +146,11 @@ class RtmpPush:
             while pacer.wait():
                 if self._grabber.resized():
                     self._reconnect(self._grabber.size)
-                frame = self._grabber.grab()
+                try:
+                    frame = self._grabber.grab()
+                except Resized:
+                    self._reconnect(self._grabber.size)
+                    continue
                 with self._lock:
                     assert self._output is not None
                     self._output.send_video(frame)
@@ -173,12 +179,28 @@ class RtmpPush:
             self._stop.set()
 
     def _reconnect(self, size: tuple[int, int]) -> None:
+        """A new stream at the new size; RTMP servers that end a stream may take a moment to take the next."""
         log.info("broadcast: screen is now %dx%d, reconnecting to %s", *size, safe_url(self.url))
         with self._lock:
             if self._output is not None:
                 self._output.close(flush=True)
             self._output = None
-            self._output = _Output(self.url, size, self.config, audio=self.with_audio)
+        deadline = time.monotonic() + RECONNECT_TIMEOUT
+        assert self._grabber is not None
+        while True:
+            output = _Output(self.url, size, self.config, audio=self.with_audio)
+            try:
+                output.send_video(self._grabber.grab())
+                break
+            except Resized:  # switched again meanwhile
+                output.container.close()
+                size = self._grabber.size
+            except (OSError, EOFError):  # PyAV's connection errors derive from these
+                output.container.close()
+                if time.monotonic() > deadline or self._stop.wait(RECONNECT_PAUSE):
+                    raise
+        with self._lock:
+            self._output = output
 
     def _fail(self, exc: Exception) -> None:
         if self._error is None and not self._stop.is_set():

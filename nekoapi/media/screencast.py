@@ -23,7 +23,7 @@ from ..events import EventBus, SettingsChanged
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from ..types import DisplaySource
-from .screengrab import Frame, Pacer, ScreenGrabber
+from .screengrab import Frame, Pacer, Resized, ScreenGrabber
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,10 @@ class _Caster:
         try:
             while time.monotonic() - self.requested < IDLE_TIMEOUT:
                 grabber.resized()
-                self.frame = encode_jpeg(grabber.grab(), self.config.quality)
+                try:
+                    self.frame = encode_jpeg(grabber.grab(), self.config.quality)
+                except Resized:
+                    continue  # grab again at the new size
                 self.first.set()
                 if not pacer.wait():
                     break

@@ -25,6 +25,10 @@ log = logging.getLogger(__name__)
 SIZE_CHECK_INTERVAL = 1.0
 
 
+class Resized(Exception):
+    """The screen changed size under a grab; ``size`` has the new one, grab again."""
+
+
 @dataclass(frozen=True)
 class Frame:
     width: int
@@ -48,16 +52,22 @@ class ScreenGrabber:
         self._checked = time.monotonic()
 
     def grab(self) -> Frame:
+        """The screen at ``size``; a grab that fails because the screen just shrank raises ``Resized``."""
         width, height = self.size
-        shot = self._mss.grab({"left": 0, "top": 0, "width": width, "height": height})
+        try:
+            shot = self._mss.grab({"left": 0, "top": 0, "width": width, "height": height})
+        except ScreenShotError:
+            if self.resized(now=True):
+                raise Resized() from None
+            raise
         return Frame(shot.width, shot.height, shot.raw)
 
-    def resized(self) -> bool:
-        """Whether the screen has a new size (read at most once a second); ``size`` follows it."""
-        now = time.monotonic()
-        if now - self._checked < SIZE_CHECK_INTERVAL:
+    def resized(self, *, now: bool = False) -> bool:
+        """Whether the screen has a new size (read at most once a second unless ``now``); ``size`` follows."""
+        checked = time.monotonic()
+        if not now and checked - self._checked < SIZE_CHECK_INTERVAL:
             return False
-        self._checked = now
+        self._checked = checked
         size = self._root_size()
         if size == self.size:
             return False

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from asgi_lifespan import LifespanManager
 
+from nekoapi.desktop import screen
+from nekoapi.desktop.screen import ScreenSize
+from nekoapi.desktop.xconn import open_display
 from nekoapi.desktop.xserver import XServer
 from nekoapi.web.app import create_app
 from tests.support.client import ApiClient, Login, api_client
@@ -129,3 +133,37 @@ async def test_a_failed_autostart_leaves_the_server_up_and_inactive(
     logged = " ".join(r.getMessage() for r in caplog.records)
     assert "could not start: connection refused" in logged
     assert "secret-key" not in logged  # the stream key stays out of the logs
+
+
+async def test_a_screen_switch_reconnects_at_the_new_size(
+    desktop_client: ApiClient, admin: Login, x_server: XServer, tmp_path: Path
+) -> None:
+    if x_server.kind != "xorg":
+        pytest.skip("Xvfb cannot switch sizes (the X server fell back to Xvfb)")
+    before = await asyncio.to_thread(_screen_of, x_server.display, None)
+    painter = Painter(x_server.display)
+    first = RtmpReceiver(tmp_path, name="first")
+    try:
+        assert (await desktop_client.post(START, json={"url": first.url}, headers=admin.bearer)).status_code == 204
+        await asyncio.sleep(0.5)
+        await asyncio.to_thread(_screen_of, x_server.display, ScreenSize(1024, 576, 30))
+        assert await asyncio.to_thread(first.finished) == 0  # the first stream ended cleanly
+        second = RtmpReceiver(tmp_path, port=first.port, name="second")  # the push reconnects here
+        await asyncio.sleep(1.0)
+        assert (await desktop_client.get(STATUS, headers=admin.bearer)).json()["is_active"] is True
+        assert (await desktop_client.post(STOP, headers=admin.bearer)).status_code == 204
+        assert await asyncio.to_thread(second.finished) == 0
+    finally:
+        painter.close()
+        await asyncio.to_thread(_screen_of, x_server.display, before)
+    assert {(f.width, f.height) for f in first.frames()} == {(before.width, before.height)}
+    assert {(f.width, f.height) for f in second.frames()} == {(1024, 576)}
+
+
+def _screen_of(display: str, wanted: ScreenSize | None) -> ScreenSize:
+    """The current size, after switching to ``wanted`` if given."""
+    d = open_display(display)
+    try:
+        return screen.change(d, wanted) if wanted is not None else screen.current(d)
+    finally:
+        d.close()
