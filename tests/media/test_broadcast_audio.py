@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -54,13 +55,11 @@ def received_sound(path: Path) -> tuple[float, float]:
             samples.extend(float(x) for x in frame.to_ndarray()[0])
     tail = samples[len(samples) // 4 :]
     rms = (sum(x * x for x in tail) / len(tail)) ** 0.5
-    crossings = sum(1 for a, b in zip(tail, tail[1:], strict=False) if (a < 0) != (b < 0))
+    crossings = sum(1 for a, b in itertools.pairwise(tail) if (a < 0) != (b < 0))
     return rms, crossings / 2 / (len(tail) / 48000)
 
 
-async def test_the_desktops_sound_goes_out_as_aac(
-    x_server: XServer, pulse: PulseServer, tmp_path: Path
-) -> None:
+async def test_the_desktops_sound_goes_out_as_aac(x_server: XServer, pulse: PulseServer, tmp_path: Path) -> None:
     receiver = RtmpReceiver(tmp_path)
     with playing_tone(pulse, tmp_path, TONE):
         async for client, admin in client_with_audio(x_server, PulseMonitor(pulse.monitor, pulse.server)):

@@ -58,9 +58,10 @@ def _wait_answering(server: PulseServer, process: subprocess.Popen[bytes]) -> No
 def playing_tone(server: PulseServer, directory: Path, frequency: int, seconds: float = 10.0) -> Iterator[None]:
     """A sine tone played into the sink (ffmpeg writes it, pacat plays it)."""
     tone = directory / f"tone-{frequency}.raw"
+    sine = f"sine=frequency={frequency}:sample_rate=48000:duration={seconds}"
     subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i",
-         f"sine=frequency={frequency}:sample_rate=48000:duration={seconds}", "-ac", "2", "-f", "s16le", "-y", str(tone)],
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", sine,
+         "-ac", "2", "-f", "s16le", "-y", str(tone)],
         check=True,
     )  # fmt: skip
     player = subprocess.Popen(
