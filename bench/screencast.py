@@ -16,7 +16,6 @@ import subprocess
 import sys
 import threading
 import time
-import types
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,7 +54,7 @@ def serve(display: str, port: int) -> None:
     from nekoapi.web.app import create_app
 
     app = create_app(from_environment())
-    app.services.desktop = types.SimpleNamespace(display=display)  # type: ignore[attr-defined]
+    app.services.desktop.runtime.name = display  # as when the runtime is up; desktop.enabled stays false
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
 
 
@@ -64,6 +63,7 @@ def start_server(display: str) -> tuple[subprocess.Popen[bytes], int]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_")}
     env |= {
         "NEKO_CAPTURE_SCREENCAST_ENABLED": "true",
+        "NEKO_DESKTOP_ENABLED": "false",  # the bench's own X server is handed over by name
         "NEKO_MEMBER_PROVIDER": "multiuser",
         "NEKO_SESSION_LOGIN_THROTTLE_ENABLED": "false",
     }

@@ -58,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
 def _check_workers(workers: int, config: Config) -> None:
     if workers < 1:
         raise ConfigError(f"--workers: expected a number above 0, got {workers}")
+    if workers > 1 and config.desktop.enabled:
+        # Every worker would drive (or start) its own X server.
+        raise ConfigError(f"--workers {workers}: the desktop runs in one process; set NEKO_DESKTOP_ENABLED=false")
     if workers > 1 and config.session.store != "redis":
         # Each worker would hold its own sessions: a login on one would be unknown to the others.
         raise ConfigError(

@@ -202,6 +202,25 @@ def parse_rate(text: str) -> float | None:
 class CaptureConfig:
     broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
     screencast: ScreencastConfig = field(default_factory=ScreencastConfig)
+# --- desktop (issue 13, desktop-core) ---
+
+
+@dataclass(frozen=True)
+class DesktopConfig:
+    # nekoapi: false runs a room without a desktop (its operations answer 503).
+    enabled: bool = True
+    # Neko's: the X display to drive; empty means $DISPLAY, and with neither nekoapi starts its own.
+    display: str = ""
+    screen: str = "1280x720@30"
+    # nekoapi: the X server started when there is no display: auto (Xorg-dummy, else Xvfb), xorg, xvfb.
+    xserver: str = "auto"
+    # nekoapi: the application shown in the room (a command line); empty shows none.
+    app: str = "/usr/bin/chromium"
+    # nekoapi: the browser profile directory.
+    profile: str = "data/browser"
+
+
+# --- end desktop ---
 
 
 @dataclass(frozen=True)
@@ -212,6 +231,7 @@ class Config:
     log: LogConfig = field(default_factory=LogConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
     capture: CaptureConfig = field(default_factory=CaptureConfig)
+    desktop: DesktopConfig = field(default_factory=DesktopConfig)
 
 
 def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
@@ -227,7 +247,14 @@ def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
     unknown = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in known and k != CONFIG_FILE_ENV)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown configuration key")
-    return config
+    return _with_x_display(config, environ)
+
+
+def _with_x_display(config: Config, environ: Mapping[str, str]) -> Config:
+    """Neko's rule: an empty ``desktop.display`` means ``$DISPLAY``."""
+    if config.desktop.display or not environ.get("DISPLAY"):
+        return config
+    return dataclasses.replace(config, desktop=dataclasses.replace(config.desktop, display=environ["DISPLAY"]))
 
 
 MIN_API_TOKEN_LENGTH = 32
@@ -366,6 +393,10 @@ def _check_store(value: str) -> str | None:
     return None if value in {"memory", "redis"} else "expected memory or redis"
 
 
+def _check_xserver(value: str) -> str | None:
+    return None if value in {"auto", "xorg", "xvfb"} else "expected auto, xorg or xvfb"
+
+
 def _check_positive(value: int) -> str | None:
     return None if value > 0 else "expected a number above 0"
 
@@ -409,6 +440,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "capture.broadcast.preset": _check_preset,
     "capture.screencast.rate": _check_rate,
     "capture.screencast.quality": _check_quality,
+    "desktop.xserver": _check_xserver,
 }
 # Never echoed in an error message.
 # redis.url may carry a password (redis://:secret@host); an RTMP URL usually carries a stream key.

@@ -72,4 +72,11 @@ MEANING: dict[str, str] = {
     "capture.screencast.enabled": "serve JPEG frames at /api/room/screen/cast.jpg",
     "capture.screencast.rate": "screencast frames per second, as a fraction (`10/1`)",
     "capture.screencast.quality": "screencast JPEG quality, 1-100",
+    # desktop (issue 13)
+    "desktop.enabled": "false: a room without a desktop, whose operations answer 503 (ours)",
+    "desktop.display": "X display to drive; empty means `$DISPLAY`; with neither, nekoapi starts its own X server",
+    "desktop.screen": "screen size applied at start, `WxH@R`; not matching means the default",
+    "desktop.xserver": "X server started without a display: `auto` (Xorg-dummy, else Xvfb), `xorg`, `xvfb` (ours)",
+    "desktop.app": "application shown in the room, a command line; empty shows none (ours)",
+    "desktop.profile": "the browser's profile directory (ours)",
 }

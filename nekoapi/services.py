@@ -8,6 +8,8 @@ import sqlite3
 
 from . import errors
 from .config import Config, ConfigError
+from .desktop.manager import DesktopManager
+from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
 from .media.broadcast import BroadcastManager
 from .media.pulse_monitor import PulseMonitor
@@ -44,6 +46,14 @@ class Services:
         # After the broadcaster: the room reacts to connects after system/init went out.
         self.room = RoomManager(self.sessions)
         self.client_messages = ClientMessages(self.sessions, self.room)
+        # --- desktop (issue 13) ---
+        self.desktop = DesktopManager(config.desktop, self.sessions)
+        self.desktop_messages = DesktopMessages(self.sessions, self.room, self.desktop, self.broadcaster.broadcast)
+        self.client_messages.extend(self.desktop_messages.table())
+        if config.desktop.enabled:
+            self.broadcaster.screen_size = self.desktop.screen
+            self.broadcaster.screen_sizes = self.desktop.configurations
+        # --- end desktop ---
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
@@ -51,16 +61,21 @@ class Services:
         capture = config.capture
         self.broadcast = BroadcastManager(capture.broadcast, self.display_name, self.sessions, PulseMonitor())
         self.screencast = ScreencastManager(capture.screencast, self.display_name, self.sessions, self.bus)
+        self.broadcaster.broadcast_status = self.broadcast.status
+        self.broadcaster.screencast_enabled = lambda: self.screencast.enabled
 
     async def start(self) -> None:
         await self.backend.start()
         await self.member_manager.start()
         self.broadcaster.start()
+        await self.desktop.start()
+        # After the desktop: an autostarted broadcast needs its display.
         await self.broadcast.startup()
 
     async def stop(self) -> None:
         await self.broadcast.shutdown()
         await self.screencast.shutdown()
+        await self.desktop.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()
         await self.backend.stop()
@@ -70,8 +85,7 @@ class Services:
 
     def display_name(self) -> str | None:
         """The desktop's X display; None while it is down, or when the server has no desktop."""
-        desktop = getattr(self, "desktop", None)  # services.desktop (desktop-core's DesktopManager)
-        return desktop.display if desktop is not None else None
+        return self.desktop.display
 
     async def health(self) -> None:
         """Raises ``BackingStoreUnavailable`` naming the first store that does not answer."""
@@ -81,6 +95,7 @@ class Services:
             except Exception as exc:
                 log.warning("health: %s unreachable: %s", name, type(exc).__name__)
                 raise errors.BackingStoreUnavailable(f"{name} unreachable") from None
+        self.desktop.health()
 
     def metrics_text(self) -> bytes:
         if self.metrics is None:

@@ -90,7 +90,8 @@ def change(d: Display, wanted: ScreenSize) -> ScreenSize:
         with checked(d):
             _switch(d, wanted)
     except (XRequestFailed, xerror.XError) as exc:
-        raise ScreenSizeError(f"unsupported screen configuration {wanted.width}x{wanted.height}@{wanted.rate}: {exc}")
+        size = f"{wanted.width}x{wanted.height}@{wanted.rate}"
+        raise ScreenSizeError(f"unsupported screen configuration {size}: {exc}") from None
     return current(d)
 
 
@@ -133,10 +134,19 @@ def _add_mode(d: Display, root: Any, output: int, wanted: ScreenSize) -> int:
     timings = cvt(wanted.width, wanted.height, wanted.rate)
     name = f"{wanted.width}x{wanted.height}_{wanted.rate}"
     info = {
-        "id": 0, "width": timings.width, "height": timings.height, "dot_clock": timings.dot_clock,
-        "h_sync_start": timings.h_sync_start, "h_sync_end": timings.h_sync_end, "h_total": timings.h_total,
-        "h_skew": 0, "v_sync_start": timings.v_sync_start, "v_sync_end": timings.v_sync_end,
-        "v_total": timings.v_total, "name_length": len(name), "flags": randr.HSyncNegative | randr.VSyncPositive,
+        "id": 0,
+        "width": timings.width,
+        "height": timings.height,
+        "dot_clock": timings.dot_clock,
+        "h_sync_start": timings.h_sync_start,
+        "h_sync_end": timings.h_sync_end,
+        "h_total": timings.h_total,
+        "h_skew": 0,
+        "v_sync_start": timings.v_sync_start,
+        "v_sync_end": timings.v_sync_end,
+        "v_total": timings.v_total,
+        "name_length": len(name),
+        "flags": randr.HSyncNegative | randr.VSyncPositive,
     }
     mode = root.xrandr_create_mode(info, name).mode
     d.xrandr_add_output_mode(output, mode)

@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import errors
 from ..config import RTMP_SCHEMES, BroadcastConfig
+from ..events import ScreenChanged
 from ..sessions.manager import SessionManager
 from ..types import AudioSource, DisplaySource
 from .rtmp import RtmpPush, safe_url
@@ -37,6 +38,7 @@ class BroadcastManager:
         self._audio = audio
         self._push: RtmpPush | None = None
         self._lock = asyncio.Lock()
+        sessions.bus.subscribe(ScreenChanged, self._on_screen_changed)
 
     @property
     def is_active(self) -> bool:
@@ -102,6 +104,10 @@ class BroadcastManager:
             log.error("broadcast to %s could not start: %s", safe_url(url), reason)
             raise errors.BroadcastFailed(f"broadcast could not start: {reason}") from None
         return push
+
+    def _on_screen_changed(self, _event: ScreenChanged) -> None:
+        if self._push is not None:
+            self._push.screen_changed()  # it reconnects at the new size (Neko rebuilds its pipeline)
 
     def _ended(self, push: RtmpPush, error: str | None) -> None:
         if self._push is not push:

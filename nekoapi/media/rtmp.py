@@ -20,7 +20,7 @@ import av
 from ..config import BroadcastConfig
 from ..types import AudioSource, AudioStream
 from .pulse_monitor import BYTES_PER_SAMPLE, CHANNELS, SAMPLE_RATE
-from .screengrab import Frame, Pacer, Resized, ScreenGrabber
+from .screengrab import Frame, Pacer, Resized, ScreenGrabber, take
 
 log = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ class RtmpPush:
         self._output: _Output | None = None
         self._sound: AudioStream | None = None
         self._threads: list[threading.Thread] = []
+        self._size_changed = threading.Event()
         self.with_audio = False
 
     def connect(self) -> None:
@@ -133,6 +134,10 @@ class RtmpPush:
         for thread in self._threads:
             thread.start()
 
+    def screen_changed(self) -> None:
+        """The screen was switched: read its size before the next frame (not up to a second later)."""
+        self._size_changed.set()
+
     def stop(self) -> None:
         """Blocking: ends the push and waits for its threads."""
         self._stop.set()
@@ -144,7 +149,7 @@ class RtmpPush:
         pacer = Pacer(self.config.fps, self._stop)
         try:
             while pacer.wait():
-                if self._grabber.resized():
+                if self._grabber.resized(now=take(self._size_changed)):
                     self._reconnect(self._grabber.size)
                 try:
                     frame = self._grabber.grab()

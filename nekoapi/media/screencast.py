@@ -19,11 +19,11 @@ import simplejpeg
 from .. import errors
 from ..config import ScreencastConfig
 from ..desktop import guards
-from ..events import EventBus, SettingsChanged
+from ..events import EventBus, ScreenChanged, SettingsChanged
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from ..types import DisplaySource
-from .screengrab import Frame, Pacer, Resized, ScreenGrabber
+from .screengrab import Frame, Pacer, Resized, ScreenGrabber, take
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,7 @@ class _Caster:
         self.frame: bytes | None = None
         self.requested = time.monotonic()
         self.first = threading.Event()  # set on the first frame, or when the thread ends
+        self.size_changed = threading.Event()  # the screen was switched: read its size now
         self.ended = threading.Event()
         self._thread = threading.Thread(target=self._run, name="screencast", daemon=True)
         self._thread.start()
@@ -72,7 +73,7 @@ class _Caster:
             return
         try:
             while time.monotonic() - self.requested < IDLE_TIMEOUT:
-                grabber.resized()
+                grabber.resized(now=take(self.size_changed))
                 try:
                     self.frame = encode_jpeg(grabber.grab(), self.config.quality)
                 except Resized:
@@ -103,6 +104,7 @@ class ScreencastManager:
         self._fallback_task: asyncio.Task[None] | None = None
         self._private_mode = sessions.settings.private_mode
         bus.subscribe(SettingsChanged, self._on_settings)
+        bus.subscribe(ScreenChanged, self._on_screen_changed)
 
     @property
     def enabled(self) -> bool:
@@ -146,6 +148,10 @@ class ScreencastManager:
         if self._fallback is None:
             raise errors.ScreencastNoFallback()
         return self._fallback
+
+    def _on_screen_changed(self, _event: ScreenChanged) -> None:
+        if self._caster is not None:
+            self._caster.size_changed.set()
 
     def _on_settings(self, event: SettingsChanged) -> None:
         switched_on = event.settings.private_mode and not self._private_mode

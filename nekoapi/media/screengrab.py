@@ -101,3 +101,10 @@ class Pacer:
             self._next = time.monotonic()
             return not self._stop.is_set()
         return not self._stop.wait(delay)
+
+
+def take(flag: threading.Event) -> bool:
+    """Whether ``flag`` was set, clearing it."""
+    was = flag.is_set()
+    flag.clear()
+    return was

@@ -48,6 +48,8 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.HostRequired: 403,
     errors.UploadForbidden: 403,
     errors.DesktopUnavailable: 503,
+    errors.ScreenSizeUnavailable: 422,
+    errors.KeyboardMapInvalid: 422,
     errors.MetricsDisabled: 404,
     errors.NestedBatch: 422,
     errors.BatchTooLarge: 413,

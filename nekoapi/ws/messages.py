@@ -27,6 +27,13 @@ class ClientMessages:
             protocol.CONTROL_RELEASE: self._control_release,
         }
 
+    def extend(self, table: dict[str, Handler]) -> None:
+        """More events (the desktop's, the media's); an event is handled by one part only."""
+        clash = table.keys() & self._table.keys()
+        if clash:
+            raise ValueError(f"websocket events handled twice: {sorted(clash)}")
+        self._table.update(table)
+
     async def handle(self, session: Session, raw: str | bytes) -> None:
         """Dispatch one message; malformed, unknown or refused ones are logged and ignored."""
         message = protocol.decode(raw)

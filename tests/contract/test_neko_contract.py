@@ -41,6 +41,15 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "controlTake": ("post", "/api/room/control/take", "room"),
     "controlGive": ("post", "/api/room/control/give/{sessionId}", "room"),
     "controlReset": ("post", "/api/room/control/reset", "room"),
+    # desktop (issue 13, desktop-core)
+    "screenConfiguration": ("get", "/api/room/screen", "screen"),
+    "screenConfigurationChange": ("post", "/api/room/screen", "screen"),
+    "screenConfigurationsList": ("get", "/api/room/screen/configurations", "screen"),
+    "screenShotImage": ("get", "/api/room/screen/shot.jpg", "screen"),
+    "keyboardMapGet": ("get", "/api/room/keyboard/map", "keyboard"),
+    "keyboardMapSet": ("post", "/api/room/keyboard/map", "keyboard"),
+    "keyboardModifiersGet": ("get", "/api/room/keyboard/modifiers", "keyboard"),
+    "keyboardModifiersSet": ("post", "/api/room/keyboard/modifiers", "keyboard"),
 }
 
 

@@ -135,3 +135,18 @@ async def test_a_receiver_that_goes_away_ends_the_broadcast(room: Room, painter:
     assert (await admin.post("/api/room/broadcast/stop")).status_code == 204
     assert again.finished() == 0
     assert again.frames()
+
+
+async def test_system_admin_tells_a_joining_admin_about_the_broadcast(
+    room: Room, painter: Painter, tmp_path: Path
+) -> None:
+    admin = await room.join("root", admin=True)
+    admin_message = next(m for m in admin.ws.seen if m["event"] == "system/admin")
+    assert admin_message["payload"]["broadcast_status"] == {"is_active": False}
+    receiver = RtmpReceiver(tmp_path)
+    assert (await admin.post("/api/room/broadcast/start", {"url": receiver.url})).status_code == 204
+    late = await room.join("late", admin=True)
+    admin_message = next(m for m in late.ws.seen if m["event"] == "system/admin")
+    assert admin_message["payload"]["broadcast_status"] == {"is_active": True, "url": receiver.url}
+    init = next(m for m in late.ws.seen if m["event"] == "system/init")
+    assert init["payload"]["screencast_enabled"] is False  # capture.screencast.enabled's default

@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from PIL import Image
 
@@ -15,7 +16,8 @@ from nekoapi.desktop.xserver import XServer
 from nekoapi.media import screencast
 from tests.support.client import ApiClient, Login, api_client
 from tests.support.display import attach_display
-from tests.support.factory import make_config
+from tests.support.factory import USER_PASSWORD, make_config
+from tests.support.live import EventClient, live_server
 from tests.support.paint import Colour, Painter, close_to
 
 pytestmark = pytest.mark.desktop
@@ -183,3 +185,15 @@ async def test_private_mode_comes_before_disabled(x_server: XServer, painter: Pa
         await private_mode(client, admin, True)
         assert close_to(sample((await client.get(CAST, headers=user.bearer)).content)[1], GREEN)
         assert (await client.get(CAST, headers=admin.bearer)).json()["message"] == "screencast pipeline is not enabled"
+
+
+async def test_system_init_says_whether_the_screencast_is_on() -> None:
+    for enabled in (True, False):
+        config = make_config(NEKO_CAPTURE_SCREENCAST_ENABLED=str(enabled).lower())
+        with live_server(config) as server:
+            async with httpx.AsyncClient(base_url=server.http_url) as http:
+                login = await http.post("/api/login", json={"username": "u", "password": USER_PASSWORD})
+                ws = await EventClient.connect(server.ws_url(login.json()["token"]))
+                init = await ws.wait_for("system/init")
+                await ws.close()
+        assert init["screencast_enabled"] is enabled

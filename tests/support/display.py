@@ -1,18 +1,16 @@
-"""Giving a test app the X display of the test X server."""
+"""Giving a test app the X display of the test X server, without the rest of the desktop."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from nekoapi.services import Services
 
 
-@dataclass
-class FixedDisplay:
-    """Stands in for ``services.desktop`` where a test needs only its display name."""
-
-    display: str | None
-
-
 def attach_display(services: Services, display: str | None) -> None:
-    services.desktop = FixedDisplay(display)  # type: ignore[attr-defined]
+    """``services.desktop.display`` names ``display``, as when the desktop runtime is up.
+
+    The test apps run with ``desktop.enabled`` false (tests/support/factory.py), so the runtime
+    never starts, supervises or switches this display: the broadcast and screencast only read the
+    name, and the shared X server keeps its size.
+    """
+    assert not services.desktop.enabled, "a test with the whole desktop configures desktop.display instead"
+    services.desktop.runtime.name = display

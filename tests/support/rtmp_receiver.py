@@ -20,13 +20,14 @@ def free_port() -> int:
 
 
 def listening(port: int) -> bool:
-    """Whether something listens on 127.0.0.1:port, read from /proc (a probe connect would be
-    the one connection ``ffmpeg -listen 1`` accepts)."""
+    """Whether something listens on 127.0.0.1:port, or took a connection there already (``ffmpeg
+    -listen 1`` stops listening once it has its publisher). Read from /proc: a probe connect
+    would be the one connection ffmpeg accepts."""
     wanted = f":{port:04X}"
     for table in ("/proc/net/tcp", "/proc/net/tcp6"):
         for line in Path(table).read_text().splitlines()[1:]:
             fields = line.split()
-            if fields[1].endswith(wanted) and fields[3] == "0A":
+            if fields[1].endswith(wanted) and fields[3] in {"0A", "01"}:  # LISTEN, ESTABLISHED
                 return True
     return False
 
