@@ -202,6 +202,8 @@ def parse_rate(text: str) -> float | None:
 class CaptureConfig:
     broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
     screencast: ScreencastConfig = field(default_factory=ScreencastConfig)
+
+
 # --- desktop (issue 13, desktop-core) ---
 
 

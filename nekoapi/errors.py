@@ -199,6 +199,8 @@ class ScreencastUnavailable(NekoError):
     """The display is up but gave no frame in time."""
 
     message = "timed out waiting for the first screencast image"
+
+
 class SessionNotAdmin(AdminRequired):
     message = "session is not admin"  # Neko's Admin guard on the desktop routes
 

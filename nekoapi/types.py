@@ -103,6 +103,8 @@ class AudioSource(Protocol):
     def open(self) -> AudioStream | None:
         """A new stream, or None when this machine has no sound to capture. Blocking."""
         ...
+
+
 # --- desktop (issue 13, desktop-core) ---
 
 
