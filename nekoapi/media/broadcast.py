@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from typing import Any
 
 from .. import errors
@@ -16,11 +17,15 @@ from ..config import RTMP_SCHEMES, BroadcastConfig
 from ..events import ScreenChanged
 from ..sessions.manager import SessionManager
 from ..types import AudioSource, DisplaySource
-from .rtmp import RtmpPush, safe_url
+from . import rtmp
+from .rtmp import RtmpPush, reason, safe_url
 
 log = logging.getLogger(__name__)
 
 BROADCAST_STATUS = "broadcast/status"
+# The push gives up on its own after rtmp.CONNECT_TIMEOUT; this is the request's backstop.
+CONNECT_BACKSTOP = 3.0
+STALL_TIMEOUT = 5.0  # a push that could send no frame for this long has dropped
 
 
 class BroadcastManager:
@@ -37,6 +42,7 @@ class BroadcastManager:
         self._sessions = sessions
         self._audio = audio
         self._push: RtmpPush | None = None
+        self._watchdog: asyncio.Task[None] | None = None  # held so it is not collected
         self._lock = asyncio.Lock()
         sessions.bus.subscribe(ScreenChanged, self._on_screen_changed)
 
@@ -62,6 +68,7 @@ class BroadcastManager:
             self.url = url
             self._push = await self._connect(url, display)
             self._push.start()
+            self._watchdog = asyncio.create_task(self._watch(self._push))
         log.info("broadcast started to %s (audio: %s)", safe_url(url), "yes" if self._push.with_audio else "none")
         self._tell_admins()
 
@@ -96,14 +103,26 @@ class BroadcastManager:
 
         push = RtmpPush(url, display, self.config, self._audio, ended)
         try:
-            await asyncio.to_thread(push.connect)
-        except errors.DesktopUnavailable:
+            await asyncio.wait_for(asyncio.to_thread(push.connect), rtmp.CONNECT_TIMEOUT + CONNECT_BACKSTOP)
+        except errors.NekoError:
             raise
         except Exception as exc:
-            reason = _reason(exc)
-            log.error("broadcast to %s could not start: %s", safe_url(url), reason)
-            raise errors.BroadcastFailed(f"broadcast could not start: {reason}") from None
+            push.abandon()
+            raise self._failed(url, reason(exc) if exc.args else "the RTMP server did not answer") from None
         return push
+
+    @staticmethod
+    def _failed(url: str, why: str) -> errors.BroadcastFailed:
+        log.error("broadcast to %s could not start: %s", safe_url(url), why)
+        return errors.BroadcastFailed(f"broadcast could not start: {why}")
+
+    async def _watch(self, push: RtmpPush) -> None:
+        """A send that blocks (the RTMP server stopped reading) never fails by itself: time it out."""
+        while self._push is push:
+            await asyncio.sleep(1.0)
+            if self._push is push and time.monotonic() - push.last_sent > STALL_TIMEOUT:
+                push.abandon()
+                self._ended(push, f"no frame could be sent for {STALL_TIMEOUT:.0f} s")
 
     def _on_screen_changed(self, _event: ScreenChanged) -> None:
         if self._push is not None:
@@ -121,9 +140,3 @@ class BroadcastManager:
         for session in self._sessions.connected():
             if session.profile.is_admin:
                 session.send(BROADCAST_STATUS, status)
-
-
-def _reason(exc: Exception) -> str:
-    """What went wrong, without the URL (FFmpeg's messages may name it, stream key included)."""
-    strerror = getattr(exc, "strerror", None)  # OSError and PyAV's FFmpegError
-    return str(strerror).lower() if strerror else type(exc).__name__

@@ -2,12 +2,15 @@
 
 Everything here blocks and runs in the push's own threads: the video thread
 grabs, encodes and sends; an audio thread, when there is sound, reads PCM and
-sends AAC. A screen switch reconnects with the new size, as Neko rebuilds its
-pipeline. Any send that fails ends the push and is reported through ``on_end``.
+sends AAC. The FLV goes to the RTMP server through an ffmpeg child
+(``rtmp_sender``). A screen switch reconnects with the new size, as Neko
+rebuilds its pipeline. Any send that fails ends the push and is reported
+through ``on_end``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fractions
 import logging
 import threading
@@ -20,12 +23,13 @@ import av
 from ..config import BroadcastConfig
 from ..types import AudioSource, AudioStream
 from .pulse_monitor import BYTES_PER_SAMPLE, CHANNELS, SAMPLE_RATE
+from .rtmp_sender import RtmpSender
 from .screengrab import Frame, Pacer, Resized, ScreenGrabber, take
 
 log = logging.getLogger(__name__)
 
-# Seconds a connect or a send may block before the push counts as failed.
-IO_TIMEOUT = 5.0
+CONNECT_TIMEOUT = 10.0  # seconds the RTMP server has to take the stream (ffmpeg probes ours first)
+CONNECT_POLL = 0.05
 KEYFRAME_INTERVAL = 15  # frames, Neko's key-int-max
 AUDIO_CHUNK = 1024 * CHANNELS * BYTES_PER_SAMPLE  # one AAC frame of samples
 JOIN_TIMEOUT = 5.0
@@ -39,12 +43,24 @@ def safe_url(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}/..."
 
 
+def reason(exc: BaseException) -> str:
+    """What went wrong, without the URL (FFmpeg's messages may name it, stream key included)."""
+    strerror = getattr(exc, "strerror", None)  # OSError and PyAV's FFmpegError
+    if strerror:
+        return str(strerror).lower()
+    if isinstance(exc, ConnectionError | TimeoutError) and exc.args:
+        return str(exc.args[0])  # ours, from rtmp_sender or the connect loop
+    return type(exc).__name__
+
+
 class _Output:
     """One FLV connection with its encoders; callers hold the push's lock around every call."""
 
     def __init__(self, url: str, size: tuple[int, int], config: BroadcastConfig, audio: bool) -> None:
         self.started = time.monotonic()
-        self.container = av.open(url, "w", format="flv", timeout=IO_TIMEOUT)
+        self.sender = RtmpSender(url)
+        # Every packet goes out at once: a still screen makes packets of a few bytes.
+        self.container = av.open(self.sender, "w", format="flv", container_options={"flush_packets": "1"})
         self.fps = config.fps
         self.video = self.container.add_stream("libx264", rate=config.fps)
         self.video.width, self.video.height = size[0] - size[0] % 2, size[1] - size[1] % 2  # yuv420p needs even
@@ -66,7 +82,7 @@ class _Output:
         # Timestamps follow the clock, so a slow grab stretches frames instead of speeding time up.
         self._last_pts = max(self._last_pts + 1, round((time.monotonic() - self.started) * self.fps))
         picture.pts, picture.time_base = self._last_pts, fractions.Fraction(1, self.fps)
-        self.container.mux(self.video.encode(picture))
+        self._mux(self.video.encode(picture))
 
     def send_audio(self, pcm: bytes) -> None:
         if self.audio is None:
@@ -79,16 +95,31 @@ class _Output:
         chunk.sample_rate, chunk.pts, chunk.time_base = SAMPLE_RATE, self._samples, fractions.Fraction(1, SAMPLE_RATE)
         self._samples += count
         for resampled in self._resampler.resample(chunk):
-            self.container.mux(self.audio.encode(resampled))
+            self._mux(self.audio.encode(resampled))
+
+    def _mux(self, packets: list[av.Packet]) -> None:
+        try:
+            self.container.mux(packets)
+        except OSError:
+            if self.sender.ended(wait=1.0):  # the pipe broke because ffmpeg gave up: say why
+                raise ConnectionError(self.sender.failure()) from None
+            raise
 
     def close(self, *, flush: bool) -> None:
+        """``flush``: the encoders' last frames and the trailer go out before the stream ends."""
         try:
             if flush:
                 self.container.mux(self.video.encode(None))
                 if self.audio is not None:
                     self.container.mux(self.audio.encode(None))
+                self.container.close()
         finally:
-            self.container.close()
+            if flush:
+                self.sender.close()
+            else:
+                self.sender.kill()
+                with contextlib.suppress(Exception):  # the trailer has nowhere to go
+                    self.container.close()
 
 
 class RtmpPush:
@@ -110,29 +141,64 @@ class RtmpPush:
         self._error: str | None = None
         self._grabber: ScreenGrabber | None = None
         self._output: _Output | None = None
+        self._connecting: _Output | None = None
         self._sound: AudioStream | None = None
         self._threads: list[threading.Thread] = []
         self._size_changed = threading.Event()
         self.with_audio = False
+        self.last_sent = time.monotonic()  # when a video frame last went out (the manager's stall check)
 
     def connect(self) -> None:
-        """Blocking: grab the first frame and send it, so a refused connection is known now."""
+        """Blocking: returns once the RTMP server took the stream; raises why it did not."""
         try:
             self._grabber = ScreenGrabber(self.display)
             self._sound = self._audio_source.open() if self._audio_source is not None else None
             self.with_audio = self._sound is not None
-            self._output = _Output(self.url, self._grabber.size, self.config, audio=self.with_audio)
-            self._output.send_video(self._grabber.grab())
-        except Exception:
+            if self.with_audio:  # the RTMP side wants to see both streams before it connects
+                self._threads.append(threading.Thread(target=self._run_audio, name="broadcast-audio", daemon=True))
+                self._threads[-1].start()
+            self._output = self._open(self._grabber.size, CONNECT_TIMEOUT)
+        except BaseException:
+            self._stop.set()
             self._release()
             raise
+        self.last_sent = time.monotonic()
+
+    def abandon(self) -> None:
+        """Give up without waiting: a connect or a send that is stuck ends (its ffmpeg is killed)."""
+        self._stop.set()
+        output = self._connecting or self._output
+        if output is not None:
+            output.sender.kill()
+
+    def _open(self, size: tuple[int, int], timeout: float) -> _Output:
+        """A new stream, sent its first frame (again every so often) until the RTMP server takes it."""
+        assert self._grabber is not None
+        output = self._connecting = _Output(self.url, size, self.config, audio=self.with_audio)
+        deadline, next_frame = time.monotonic() + timeout, 0.0
+        try:
+            while not output.sender.connected():
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"the RTMP server did not answer within {timeout:.0f} s")
+                if time.monotonic() >= next_frame:
+                    frame = self._grabber.grab()
+                    with self._lock:
+                        output.send_video(frame)
+                    next_frame = time.monotonic() + 1 / self.config.fps
+                if self._stop.wait(CONNECT_POLL):
+                    raise ConnectionAbortedError("abandoned")
+        except BaseException:
+            with self._lock:
+                self._connecting = None
+                output.close(flush=False)
+            raise
+        with self._lock:
+            self._connecting = None
+        return output
 
     def start(self) -> None:
-        self._threads = [threading.Thread(target=self._run_video, name="broadcast-video", daemon=True)]
-        if self.with_audio:
-            self._threads.append(threading.Thread(target=self._run_audio, name="broadcast-audio", daemon=True))
-        for thread in self._threads:
-            thread.start()
+        self._threads.append(threading.Thread(target=self._run_video, name="broadcast-video", daemon=True))
+        self._threads[-1].start()
 
     def screen_changed(self) -> None:
         """The screen was switched: read its size before the next frame (not up to a second later)."""
@@ -159,6 +225,7 @@ class RtmpPush:
                 with self._lock:
                     assert self._output is not None
                     self._output.send_video(frame)
+                self.last_sent = time.monotonic()
         except Exception as exc:
             self._fail(exc)
         finally:
@@ -177,8 +244,9 @@ class RtmpPush:
                         log.warning("broadcast audio ended (parec exited); the video goes on")
                     return
                 with self._lock:
-                    if self._output is not None and not self._stop.is_set():
-                        self._output.send_audio(pcm)
+                    target = self._output or self._connecting
+                    if target is not None and not self._stop.is_set():
+                        target.send_audio(pcm)
         except Exception as exc:
             self._fail(exc)
             self._stop.set()
@@ -191,17 +259,14 @@ class RtmpPush:
                 self._output.close(flush=True)
             self._output = None
         deadline = time.monotonic() + RECONNECT_TIMEOUT
-        assert self._grabber is not None
         while True:
-            output = _Output(self.url, size, self.config, audio=self.with_audio)
             try:
-                output.send_video(self._grabber.grab())
+                output = self._open(size, CONNECT_TIMEOUT)
                 break
             except Resized:  # switched again meanwhile
-                output.container.close()
+                assert self._grabber is not None
                 size = self._grabber.size
-            except (OSError, EOFError):  # PyAV's connection errors derive from these
-                output.container.close()
+            except (ConnectionError, TimeoutError):
                 if time.monotonic() > deadline or self._stop.wait(RECONNECT_PAUSE):
                     raise
         with self._lock:
@@ -209,7 +274,7 @@ class RtmpPush:
 
     def _fail(self, exc: Exception) -> None:
         if self._error is None and not self._stop.is_set():
-            self._error = f"{type(exc).__name__}: {exc}"
+            self._error = reason(exc)
 
     def _release(self) -> None:
         """Closes whatever is open; the stream's tail is sent only after a clean stop."""
