@@ -50,6 +50,11 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "keyboardMapSet": ("post", "/api/room/keyboard/map", "keyboard"),
     "keyboardModifiersGet": ("get", "/api/room/keyboard/modifiers", "keyboard"),
     "keyboardModifiersSet": ("post", "/api/room/keyboard/modifiers", "keyboard"),
+    # broadcast and screencast (issue 13, broadcast)
+    "broadcastStatus": ("get", "/api/room/broadcast", "broadcast"),
+    "broadcastStart": ("post", "/api/room/broadcast/start", "broadcast"),
+    "broadcastStop": ("post", "/api/room/broadcast/stop", "broadcast"),
+    "screenCastImage": ("get", "/api/room/screen/cast.jpg", "screen"),
 }
 
 
