@@ -28,3 +28,9 @@ async def screen_configurations_list(token_info: dict[str, Any]) -> Response:
 async def screen_shot_image(token_info: dict[str, Any], quality: int | None = None) -> Response:
     image = await services().desktop.screenshot(caller(token_info), quality)
     return Response(image, media_type="image/jpeg", headers=NO_CACHE)
+
+
+# --- screencast (issue 13, broadcast) ---
+async def screen_cast_image(token_info: dict[str, Any]) -> Response:
+    image = await services().screencast.image(caller(token_info))
+    return Response(image, media_type="image/jpeg", headers=NO_CACHE)

@@ -202,6 +202,44 @@ class PulseConfig:
     server: str = ""  # "" -> nekoapi starts its own PulseAudio with a null sink when media starts
 
 
+# --- capture: broadcast and screencast (issue 13) ---
+@dataclass(frozen=True)
+class BroadcastConfig:
+    """The RTMP push of the screen (Neko's ``capture.broadcast``)."""
+
+    url: str = ""
+    autostart: bool = True  # with a url set, broadcasting starts with the server
+    audio_bitrate: int = 128  # kbit/s, AAC
+    video_bitrate: int = 4096  # kbit/s, H.264
+    preset: str = "veryfast"  # x264 speed preset
+    fps: int = 25  # frames per second grabbed and sent (ours)
+
+
+@dataclass(frozen=True)
+class ScreencastConfig:
+    """JPEG frames of the screen served at /api/room/screen/cast.jpg (Neko's ``capture.screencast``)."""
+
+    enabled: bool = False
+    rate: str = "10/1"  # frames per second, as Neko writes it: "10/1", "5/2" or "10"
+    quality: int = 60  # JPEG quality 1-100
+
+    @property
+    def fps(self) -> float:
+        return parse_rate(self.rate) or 10.0
+
+
+_RATE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+)\s*)?")
+
+
+def parse_rate(text: str) -> float | None:
+    """``"10/1"`` -> 10.0; None for text that is no positive rate (at most 60 per second)."""
+    match = _RATE.fullmatch(text)
+    if match is None or match.group(2) == "0":
+        return None
+    rate = float(match.group(1)) / int(match.group(2) or 1)
+    return rate if 0 < rate <= 60 else None
+
+
 @dataclass(frozen=True)
 class CaptureConfig:
     video: VideoCaptureConfig = field(default_factory=VideoCaptureConfig)
@@ -223,6 +261,8 @@ class WebRTCConfig:
     iceservers: IceServersConfig = field(default_factory=IceServersConfig)
     nat1to1: tuple[str, ...] = ()
     epr: str = ""  # UDP port range "min-max" for ICE host candidates; "" -> any port
+    broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
+    screencast: ScreencastConfig = field(default_factory=ScreencastConfig)
 
 
 # --- desktop (issue 13, desktop-core) ---
@@ -430,6 +470,30 @@ def _check_positive(value: int) -> str | None:
     return None if value > 0 else "expected a number above 0"
 
 
+def _check_rate(value: str) -> str | None:
+    return None if parse_rate(value) else "expected frames per second like 10/1 (above 0, at most 60)"
+
+
+def _check_quality(value: int) -> str | None:
+    return None if 1 <= value <= 100 else "expected a JPEG quality from 1 to 100"
+
+
+def _check_fps(value: int) -> str | None:
+    return None if 1 <= value <= 60 else "expected frames per second from 1 to 60"
+
+
+def _check_rtmp_url(value: str) -> str | None:
+    return None if not value or value.startswith(RTMP_SCHEMES) else "expected an rtmp:// or rtmps:// URL"
+
+
+RTMP_SCHEMES = ("rtmp://", "rtmps://")
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
+
+
+def _check_preset(value: str) -> str | None:
+    return None if value in X264_PRESETS else "expected an x264 preset: " + ", ".join(X264_PRESETS)
+
+
 # Values that parse but cannot work; checked here so start-up fails with the key's name.
 _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server.bind": _check_bind,
@@ -442,12 +506,25 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "log.level": _check_level,
     "session.api_token": _check_api_token,
     "session.store": _check_store,
+    "capture.broadcast.url": _check_rtmp_url,
+    "capture.broadcast.audio_bitrate": _check_positive,
+    "capture.broadcast.video_bitrate": _check_positive,
+    "capture.broadcast.fps": _check_fps,
+    "capture.broadcast.preset": _check_preset,
+    "capture.screencast.rate": _check_rate,
+    "capture.screencast.quality": _check_quality,
     "desktop.xserver": _check_xserver,
 }
 # Never echoed in an error message.
-# redis.url may carry a password (redis://:secret@host).
+# redis.url may carry a password (redis://:secret@host); an RTMP URL usually carries a stream key.
 _SECRET_KEYS = frozenset(
-    {"redis.url", "session.api_token", "member.multiuser.admin_password", "member.multiuser.user_password"}
+    {
+        "capture.broadcast.url",
+        "redis.url",
+        "session.api_token",
+        "member.multiuser.admin_password",
+        "member.multiuser.user_password",
+    }
 )
 
 

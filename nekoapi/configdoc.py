@@ -86,6 +86,16 @@ MEANING: dict[str, str] = {
     "webrtc.iceservers.backend": "JSON list of ICE servers the server itself uses; none means no STUN at all",
     "webrtc.nat1to1": "public addresses offered as extra host candidates (1:1 NAT)",
     "webrtc.epr": "UDP port range `min-max` of the server's ICE host candidates; empty means any port",
+    # capture: broadcast and screencast (issue 13)
+    "capture.broadcast.url": "RTMP URL to push the screen to (rtmp:// or rtmps://; empty: none)",
+    "capture.broadcast.autostart": "with a URL set, start broadcasting when the server starts",
+    "capture.broadcast.audio_bitrate": "broadcast AAC audio bitrate in kbit/s",
+    "capture.broadcast.video_bitrate": "broadcast H.264 video bitrate in kbit/s",
+    "capture.broadcast.preset": "x264 speed preset of the broadcast (ultrafast ... veryslow)",
+    "capture.broadcast.fps": "broadcast frames per second, 1-60 (ours)",
+    "capture.screencast.enabled": "serve JPEG frames at /api/room/screen/cast.jpg",
+    "capture.screencast.rate": "screencast frames per second, as a fraction (`10/1`)",
+    "capture.screencast.quality": "screencast JPEG quality, 1-100",
     # desktop (issue 13)
     "desktop.enabled": "false: a room without a desktop, whose operations answer 503 (ours)",
     "desktop.display": "X display to drive; empty means `$DISPLAY`; with neither, nekoapi starts its own X server",

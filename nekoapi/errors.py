@@ -170,6 +170,43 @@ class DesktopUnavailable(NekoError):
     message = "desktop is not available"
 
 
+# --- broadcast and screencast (issue 13) -----------------------------------
+class BroadcastUrlMissing(NekoError):
+    message = "missing broadcast URL"
+
+
+class BroadcastUrlUnsupported(NekoError):
+    message = "broadcast URL must start with rtmp:// or rtmps://"
+
+
+class BroadcastActive(NekoError):
+    message = "server is already broadcasting"
+
+
+class BroadcastInactive(NekoError):
+    message = "server is not broadcasting"
+
+
+class BroadcastFailed(NekoError):
+    """The RTMP server could not be reached or refused the stream."""
+
+    message = "broadcast could not start"
+
+
+class ScreencastDisabled(NekoError):
+    message = "screencast pipeline is not enabled"
+
+
+class ScreencastNoFallback(NekoError):
+    message = "private mode is enabled but no fallback image available"
+
+
+class ScreencastUnavailable(NekoError):
+    """The display is up but gave no frame in time."""
+
+    message = "timed out waiting for the first screencast image"
+
+
 class SessionNotAdmin(AdminRequired):
     message = "session is not admin"  # Neko's Admin guard on the desktop routes
 

@@ -15,6 +15,9 @@ from .desktop.uploads import UploadManager
 from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
 from .media.room import build_media, publish_desktop_audio, start_desktop_audio
+from .media.broadcast import BroadcastManager
+from .media.pulse_monitor import PulseMonitor
+from .media.screencast import ScreencastManager
 from .members import create_provider
 from .members.manager import MemberManager
 from .metrics import Metrics
@@ -71,6 +74,12 @@ class Services:
         self.desktop_messages.clipboard_setter = self.clipboard.paste_text
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
+        # --- broadcast and screencast (issue 13): they find the X display through display_name ---
+        capture = config.capture
+        self.broadcast = BroadcastManager(capture.broadcast, self.display_name, self.sessions, PulseMonitor())
+        self.screencast = ScreencastManager(capture.screencast, self.display_name, self.sessions, self.bus)
+        self.broadcaster.broadcast_status = self.broadcast.status
+        self.broadcaster.screencast_enabled = lambda: self.screencast.enabled
 
     async def start(self) -> None:
         await self.backend.start()
@@ -83,8 +92,12 @@ class Services:
         await publish_desktop_audio(self.audio_server, self.desktop)
         await self.clipboard.start()
         await self.uploads.start()
+        # After the desktop: an autostarted broadcast needs its display.
+        await self.broadcast.startup()
 
     async def stop(self) -> None:
+        await self.broadcast.shutdown()
+        await self.screencast.shutdown()
         await self.uploads.stop()
         await self.clipboard.stop()
         await self.media.stop()
@@ -97,6 +110,10 @@ class Services:
         close = getattr(self.store, "close", None)
         if close is not None:
             close()
+
+    def display_name(self) -> str | None:
+        """The desktop's X display; None while it is down, or when the server has no desktop."""
+        return self.desktop.display
 
     async def health(self) -> None:
         """Raises ``BackingStoreUnavailable`` naming the first store that does not answer."""

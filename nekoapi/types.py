@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .models import MemberProfile
@@ -79,6 +79,30 @@ class Connection(Protocol):
     async def send_text(self, data: str) -> None: ...
 
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+# --- broadcast and screencast (issue 13) -------------------------------------------------
+
+# The desktop's X display name (":57"), or None while no X server is up.
+DisplaySource = Callable[[], "str | None"]
+
+
+class AudioStream(Protocol):
+    """Raw PCM of the desktop's sound: interleaved s16le, stereo, 48 kHz. Blocking."""
+
+    def read(self, size: int) -> bytes:
+        """Up to ``size`` bytes; b"" when the sound has ended."""
+        ...
+
+    def close(self) -> None: ...
+
+
+class AudioSource(Protocol):
+    """Where the broadcast's sound comes from (a PulseAudio monitor by default)."""
+
+    def open(self) -> AudioStream | None:
+        """A new stream, or None when this machine has no sound to capture. Blocking."""
+        ...
 
 
 # --- desktop (issue 13, desktop-core) ---

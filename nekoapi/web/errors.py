@@ -61,6 +61,15 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.BatchTooLarge: 413,
     # security (issue 8)
     errors.LoginThrottled: 429,
+    # broadcast and screencast (issue 13)
+    errors.BroadcastUrlMissing: 400,
+    errors.BroadcastUrlUnsupported: 400,
+    errors.BroadcastActive: 422,
+    errors.BroadcastInactive: 422,
+    errors.BroadcastFailed: 502,  # Neko: 500; see docs/compatibility.md
+    errors.ScreencastDisabled: 400,
+    errors.ScreencastNoFallback: 400,
+    errors.ScreencastUnavailable: 503,  # Neko: 500
 }
 
 

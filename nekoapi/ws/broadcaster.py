@@ -39,6 +39,7 @@ class Broadcaster:
         self.screen_size: Callable[[], dict[str, int]] = lambda: NEUTRAL_SCREEN_SIZE
         self.screen_sizes: Callable[[], list[dict[str, int]]] = list
         self.broadcast_status: Callable[[], dict[str, Any]] = lambda: {"is_active": False, "url": ""}
+        self.screencast_enabled: Callable[[], bool] = lambda: False
         self._heartbeat: asyncio.Task[None] | None = None
         self.videos: list[str] = []  # capture.video.ids, set by the media manager
         bus = sessions.bus
@@ -84,7 +85,7 @@ class Broadcaster:
             "screen_size": self.screen_size(),
             "settings": manager.settings.to_dict(),
             "touch_events": False,
-            "screencast_enabled": False,
+            "screencast_enabled": self.screencast_enabled(),
             "webrtc": {"videos": self.videos},
         }
 

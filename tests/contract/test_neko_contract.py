@@ -57,6 +57,11 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "uploadDrop": ("post", "/api/room/upload/drop", "upload"),
     "uploadDialog": ("post", "/api/room/upload/dialog", "upload"),
     "uploadDialogClose": ("delete", "/api/room/upload/dialog", "upload"),
+    # broadcast and screencast (issue 13, broadcast)
+    "broadcastStatus": ("get", "/api/room/broadcast", "broadcast"),
+    "broadcastStart": ("post", "/api/room/broadcast/start", "broadcast"),
+    "broadcastStop": ("post", "/api/room/broadcast/stop", "broadcast"),
+    "screenCastImage": ("get", "/api/room/screen/cast.jpg", "screen"),
 }
 
 

@@ -1,0 +1,1 @@
+"""Media: capture and encoding of the desktop (broadcast, screencast, WebRTC)."""
