@@ -160,6 +160,33 @@ class RedisConfig:
     prefix: str = "neko"
 
 
+# --- plugins (issue 15): Neko's chat, filetransfer and openinapp keys ---
+
+
+@dataclass(frozen=True)
+class ChatConfig:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class FileTransferConfig:
+    enabled: bool = False
+    dir: str = "/home/neko/Downloads"
+    refresh_interval: float = 30.0  # seconds; the fallback when the directory cannot be watched
+    user_download: bool = False
+    user_upload: bool = False
+    user_delete: bool = False
+    # nekoapi extensions (not Neko keys): what one upload request may carry.
+    max_upload_size: int = 100 * 1024 * 1024
+    max_upload_files: int = 20
+
+
+@dataclass(frozen=True)
+class OpenInAppConfig:
+    enabled: bool = False
+    open_command: str = "xdg-open"
+
+
 @dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -167,6 +194,9 @@ class Config:
     member: MemberConfig = field(default_factory=MemberConfig)
     log: LogConfig = field(default_factory=LogConfig)
     redis: RedisConfig = field(default_factory=RedisConfig)
+    chat: ChatConfig = field(default_factory=ChatConfig)
+    filetransfer: FileTransferConfig = field(default_factory=FileTransferConfig)
+    openinapp: OpenInAppConfig = field(default_factory=OpenInAppConfig)
 
 
 def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
@@ -333,6 +363,8 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "log.level": _check_level,
     "session.api_token": _check_api_token,
     "session.store": _check_store,
+    "filetransfer.max_upload_size": _check_positive,
+    "filetransfer.max_upload_files": _check_positive,
 }
 # Never echoed in an error message.
 # redis.url may carry a password (redis://:secret@host).

@@ -162,3 +162,58 @@ class UploadForbidden(NekoError):
 
 class DesktopUnavailable(NekoError):
     message = "desktop is not available"
+
+
+# --- plugins (issue 15) ----------------------------------------------------
+class ChatForbidden(NekoError):
+    message = "not allowed to send chat messages"
+
+
+class FileTransferDisabled(NekoError):
+    message = "file transfer is disabled"
+
+
+class FileTransferForbidden(NekoError):
+    """A non-administrator without the matching ``filetransfer.user_*`` flag; the message names the action."""
+
+    message = "file transfer is not allowed for non-admin users"
+
+    @classmethod
+    def of(cls, action: str) -> FileTransferForbidden:
+        return cls(f"file {action} is not allowed for non-admin users")
+
+
+class BadFilename(NekoError):
+    message = "bad filename"
+
+
+class FileNotFound(NekoError):
+    message = "file not found"
+
+
+class NoFilesUploaded(NekoError):
+    message = "no files in the upload (multipart field `files`)"
+
+
+class TooManyFiles(NekoError):
+    message = "too many files in one upload"
+
+
+class FileTransferUnavailable(NekoError):
+    message = "the file transfer directory is not available"
+
+
+class OpenInAppDisabled(NekoError):
+    message = "openinapp is disabled"
+
+
+class OpenLinkForbidden(NekoError):
+    message = "only the host can open links"
+
+
+class BadLink(NekoError):
+    message = "URL must use http or https scheme"
+
+
+class OpenCommandFailed(NekoError):
+    message = "the open command could not be started"

@@ -12,6 +12,7 @@ from .events import EventBus, ProfileChanged
 from .members import create_provider
 from .members.manager import MemberManager
 from .metrics import Metrics
+from .plugins import Plugins
 from .sessions.backend import LocalBackend, StateBackend
 from .sessions.manager import SessionManager
 from .sessions.memory_store import MemorySessionStore
@@ -20,7 +21,9 @@ from .sessions.sqlite_store import SqliteSessionStore
 from .types import HealthCheck, SessionStore
 from .ws import protocol
 from .ws.broadcaster import Broadcaster
+from .ws.client_logs import SYSTEM_LOGS, ClientLogs
 from .ws.messages import ClientMessages
+from .ws.relay import SEND_BROADCAST, SEND_UNICAST, Relay
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,17 @@ class Services:
         # After the broadcaster: the room reacts to connects after system/init went out.
         self.room = RoomManager(self.sessions)
         self.client_messages = ClientMessages(self.sessions, self.room)
+        # Relays, client logs and plugins (issue 15); plugins greet after system/init.
+        self.relay = Relay(self.sessions)
+        self.plugins = Plugins(config, self.sessions, self.relay)
+        self.client_messages.add(
+            {
+                SEND_UNICAST: self.relay.unicast,
+                SEND_BROADCAST: self.relay.broadcast,
+                SYSTEM_LOGS: ClientLogs().handle,
+                **self.plugins.events(),
+            }
+        )
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
@@ -49,8 +63,10 @@ class Services:
         await self.backend.start()
         await self.member_manager.start()
         self.broadcaster.start()
+        await self.plugins.start()
 
     async def stop(self) -> None:
+        await self.plugins.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()
         await self.backend.stop()

@@ -79,3 +79,11 @@ class Connection(Protocol):
     async def send_text(self, data: str) -> None: ...
 
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
+
+
+class LinkOpener(Protocol):
+    """Opens a link in the desktop's application (Neko's openinapp plugin)."""
+
+    async def open(self, url: str) -> None:
+        """Returns once the opening has started; raises ``OpenCommandFailed`` when it cannot."""
+        ...

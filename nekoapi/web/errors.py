@@ -53,6 +53,19 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.BatchTooLarge: 413,
     # security (issue 8)
     errors.LoginThrottled: 429,
+    # plugins (issue 15)
+    errors.ChatForbidden: 403,
+    errors.FileTransferDisabled: 403,
+    errors.FileTransferForbidden: 403,
+    errors.BadFilename: 400,
+    errors.FileNotFound: 404,
+    errors.NoFilesUploaded: 400,
+    errors.TooManyFiles: 413,
+    errors.FileTransferUnavailable: 503,
+    errors.OpenInAppDisabled: 403,
+    errors.OpenLinkForbidden: 403,
+    errors.BadLink: 400,
+    errors.OpenCommandFailed: 503,
 }
 
 

@@ -35,6 +35,7 @@ from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 
 from ..errors import NekoError
+from . import multipart
 from .errors import domain_error_response
 
 
@@ -81,6 +82,8 @@ class _PrebuiltDecorator(StarletteDecorator):
 
     @property
     def _parameter_decorator_cls(self) -> type[AsyncParameterDecorator]:
+        if multipart.takes_files(self.operation):
+            return AsyncParameterDecorator  # Connexion's own: it hands the uploaded parts over
         return _NoUploadsParameterDecorator
 
     def __call__(self, function: Any) -> Any:

@@ -7,6 +7,8 @@ streamed body is refused as soon as it crosses the limit.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from starlette.types import Message, Receive, Scope
 
 from .hardening import Refusal
@@ -15,30 +17,34 @@ JSON = b"application/json"
 
 
 class RequestLimits:
-    def __init__(self, max_body_size: int) -> None:
+    def __init__(self, max_body_size: int, by_path: Mapping[str, int] | None = None) -> None:
         self.max_body_size = max_body_size
+        # Upload operations' own limits, by request path (multipart.py).
+        self.by_path = dict(by_path or {})
 
     async def admit(self, scope: Scope, receive: Receive) -> tuple[Scope, Receive] | Refusal:
         """The request as Connexion should see it, or why it is refused."""
         headers = dict(scope["headers"])
+        limit = self.by_path.get(scope["path"], self.max_body_size)
         declared = headers.get(b"content-length")
         if declared is not None and not declared.isdigit():
             return Refusal(400, "invalid Content-Length header")
         if declared is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
-            body = await _read_at_most(receive, self.max_body_size)
+            body = await _read_at_most(receive, limit)
             if body is None:
-                return self._too_large()
+                return self._too_large(limit)
             scope, receive, declared = _as_fixed_length(scope, body), _replay(body, receive), str(len(body)).encode()
-        elif declared is not None and int(declared) > self.max_body_size:
-            return self._too_large()
+        elif declared is not None and int(declared) > limit:
+            return self._too_large(limit)
         if declared not in (None, b"0") and b"content-type" not in headers:
             # Neko reads every body as JSON whatever its header says; a body that
             # names no type is taken as JSON, one that names another type gets 415.
             scope = {**scope, "headers": [*scope["headers"], (b"content-type", JSON)]}
         return scope, receive
 
-    def _too_large(self) -> Refusal:
-        return Refusal(413, f"request body is larger than {self.max_body_size} bytes")
+    @staticmethod
+    def _too_large(limit: int) -> Refusal:
+        return Refusal(413, f"request body is larger than {limit} bytes")
 
 
 def _as_fixed_length(scope: Scope, body: bytes) -> Scope:

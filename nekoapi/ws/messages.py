@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ..errors import NekoError
@@ -26,6 +26,13 @@ class ClientMessages:
             protocol.CONTROL_REQUEST: self._control_request,
             protocol.CONTROL_RELEASE: self._control_release,
         }
+
+    def add(self, handlers: Mapping[str, Handler]) -> None:
+        """More events (relays, plugins); the core's own cannot be taken over."""
+        taken = self._table.keys() & handlers.keys()
+        if taken:
+            raise ValueError(f"websocket events handled twice: {sorted(taken)}")
+        self._table.update(handlers)
 
     async def handle(self, session: Session, raw: str | bytes) -> None:
         """Dispatch one message; malformed, unknown or refused ones are logged and ignored."""

@@ -1,0 +1,51 @@
+"""Neko's built-in plugins (chat, file transfer, open in app): one registry, each switched by its config.
+
+A plugin greets every socket that connects (after ``system/init``), adds its client
+events to the WebSocket table, and may run background work between ``start`` and
+``stop``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from ..config import Config
+from ..events import SessionConnected
+from ..sessions.manager import SessionManager
+from ..sessions.session import Session
+from ..ws.relay import Relay
+from .chat import Chat
+from .filetransfer import FileTransfer
+from .openinapp import OpenInApp
+
+
+class Plugin(Protocol):
+    def greet(self, session: Session) -> None: ...
+
+    def events(self) -> dict[str, Any]: ...
+
+
+class Plugins:
+    def __init__(self, config: Config, sessions: SessionManager, relay: Relay) -> None:
+        self.chat = Chat(config.chat, sessions, relay)
+        self.filetransfer = FileTransfer(config.filetransfer, sessions)
+        self.openinapp = OpenInApp(config.openinapp, sessions)
+        self.all: tuple[Plugin, ...] = (self.chat, self.filetransfer, self.openinapp)
+        sessions.bus.subscribe(SessionConnected, self._greet)
+
+    def events(self) -> dict[str, Any]:
+        table: dict[str, Any] = {}
+        for plugin in self.all:
+            table.update(plugin.events())
+        return table
+
+    def _greet(self, event: SessionConnected) -> None:
+        if event.session.peer is not None:
+            for plugin in self.all:
+                plugin.greet(event.session)
+
+    async def start(self) -> None:
+        await self.filetransfer.start()
+
+    async def stop(self) -> None:
+        await self.filetransfer.stop()
