@@ -118,5 +118,10 @@ async def test_relays_cross_workers(two_nodes: tuple[tuple[ApiClient, str], tupl
     assert await next_relay(alice_ws) == expected
     assert await next_relay(carol_ws) == expected
     assert (await next_relay(bob_ws))[1]["subject"] == "me"
+
+    # Chat goes the same way: a message sent on A reaches the socket on B.
+    await alice_ws.send("chat/message", {"text": "across"})
+    message = await bob_ws.wait_for("chat/message")
+    assert message["id"] == alice and message["content"] == {"text": "across"}
     for client in (alice_ws, bob_ws, carol_ws):
         await client.close()
