@@ -25,8 +25,9 @@ async def filetransfer_download(filename: str, token_info: dict[str, Any]) -> Re
     return WholeFileResponse(path, filename=path.name, media_type="application/octet-stream")
 
 
-async def filetransfer_upload(files: list[Any], token_info: dict[str, Any]) -> Response:
-    await services().plugins.filetransfer.upload(caller(token_info), files)
+async def filetransfer_upload(token_info: dict[str, Any], files: list[Any] | None = None) -> Response:
+    # Connexion leaves ``files`` out when no part carries that name; the manager refuses that (400).
+    await services().plugins.filetransfer.upload(caller(token_info), files or [])
     return no_content()
 
 

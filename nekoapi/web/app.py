@@ -17,11 +17,11 @@ from .. import logs
 from ..config import Config
 from ..errors import NekoError
 from ..services import Services
+from . import multipart
 from .docs import docs_app, is_docs_path
 from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
 from .fastpath import VALIDATORS, CachedURIParser, PrebuiltAsyncApp
 from .hardening import SECURITY_HEADERS, Hardening, Refusal, add_security_headers, refuse
-from . import multipart
 from .limits import RequestLimits
 from .methods import method_not_allowed_handler
 from .observe import RequestObserver

@@ -80,7 +80,8 @@ async def test_a_user_without_flags_may_do_nothing(ft: ApiClient, root: Path) ->
 
 @pytest.mark.parametrize("allowed", ACTIONS)
 async def test_each_user_flag_allows_its_action_only(root: Path, allowed: str) -> None:
-    async with api_client(make_config(**ft_config(root, **{f"NEKO_FILETRANSFER_USER_{allowed.upper()}": "true"}))) as ft:
+    flag = {f"NEKO_FILETRANSFER_USER_{allowed.upper()}": "true"}
+    async with api_client(make_config(**ft_config(root, **flag))) as ft:
         (root / "x.txt").write_bytes(b"x")
         user = await ft.login_user()
         calls = {

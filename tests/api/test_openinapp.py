@@ -101,7 +101,8 @@ async def test_only_the_host_may_open_links(app: ApiClient, recorder: Path) -> N
     await host(app, admin)
     assert_refused(await open_link(app, user, "https://example.com"), 403, "only the host can open links")
     # With implicit hosting, anyone who may host may open links.
-    assert (await app.post("/api/room/settings", json={"implicit_hosting": True}, headers=admin.bearer)).status_code == 204
+    implicit = {"implicit_hosting": True}
+    assert (await app.post("/api/room/settings", json=implicit, headers=admin.bearer)).status_code == 204
     assert (await open_link(app, user, "https://example.com")).status_code == 204
     assert len(await opened(recorder, 1)) == 1
 

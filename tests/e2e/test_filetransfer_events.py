@@ -87,9 +87,7 @@ async def test_sessions_without_the_plugin_are_not_shown_the_files(room: Room, r
 async def test_an_upload_is_announced(room: Room, root: Path) -> None:
     admin, admin_ws = await room.join("root", admin=True)
     assert greeting(admin_ws)["files"] == []
-    response = await room.http.post(
-        "/api/filetransfer/", files=[("files", ("up.txt", b"abc"))], headers=admin.bearer
-    )
+    response = await room.http.post("/api/filetransfer/", files=[("files", ("up.txt", b"abc"))], headers=admin.bearer)
     assert response.status_code == 204
     update = await admin_ws.wait_for(UPDATE)
     assert names(update) == ["up.txt"]
