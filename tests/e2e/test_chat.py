@@ -35,6 +35,8 @@ async def test_chat_init_and_a_message_reaches_everyone_with_the_sender(room: Ro
     alice, alice_ws = await room.join("alice")
     _, bob_ws = await room.join("bob")
     assert next(m for m in alice_ws.seen if m["event"] == "chat/init")["payload"] == {"enabled": True}
+    order = [m["event"] for m in alice_ws.seen]
+    assert order.index("system/init") < order.index("chat/init")  # plugins greet after the core
 
     await say(alice, "hello")
     for client in (alice_ws, bob_ws):

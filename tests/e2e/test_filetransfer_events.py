@@ -91,3 +91,18 @@ async def test_an_upload_is_announced(room: Room, root: Path) -> None:
     assert response.status_code == 204
     update = await admin_ws.wait_for(UPDATE)
     assert names(update) == ["up.txt"]
+
+
+async def test_without_a_watch_the_periodic_rescan_announces_changes(
+    root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_inotify(*args: object, **kwargs: object) -> AsyncIterator[object]:
+        raise OSError("inotify watch limit reached")
+
+    monkeypatch.setattr("nekoapi.plugins.filetransfer.watchfiles.awatch", no_inotify)
+    root.mkdir()
+    env = {"NEKO_FILETRANSFER_ENABLED": "true", "NEKO_FILETRANSFER_DIR": str(root)}
+    async for room in open_room(make_config(**env, NEKO_FILETRANSFER_REFRESH_INTERVAL="1s")):
+        _, admin_ws = await room.join("root", admin=True)
+        (root / "late.txt").write_bytes(b"l")
+        assert names(await admin_ws.wait_for(UPDATE, timeout=5)) == ["late.txt"]
