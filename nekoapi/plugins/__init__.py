@@ -7,6 +7,7 @@ events to the WebSocket table, and may run background work between ``start`` and
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Protocol
 
 from ..config import Config
@@ -40,9 +41,17 @@ class Plugins:
         return table
 
     def _greet(self, event: SessionConnected) -> None:
-        if event.session.peer is not None:
+        # After the core's greeting is complete: the connect's session/state comes right after
+        # this event, and clients (Neko's among them) expect it second, after system/init.
+        try:
+            asyncio.get_running_loop().call_soon(self._greet_now, event.session, event.session.peer)
+        except RuntimeError:
+            self._greet_now(event.session, event.session.peer)
+
+    def _greet_now(self, session: Session, peer: object) -> None:
+        if peer is not None and session.peer is peer:  # not gone or replaced meanwhile
             for plugin in self.all:
-                plugin.greet(event.session)
+                plugin.greet(session)
 
     async def start(self) -> None:
         await self.filetransfer.start()

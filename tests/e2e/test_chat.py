@@ -34,9 +34,10 @@ async def say(member: Member, text: str) -> None:
 async def test_chat_init_and_a_message_reaches_everyone_with_the_sender(room: Room) -> None:
     alice, alice_ws = await room.join("alice")
     _, bob_ws = await room.join("bob")
-    assert next(m for m in alice_ws.seen if m["event"] == "chat/init")["payload"] == {"enabled": True}
+    assert await alice_ws.wait_for("chat/init") == {"enabled": True}
     order = [m["event"] for m in alice_ws.seen]
-    assert order.index("system/init") < order.index("chat/init")  # plugins greet after the core
+    # Plugins greet after the core's own greeting, session/state included.
+    assert order.index("system/init") < order.index("session/state") < order.index("chat/init")
 
     await say(alice, "hello")
     for client in (alice_ws, bob_ws):
@@ -104,7 +105,7 @@ async def test_rest_chat_is_relayed_like_a_socket_message(room: Room) -> None:
 @pytest.mark.parametrize("config", [make_config(NEKO_CHAT_ENABLED="false")])
 async def test_chat_switched_off(room: Room) -> None:
     admin, admin_ws = await room.join("root", admin=True)
-    assert next(m for m in admin_ws.seen if m["event"] == "chat/init")["payload"] == {"enabled": False}
+    assert await admin_ws.wait_for("chat/init") == {"enabled": False}
     assert (await admin.post("/api/chat/", {"text": "no"})).status_code == 403
     await say(admin, "no")
     await admin_ws.send("send/unicast", {"receiver": admin.id, "subject": "after", "body": None})

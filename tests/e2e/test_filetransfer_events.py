@@ -28,9 +28,10 @@ async def room(root: Path) -> AsyncIterator[Room]:
         yield r
 
 
-def greeting(client: EventClient) -> dict:
-    """The update sent on connect (joining reads past it, to the session's own state)."""
-    return next(m["payload"] for m in client.seen if m["event"] == UPDATE)
+async def greeting(client: EventClient) -> dict:
+    """The update sent on connect (after the session's own state, which joining waits for)."""
+    assert UPDATE not in [m["event"] for m in client.seen]
+    return await client.wait_for(UPDATE)
 
 
 def names(update: dict) -> list[str]:
@@ -46,7 +47,7 @@ async def test_the_list_is_sent_on_connect(room: Room, root: Path) -> None:
     await first_ws.wait_for(UPDATE, files=expected)
 
     _, admin_ws = await room.join("boss", admin=True)
-    update = greeting(admin_ws)
+    update = await greeting(admin_ws)
     assert update == {
         "enabled": True,
         "root_dir": str(root),
@@ -61,7 +62,7 @@ async def test_a_file_created_on_disk_is_announced_to_every_socket(room: Room, r
     _, admin_ws = await room.join("root", admin=True)
     _, other_ws = await room.join("boss", admin=True)
     for client in (admin_ws, other_ws):
-        assert greeting(client)["files"] == []
+        assert (await greeting(client))["files"] == []
 
     (root / "dropped.txt").write_bytes(b"hi")
 
@@ -78,15 +79,15 @@ async def test_sessions_without_the_plugin_are_not_shown_the_files(room: Room, r
     settings = {"plugins": {"filetransfer.enabled": False}}
     assert (await admin.post("/api/room/settings", settings)).status_code == 204
     _, user_ws = await room.join("bob")
-    update = greeting(user_ws)
+    update = await greeting(user_ws)
     assert update["enabled"] is False and update["files"] == []
     await admin_ws.send(UPDATE)  # administrators ignore the room's switch
-    assert names(await admin_ws.wait_for(UPDATE)) == ["private.txt"]
+    await admin_ws.wait_for(UPDATE, files=[{"name": "private.txt", "type": "file", "size": 1}])
 
 
 async def test_an_upload_is_announced(room: Room, root: Path) -> None:
     admin, admin_ws = await room.join("root", admin=True)
-    assert greeting(admin_ws)["files"] == []
+    assert (await greeting(admin_ws))["files"] == []
     response = await room.http.post("/api/filetransfer/", files=[("files", ("up.txt", b"abc"))], headers=admin.bearer)
     assert response.status_code == 204
     update = await admin_ws.wait_for(UPDATE)
@@ -104,5 +105,6 @@ async def test_without_a_watch_the_periodic_rescan_announces_changes(
     env = {"NEKO_FILETRANSFER_ENABLED": "true", "NEKO_FILETRANSFER_DIR": str(root)}
     async for room in open_room(make_config(**env, NEKO_FILETRANSFER_REFRESH_INTERVAL="1s")):
         _, admin_ws = await room.join("root", admin=True)
+        assert (await greeting(admin_ws))["files"] == []
         (root / "late.txt").write_bytes(b"l")
-        assert names(await admin_ws.wait_for(UPDATE, timeout=5)) == ["late.txt"]
+        await admin_ws.wait_for(UPDATE, timeout=5, files=[{"name": "late.txt", "type": "file", "size": 1}])
