@@ -5,6 +5,11 @@
 Cases: disconnect, 401, 404, list100. Each prints the best of 7 runs of N calls in
 microseconds of process time, which another process's load disturbs far less than wall
 time. With --profile, one run under cProfile is written to FILE (read it with pstats).
+
+Logging is set up as ``nekoapi serve`` sets it up (log.level info, the default: one access
+line per request, written by the log writer thread, to a scratch file here), so the figures
+include the access log. Then the access log's own cost: the disconnect case at info and at
+warning, alternated, best of each (the writer thread's CPU counts: it is process time).
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ import argparse
 import asyncio
 import cProfile
 import json
+import logging
+import tempfile
 import time
 from typing import Any
 
+from nekoapi import logs
 from nekoapi.config import load_config
 from nekoapi.web.app import create_app
 
@@ -23,11 +31,13 @@ TOKEN = "bench-inprocess-api-token-0123456789"
 ENV = {
     "NEKO_SESSION_API_TOKEN": TOKEN,
     "NEKO_MEMBER_PROVIDER": "multiuser",
+    "NEKO_DESKTOP_ENABLED": "false",
     "NEKO_SESSION_LOGIN_THROTTLE_ENABLED": "false",
     "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": "admin",
     "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": "neko",
 }
 Header = tuple[bytes, bytes]
+ALONE_CALLS = 7  # observer calls per request call, in the access log's measure
 
 
 async def call(app: Any, method: str, path: str, headers: list[Header], body: bytes = b"") -> tuple[int, bytes]:
@@ -68,6 +78,43 @@ async def call(app: Any, method: str, path: str, headers: list[Header], body: by
     return status, b"".join(chunks)
 
 
+async def timed(app: Any, case: tuple[str, str, list[Header], int], calls: int) -> float:
+    method, path, headers, _ = case
+    began = time.process_time()
+    for _ in range(calls):
+        await call(app, method, path, headers)
+    return time.process_time() - began
+
+
+async def access_log_cost(app: Any, case: tuple[str, str, list[Header], int], calls: int) -> None:
+    """The access log's cost: at the default level (info: a line per request) against warning (none).
+
+    Twice: whole disconnects, alternated between the levels, and the observer's call alone (what
+    the request path pays for the line, plus the writer thread's CPU, since it is process time).
+    """
+    root = logging.getLogger()
+    previous = root.level
+    whole: dict[int, list[float]] = {logging.INFO: [], logging.WARNING: []}
+    alone: dict[int, list[float]] = {logging.INFO: [], logging.WARNING: []}
+    scope = {"method": "POST", "path": case[1], "client": ("127.0.0.1", 1), "extensions": {}}
+    for _ in range(7):
+        for level in whole:
+            root.setLevel(level)
+            whole[level].append(await timed(app, case, calls))
+            began = time.process_time()
+            for _ in range(ALONE_CALLS * calls):
+                app.observer.record(scope, 204, 0.0001)
+            await asyncio.sleep(0.1)  # the writer thread writes what the calls queued
+            alone[level].append(time.process_time() - began)
+    root.setLevel(previous)
+    info, warning = (min(whole[level]) / calls * 1e6 for level in (logging.INFO, logging.WARNING))
+    line, none = (min(alone[level]) / (ALONE_CALLS * calls) * 1e6 for level in (logging.INFO, logging.WARNING))
+    print(
+        f"access log: disconnect {info:.1f} us at info (default), {warning:.1f} us at warning ({info - warning:+.1f});"
+        f" the observer alone {line:.2f} us at info, {none:.2f} us at warning ({line - none:+.2f} us per line)"
+    )
+
+
 async def measure(cases: list[str], calls: int, profile: str | None) -> None:
     app = create_app(load_config(ENV))
     startup: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
@@ -101,14 +148,13 @@ async def measure(cases: list[str], calls: int, profile: str | None) -> None:
         for _ in range(1 if profiler else 7):
             if profiler:
                 profiler.enable()
-            began = time.process_time()
-            for _ in range(calls):
-                await call(app, method, path, headers)
-            runs.append(time.process_time() - began)
+            runs.append(await timed(app, table[name], calls))
             if profiler:
                 profiler.disable()
                 profiler.dump_stats(f"{profile}.{name}")
         print(f"{name}: {min(runs) / calls * 1e6:.1f} us of CPU per request")
+    if not profile:
+        await access_log_cost(app, table["disconnect"], calls)
     await startup.put({"type": "lifespan.shutdown"})
     await replies.get()
     await lifespan
@@ -120,7 +166,10 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=3000)
     parser.add_argument("--profile", help="write one cProfile run per case to FILE.<case>")
     args = parser.parse_args()
-    asyncio.run(measure(args.cases, args.calls, args.profile))
+    with tempfile.TemporaryFile("w") as scratch:
+        # As `nekoapi serve` logs by default; the lines go to a scratch file, not the terminal.
+        logs.configure("info", stream=scratch)
+        asyncio.run(measure(args.cases, args.calls, args.profile))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from .http_scenarios import LOGIN, NOT_FOUND, UNAUTHORIZED, disconnect_case, lis
 from .progress import Step, progress, run_plan
 from .results import Results
 
-PARTS = ("startup", "http", "ws", "workers")
+PARTS = ("startup", "http", "ws", "workers", "desktop")
 
 
 def _order(round_no: int) -> tuple[str, ...]:
@@ -183,6 +183,11 @@ def scale_out(results: Results, log_dir: Path, args: argparse.Namespace) -> None
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.only == ["desktop"]:
+        # Its own section of the report (bench/desktop.py): the other figures stay as they are.
+        from . import desktop
+
+        return desktop.main(args.output)
     if shutil.which("wrk") is None:
         print("bench: wrk is missing (make bench installs it: apt-get install -y wrk)", file=sys.stderr)
         return 2

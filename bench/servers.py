@@ -47,13 +47,14 @@ def _command(kind: str, bind: str) -> tuple[list[str], dict[str, str]]:
         env |= {
             "NEKO_SERVER_BIND": bind,
             "NEKO_SESSION_API_TOKEN": API_TOKEN,
+            "NEKO_DESKTOP_ENABLED": "false",
             "NEKO_MEMBER_PROVIDER": "multiuser",  # a new session per login, as the scenarios seed them
             "NEKO_SESSION_LOGIN_THROTTLE_ENABLED": "false",  # wrk hammers login on purpose
             "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": ADMIN_PASSWORD,
             "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
         }
         nekoapi = str(Path(sys.executable).with_name("nekoapi"))
-        return [nekoapi, "serve", "--log-level", "warning"], env
+        return [nekoapi, "serve"], env  # log.level info as shipped: one access line per request
     return [sys.executable, "-m", "bench.reference", "--bind", bind, "--api-token", API_TOKEN], env
 
 

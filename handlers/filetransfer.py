@@ -7,6 +7,9 @@ from typing import Any
 from starlette.responses import FileResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from nekoapi.web.multipart import form_of
+from nekoapi.web.state import request_scope
+
 from ._reply import caller, no_content, services
 
 
@@ -25,9 +28,13 @@ async def filetransfer_download(filename: str, token_info: dict[str, Any]) -> Re
     return WholeFileResponse(path, filename=path.name, media_type="application/octet-stream")
 
 
-async def filetransfer_upload(token_info: dict[str, Any], files: list[Any] | None = None) -> Response:
-    # Connexion leaves ``files`` out when no part carries that name; the manager refuses that (400).
-    await services().plugins.filetransfer.upload(caller(token_info), files or [])
+async def filetransfer_upload(token_info: dict[str, Any]) -> Response:
+    # The multipart validator stored the parts in a private folder; whatever is not moved goes with it.
+    form = form_of(request_scope())
+    try:
+        await services().plugins.filetransfer.upload(caller(token_info), form.files_of("files"))
+    finally:
+        form.close()
     return no_content()
 
 

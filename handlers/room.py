@@ -23,8 +23,9 @@ async def control_status(token_info: dict[str, Any]) -> Response:
 
 
 async def control_request(token_info: dict[str, Any]) -> Response:
-    await services().room.request_control(caller(token_info))
-    return no_content()
+    if await services().room.request_control(caller(token_info)):
+        return no_content()
+    return json({"code": 202, "message": "control request sent"}, status=202)  # Neko's own answer
 
 
 async def control_release(token_info: dict[str, Any]) -> Response:

@@ -64,6 +64,9 @@ def _check_workers(workers: int, config: Config) -> None:
             f"--workers {workers} needs a shared session store; set NEKO_SESSION_STORE=redis "
             f"(session.store: redis, with NEKO_REDIS_URL) or run one worker"
         )
+    if workers > 1 and config.desktop.enabled:
+        # Every worker would drive (or start) its own X server.
+        raise ConfigError(f"--workers {workers}: the desktop runs in one process; set NEKO_DESKTOP_ENABLED=false")
 
 
 def key_table() -> str:
@@ -126,6 +129,7 @@ def _uvicorn_config(config: Config, app: Any, log_level: str, workers: int = 1) 
     import uvicorn
 
     from .web.frames import FrameWebSocketProtocol
+    from .web.httpguard import GuardedHttpToolsProtocol
 
     server_config = uvicorn.Config(
         app,
@@ -137,6 +141,7 @@ def _uvicorn_config(config: Config, app: Any, log_level: str, workers: int = 1) 
         ws_ping_interval=float(config.session.heartbeat_interval),
         ws_ping_timeout=float(config.session.heartbeat_interval) * 2,
         server_header=False,
+        http=GuardedHttpToolsProtocol,  # deadlines and a bounded request head (nekoapi/web/httpguard.py)
         ws=FrameWebSocketProtocol,  # broadcasts write prebuilt frames (nekoapi/web/frames.py)
         # Prebuilt frames are never compressed, so the extension would only cost zlib state
         # on every socket (~45 KB once used).

@@ -41,6 +41,13 @@ class ServerConfig:
     # nekoapi extension (not a Neko key): request bodies larger than this many
     # bytes are refused with 413 before anything reads them.
     max_body_size: int = 1024 * 1024
+    # nekoapi extensions (not Neko keys): a request's line and headers must arrive within
+    # header_timeout of the connection opening (or of the request's first byte), and its
+    # body within body_timeout of the headers; otherwise the connection is closed.
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    # nekoapi extension: the same for multipart/form-data bodies (file uploads).
+    max_upload_size: int = 256 * 1024 * 1024
 
     @property
     def host(self) -> str:
@@ -92,6 +99,11 @@ class SessionConfig:
     reconnect_grace: float = 5.0
     # Events queued for one socket before it counts as too slow and is closed.
     send_queue_size: int = 1024
+    # ... and bytes: a few large events (a big room's system/init) are as costly as many small ones.
+    send_queue_bytes: int = 4 * 1024 * 1024
+    # A session without a WebSocket for this long (since login, or since its last socket
+    # closed) is removed; 0 keeps it for ever, as Neko does. A day, as the session cookie lasts.
+    disconnected_expiry: float = 24 * 3600.0
     # Largest WebSocket message a client may send, in bytes, and how many per second.
     ws_max_message_size: int = 64 * 1024
     ws_message_rate: int = 50
@@ -187,6 +199,32 @@ class OpenInAppConfig:
     open_command: str = "xdg-open"
 
 
+# --- desktop (issue 13, desktop-core) ---
+
+
+@dataclass(frozen=True)
+class DesktopConfig:
+    # nekoapi: false runs a room without a desktop (its operations answer 503).
+    enabled: bool = True
+    # Neko's: the X display to drive; empty means $DISPLAY, and with neither nekoapi starts its own.
+    display: str = ""
+    screen: str = "1280x720@30"
+    # nekoapi: the X server started when there is no display: auto (Xorg-dummy, else Xvfb), xorg, xvfb.
+    xserver: str = "auto"
+    # nekoapi: the application shown in the room (a command line); empty shows none.
+    app: str = "/usr/bin/chromium"
+    # nekoapi: the browser profile directory.
+    profile: str = "data/browser"
+    # --- desktop-io: Neko's upload keys ---
+    # uploadDrop: files dropped onto the desktop through XDND.
+    upload_drop: bool = True
+    # uploadDialog: the GTK file chooser is taken over and filled with uploads.
+    file_chooser_dialog: bool = False
+
+
+# --- end desktop ---
+
+
 @dataclass(frozen=True)
 class Config:
     server: ServerConfig = field(default_factory=ServerConfig)
@@ -197,6 +235,7 @@ class Config:
     chat: ChatConfig = field(default_factory=ChatConfig)
     filetransfer: FileTransferConfig = field(default_factory=FileTransferConfig)
     openinapp: OpenInAppConfig = field(default_factory=OpenInAppConfig)
+    desktop: DesktopConfig = field(default_factory=DesktopConfig)
 
 
 def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
@@ -212,7 +251,14 @@ def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
     unknown = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in known and k != CONFIG_FILE_ENV)
     if unknown:
         raise ConfigError(f"{unknown[0]}: unknown configuration key")
-    return config
+    return _with_x_display(config, environ)
+
+
+def _with_x_display(config: Config, environ: Mapping[str, str]) -> Config:
+    """Neko's rule: an empty ``desktop.display`` means ``$DISPLAY``."""
+    if config.desktop.display or not environ.get("DISPLAY"):
+        return config
+    return dataclasses.replace(config, desktop=dataclasses.replace(config.desktop, display=environ["DISPLAY"]))
 
 
 MIN_API_TOKEN_LENGTH = 32
@@ -351,6 +397,10 @@ def _check_store(value: str) -> str | None:
     return None if value in {"memory", "redis"} else "expected memory or redis"
 
 
+def _check_xserver(value: str) -> str | None:
+    return None if value in {"auto", "xorg", "xvfb"} else "expected auto, xorg or xvfb"
+
+
 def _check_positive(value: int) -> str | None:
     return None if value > 0 else "expected a number above 0"
 
@@ -360,11 +410,16 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server.bind": _check_bind,
     "server.path_prefix": _check_prefix,
     "server.batch_limit": _check_positive,
+    "session.send_queue_bytes": _check_positive,
+    "server.header_timeout": _check_positive,
+    "server.body_timeout": _check_positive,
+    "server.max_upload_size": _check_positive,
     "log.level": _check_level,
     "session.api_token": _check_api_token,
     "session.store": _check_store,
     "filetransfer.max_upload_size": _check_positive,
     "filetransfer.max_upload_files": _check_positive,
+    "desktop.xserver": _check_xserver,
 }
 # Never echoed in an error message.
 # redis.url may carry a password (redis://:secret@host).

@@ -16,6 +16,9 @@ MEANING: dict[str, str] = {
     "server.max_header_size": "requests with more header bytes are refused with 431 (ours)",
     "server.max_url_length": "requests with a longer URL are refused with 414 (ours)",
     "server.max_body_size": "request bodies with more bytes are refused with 413 before being read (ours)",
+    "server.header_timeout": "a request line and headers not received in this time close the connection (ours)",
+    "server.body_timeout": "a request body not received in this time after the headers is answered 408 (ours)",
+    "server.max_upload_size": "the same for multipart/form-data bodies: file uploads (ours)",
     "session.private_mode": "room setting: private mode",
     "session.locked_logins": "only administrators may log in",
     "session.locked_controls": "only administrators may take control",
@@ -29,6 +32,10 @@ MEANING: dict[str, str] = {
     "session.store": "where sessions, host, settings and stats live: `memory` or `redis` (shared by workers; ours)",
     "session.reconnect_grace": "how long an abnormally dropped socket keeps its session connected (ours)",
     "session.send_queue_size": "events queued for one socket before it is closed as too slow (ours)",
+    "session.send_queue_bytes": "bytes queued for one socket before it is closed as too slow (ours)",
+    "session.disconnected_expiry": (
+        "a session without a WebSocket this long, since login or its last socket, is removed; 0: never (ours)"
+    ),
     "session.ws_max_message_size": "largest WebSocket message a client may send, in bytes (ours)",
     "session.ws_message_rate": "WebSocket messages a client may send per second, bursts of twice that (ours)",
     "session.login_throttle.enabled": "throttle failed logins per client address and per username (ours)",
@@ -73,4 +80,13 @@ MEANING: dict[str, str] = {
     "filetransfer.max_upload_files": "file transfer: most files in one upload request (ours)",
     "openinapp.enabled": "open-in-app plugin: POST /api/openinapp/openlink opens links on the desktop",
     "openinapp.open_command": "open-in-app: command run as `<command> <url>` on the desktop's display",
+    # desktop (issue 13)
+    "desktop.enabled": "false: a room without a desktop, whose operations answer 503 (ours)",
+    "desktop.display": "X display to drive; empty means `$DISPLAY`; with neither, nekoapi starts its own X server",
+    "desktop.screen": "screen size applied at start, `WxH@R`; not matching means the default",
+    "desktop.xserver": "X server started without a display: `auto` (Xorg-dummy, else Xvfb), `xorg`, `xvfb` (ours)",
+    "desktop.app": "application shown in the room, a command line; empty shows none (ours)",
+    "desktop.profile": "the browser's profile directory (ours)",
+    "desktop.upload_drop": "uploadDrop: drop uploaded files onto the desktop at x,y (XDND)",
+    "desktop.file_chooser_dialog": "uploadDialog: take over the browser's file chooser and fill it with uploads",
 }

@@ -42,6 +42,16 @@ class ProfileChangeForbidden(NekoError):
     message = "only administrators may change profile fields other than name"
 
 
+class ApiProfileFixed(ProfileChangeForbidden):
+    message = "the API session's profile cannot be changed"
+
+
+class ReservedMemberId(NekoError):
+    """A member whose id is the API session's (a members file or multiuser login named API)."""
+
+    message = "the member id API is reserved for the API session"
+
+
 # --- sessions --------------------------------------------------------------
 class SessionNotFound(NekoError):
     message = "session not found"
@@ -95,10 +105,6 @@ class PrivateModeEnabled(NekoError):
 
 class ControlsLocked(NekoError):
     message = "controls are locked"
-
-
-class HostTaken(NekoError):
-    message = "another session already has control"
 
 
 class NotHost(NekoError):
@@ -199,6 +205,10 @@ class TooManyFiles(NekoError):
     message = "too many files in one upload"
 
 
+class UploadTooLarge(NekoError):
+    message = "upload is larger than filetransfer.max_upload_size"
+
+
 class FileTransferUnavailable(NekoError):
     message = "the file transfer directory is not available"
 
@@ -217,3 +227,42 @@ class BadLink(NekoError):
 
 class OpenCommandFailed(NekoError):
     message = "the open command could not be started"
+
+
+class SessionNotAdmin(AdminRequired):
+    message = "session is not admin"  # Neko's Admin guard on the desktop routes
+
+
+class ScreenSizeUnavailable(NekoError):
+    message = "cannot set screen size"
+
+
+class KeyboardMapInvalid(NekoError):
+    message = "cannot set keyboard map"
+
+
+# --- desktop-io (issue 13): clipboard and uploads ---------------------------
+class ClipboardEmpty(NekoError):
+    """Nothing in the clipboard can be read as the requested type (Neko answers 500)."""
+
+    message = "clipboard holds no text"
+
+
+class UploadInvalid(NekoError):
+    """A well-formed upload form that lacks what the operation needs (Neko's 400 messages)."""
+
+    message = "no files received"
+
+
+class UploadDisabled(NekoError):
+    message = "upload drop is disabled"
+
+
+class FileChooserNotOpen(NekoError):
+    message = "file chooser dialog is not open"
+
+
+class DesktopRefused(NekoError):
+    """The desktop did not do what was asked (a drop nobody accepted, a dialog that stayed open)."""
+
+    message = "the desktop did not accept the upload"

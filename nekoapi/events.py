@@ -137,3 +137,16 @@ class EventBus:
                 callback(event)
             except Exception:
                 log.exception("event subscriber failed on %s", type(event).__name__)
+
+
+# --- desktop (issue 13) ---
+
+
+@dataclass(frozen=True)
+class ScreenChanged:
+    """The X screen switched to ``width`` x ``height`` @ ``rate``; pipelines that grab it rebuild."""
+
+    width: int
+    height: int
+    rate: int
+    changed_by: str  # the session that asked ("" when nekoapi itself re-applied the size)

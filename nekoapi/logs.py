@@ -11,12 +11,15 @@ import contextlib
 import contextvars
 import logging
 import re
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+
+from .accesslog import ACCESS_LOGGER, AccessLines, LineWriter, WriterHandler
 
 _SECRETS = re.compile(
     r"(?P<key>(?:token|password)=)[^&\s\"']+"
@@ -27,6 +30,7 @@ _SECRETS = re.compile(
 
 
 def redact(text: str) -> str:
+    """``text`` with credentials masked; the patterns all need a "=" or a blank to match."""
     return _SECRETS.sub(lambda m: (m.group("key") or m.group("scheme") or m.group("cookie")) + "***", text)
 
 
@@ -72,6 +76,11 @@ def bind_session(session_id: str) -> None:
         context.session_id = session_id
 
 
+def current_session() -> str | None:
+    context = _context.get()
+    return context.session_id if context is not None else None
+
+
 class AddContext(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         context = _context.get()
@@ -113,15 +122,42 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def make_handler(*, json: bool = False, stream: Any = None) -> logging.Handler:
-    handler = logging.StreamHandler(stream)
+def make_handler(*, json: bool = False, stream: Any = None, writer: LineWriter | None = None) -> logging.Handler:
+    """Writes to ``stream`` as each record comes, or through ``writer``'s thread in batches."""
+    handler = logging.StreamHandler(stream) if writer is None else WriterHandler(writer)
     handler.setFormatter(JsonFormatter() if json else PlainFormatter())
     handler.addFilter(AddContext())
     handler.addFilter(RedactSecrets())
     return handler
 
 
-def configure(level: str, *, json: bool = False) -> None:
+_ROOT = logging.getLogger()
+_ACCESS = logging.getLogger(ACCESS_LOGGER)
+_writer: LineWriter | None = None
+_served: tuple[logging.Handler, AccessLines] | None = None
+
+
+def configure(level: str, *, json: bool = False, stream: Any = None) -> None:
+    """The server's logging: every line through one batching writer thread (nekoapi/accesslog.py)."""
+    global _writer, _served
+    if _writer is None or stream is not None:
+        _writer = LineWriter(stream or sys.stderr)
+    handler = make_handler(json=json, writer=_writer)
+    _served = (handler, AccessLines(_writer, json=json))
     root = logging.getLogger()
-    root.handlers[:] = [make_handler(json=json)]
+    root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # Connexion logs every 401 at info ("No auth provided"), which the access line says already,
+    # at the cost of a whole logging call; its warnings and errors still show.
+    logging.getLogger("connexion").setLevel(logging.DEBUG if level.lower() == "debug" else logging.WARNING)
+
+
+def access_lines() -> AccessLines | None:
+    """The cheap access-line path, while the server's own handler is the only one that would see them."""
+    if _served is None:
+        return None
+    handler, lines = _served
+    handlers = _ROOT.handlers
+    if len(handlers) != 1 or handlers[0] is not handler or _ACCESS.handlers:
+        return None  # someone else listens too (a test, an embedding application): use logging
+    return lines

@@ -40,6 +40,15 @@ _PROFILE_FIELD_ORDER = tuple(f.name for f in dataclasses.fields(MemberProfile))
 PROFILE_FIELDS = frozenset(_PROFILE_FIELD_ORDER)
 
 ADMIN_PROFILE = MemberProfile(is_admin=True, can_see_inactive_cursors=True)
+# The built-in session of the API token; no member may have this id, in any case, or the
+# session routes (GET/DELETE /api/sessions/API) would mean two sessions at once.
+API_SESSION_ID = "API"
+
+
+def reserved_member_id(member_id: str) -> bool:
+    return member_id.casefold() == API_SESSION_ID.casefold()
+
+
 USER_PROFILE = MemberProfile()
 
 

@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections.abc import Callable
 
 from . import errors
 from .config import Config, ConfigError
+from .desktop.clipboard import CLIPBOARD_SET, ClipboardManager
+from .desktop.manager import DesktopManager
+from .desktop.uploads import UploadManager
+from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
 from .members import create_provider
 from .members.manager import MemberManager
@@ -44,10 +49,18 @@ class Services:
         # After the broadcaster: the room reacts to connects after system/init went out.
         self.room = RoomManager(self.sessions)
         self.client_messages = ClientMessages(self.sessions, self.room)
+        # --- desktop (issue 13) ---
+        self.desktop = DesktopManager(config.desktop, self.sessions)
+        self.desktop_messages = DesktopMessages(self.sessions, self.room, self.desktop, self.broadcaster.broadcast)
+        self.client_messages.extend(self.desktop_messages.table())
+        if config.desktop.enabled:
+            self.broadcaster.screen_size = self.desktop.screen
+            self.broadcaster.screen_sizes = self.desktop.configurations
+        # --- end desktop ---
         # Relays, client logs and plugins (issue 15); plugins greet after system/init.
         self.relay = Relay(self.sessions)
-        self.plugins = Plugins(config, self.sessions, self.relay)
-        self.client_messages.add(
+        self.plugins = Plugins(config, self.sessions, self.relay, self.desktop)
+        self.client_messages.extend(
             {
                 SEND_UNICAST: self.relay.unicast,
                 SEND_BROADCAST: self.relay.broadcast,
@@ -56,6 +69,15 @@ class Services:
             }
         )
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
+        # --- desktop-io (issue 13): clipboard and uploads on the desktop's X display ---
+        # Tests point this at a display of their own; it is the desktop manager's otherwise.
+        self.desktop_display: Callable[[], str | None] = lambda: self.desktop.display
+        self.clipboard = ClipboardManager(lambda: self.desktop_display(), self.sessions)
+        self.uploads = UploadManager(
+            lambda: self.desktop_display(), self.sessions, config.desktop, self.desktop.release_all_input
+        )
+        self.client_messages.extend({CLIPBOARD_SET: self.clipboard.on_client_set})
+        self.desktop_messages.clipboard_setter = self.clipboard.paste_text
         # Serving tasks of open WebSockets, so shutdown can wait for their goodbyes.
         self.sockets: set[asyncio.Task[None]] = set()
 
@@ -63,10 +85,18 @@ class Services:
         await self.backend.start()
         await self.member_manager.start()
         self.broadcaster.start()
+        self.sessions.start()
+        await self.desktop.start()
+        await self.clipboard.start()
+        await self.uploads.start()
         await self.plugins.start()
 
     async def stop(self) -> None:
         await self.plugins.stop()
+        await self.uploads.stop()
+        await self.clipboard.stop()
+        await self.desktop.stop()
+        await self.sessions.stop()
         await self.broadcaster.stop()
         await self.member_manager.stop()
         await self.backend.stop()
@@ -82,6 +112,7 @@ class Services:
             except Exception as exc:
                 log.warning("health: %s unreachable: %s", name, type(exc).__name__)
                 raise errors.BackingStoreUnavailable(f"{name} unreachable") from None
+        self.desktop.health()
 
     def metrics_text(self) -> bytes:
         if self.metrics is None:

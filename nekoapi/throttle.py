@@ -49,6 +49,17 @@ class _Table:
     def reset(self, key: str) -> None:
         self._entries.pop(key, None)
 
+    def refund(self, key: str) -> None:
+        """Take back one counted failure (the attempt did not fail after all)."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return
+        entry.count -= 1
+        if entry.count <= 0:
+            del self._entries[key]
+        elif entry.count <= self._config.free_attempts:
+            entry.blocked_until = 0.0  # the wait came from attempts that turned out fine
+
     def __len__(self) -> int:
         return len(self._entries)
 
@@ -67,6 +78,12 @@ class LoginThrottle:
         if wait > 0:
             raise LoginThrottled(retry_after=math.ceil(wait))
 
+    def begin(self, address: str | None, username: str) -> None:
+        """Let an attempt through unless throttled, counting it as failed until it is known
+        to be none (``succeeded``, ``refund``): concurrent guesses count before any has failed."""
+        self.check(address, username)
+        self.failed(address, username)
+
     def failed(self, address: str | None, username: str) -> None:
         if not self.enabled:
             return
@@ -74,5 +91,17 @@ class LoginThrottle:
         if address:
             self.addresses.failed(address)
 
-    def succeeded(self, username: str) -> None:
+    def refund(self, address: str | None, username: str) -> None:
+        if not self.enabled:
+            return
+        self.usernames.refund(username)
+        if address:
+            self.addresses.refund(address)
+
+    def succeeded(self, address: str | None, username: str) -> None:
+        """The username's failures are forgiven; the address keeps those of other attempts."""
+        if not self.enabled:
+            return
         self.usernames.reset(username)
+        if address:
+            self.addresses.refund(address)

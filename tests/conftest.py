@@ -5,11 +5,13 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 
 from nekoapi.config import Config
+from nekoapi.desktop.xserver import XServer
 
 from .support.client import ApiClient, api_client
 from .support.factory import make_config
 from .support.live import LiveServer, live_server
 from .support.redis import delete_run_keys, store_under_test
+from .support.xdisplay import running_x_server
 
 
 def pytest_report_header() -> str:
@@ -51,3 +53,11 @@ async def http(server: LiveServer) -> AsyncIterator[ApiClient]:
     """An HTTP client talking to the real server over loopback."""
     async with ApiClient(base_url=server.http_url, timeout=10) as c:
         yield c
+
+
+@pytest.fixture(scope="session")
+def x_server() -> Iterator[XServer]:
+    """One real X server for the whole run (Xorg-dummy, else Xvfb); ``x_server.display`` is its name.
+    Tests that change its state (screen size, layout, locks) put it back."""
+    with running_x_server() as server:
+        yield server

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import errors
-from ..models import USER_PROFILE, MemberProfile
+from ..models import API_SESSION_ID, USER_PROFILE, MemberProfile, reserved_member_id
 from ..sessions.manager import SessionManager
 from ..types import MemberProvider
 
@@ -41,6 +41,8 @@ class MemberManager:
     ) -> tuple[str, MemberProfile]:
         _require("username", username)
         _require("password", password)
+        if reserved_member_id(username):
+            raise errors.InvalidMemberData(f"the username {API_SESSION_ID} is reserved for the API session")
         # Fields left out get the defaults of a regular user; an empty display name becomes the username.
         stored = USER_PROFILE.merged(dict(profile or {}))
         if not stored.name:

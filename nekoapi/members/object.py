@@ -12,7 +12,7 @@ from typing import Any
 
 from ..config import ConfigError, MemberConfig
 from ..errors import InvalidCredentials, MemberNotFound
-from ..models import MemberProfile
+from ..models import MemberProfile, reserved_member_id
 from .refusals import ReadOnlyMembers
 
 KEY = "NEKO_MEMBER_OBJECT_USERS"
@@ -55,6 +55,8 @@ def _parse_users(raw: str) -> dict[str, tuple[str, MemberProfile]]:
             raise ConfigError(f"{KEY}: every user needs a non-empty username")
         if not isinstance(item.get("password"), str):
             raise ConfigError(f"{KEY}: user {item['username']!r} needs a password")
+        if reserved_member_id(item["username"]):
+            raise ConfigError(f"{KEY}: the username {item['username']!r} is reserved for the API session")
         profile = MemberProfile.from_dict(item.get("profile") or {})
         users[item["username"]] = (item["password"], profile)
     return users

@@ -9,12 +9,21 @@ from ..config import ConfigError, MemberConfig
 from .passwords import Passwords
 from .sql import SqlMemberProvider
 
+CONNECT_TIMEOUT = 5.0  # seconds
+COMMAND_TIMEOUT = 10.0
+
 
 def create_postgres_provider(config: MemberConfig) -> SqlMemberProvider:
     settings = config.postgres
     if not settings.url:
         raise ConfigError("NEKO_MEMBER_POSTGRES_URL: required by the postgres member provider")
     url = make_url(settings.url).set(drivername="postgresql+asyncpg")
-    # hide_parameters: password hashes never reach a log line or an error message.
-    engine = create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
+    # hide_parameters: password hashes never reach a log line or an error message. The
+    # timeouts make a database that stops answering a prompt 503, not a request that hangs.
+    engine = create_async_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": COMMAND_TIMEOUT},
+    )
     return SqlMemberProvider(engine, settings.table, Passwords(config), settings.admin_password)

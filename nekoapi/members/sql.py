@@ -7,6 +7,7 @@ Member id = username, as in Neko's file provider, so a member's live session
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import sys
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
@@ -15,7 +16,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Column, MetaData, String, Table, Text, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from .. import errors
@@ -23,7 +24,11 @@ from ..models import ADMIN_PROFILE, MemberProfile
 from .passwords import Passwords
 
 FIRST_ADMIN = "admin"
+UNREACHABLE = "member provider unreachable"  # as /health names it
+# What a database that cannot be reached raises: refused or broken connections, timeouts.
+_UNREACHABLE_ERRORS = (OperationalError, InterfaceError, OSError, TimeoutError)
 Announce = Callable[[str], None]
+log = logging.getLogger(__name__)
 
 
 def print_to_console(text: str) -> None:
@@ -60,8 +65,22 @@ class SqlMemberProvider:
 
     @asynccontextmanager
     async def _write(self) -> AsyncIterator[AsyncConnection]:
-        async with self._write_lock, self._engine.begin() as conn:
+        async with self._reachable(), self._write_lock, self._engine.begin() as conn:
             yield conn
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[AsyncConnection]:
+        async with self._reachable(), self._engine.connect() as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def _reachable(self) -> AsyncIterator[None]:
+        """A database that does not answer is a 503 (``BackingStoreUnavailable``), as /health says."""
+        try:
+            yield
+        except _UNREACHABLE_ERRORS as exc:
+            log.warning("%s: %s", UNREACHABLE, type(exc).__name__)
+            raise errors.BackingStoreUnavailable(UNREACHABLE) from None
 
     # ---
     # lifecycle
@@ -116,12 +135,12 @@ class SqlMemberProvider:
         query = select(self._table.c.id, self._table.c.profile).order_by(self._table.c.id).offset(offset)
         if limit:
             query = query.limit(limit)
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             rows = (await conn.execute(query)).all()
         return [(row.id, _profile(row.profile)) for row in rows]
 
     async def _fetch(self, member_id: str) -> Any:
-        async with self._engine.connect() as conn:
+        async with self._read() as conn:
             return (await conn.execute(select(self._table).where(self._table.c.id == member_id))).first()
 
     # ---

@@ -17,7 +17,7 @@ from ..sessions.session import Session
 from ..ws.relay import Relay
 from .chat import Chat
 from .filetransfer import FileTransfer
-from .openinapp import OpenInApp
+from .openinapp import DesktopDisplay, OpenInApp
 
 
 class Plugin(Protocol):
@@ -27,10 +27,12 @@ class Plugin(Protocol):
 
 
 class Plugins:
-    def __init__(self, config: Config, sessions: SessionManager, relay: Relay) -> None:
+    def __init__(
+        self, config: Config, sessions: SessionManager, relay: Relay, desktop: DesktopDisplay | None = None
+    ) -> None:
         self.chat = Chat(config.chat, sessions, relay)
         self.filetransfer = FileTransfer(config.filetransfer, sessions)
-        self.openinapp = OpenInApp(config.openinapp, sessions)
+        self.openinapp = OpenInApp(config.openinapp, sessions, desktop)
         self.all: tuple[Plugin, ...] = (self.chat, self.filetransfer, self.openinapp)
         sessions.bus.subscribe(SessionConnected, self._greet)
 

@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
-from typing import Any, BinaryIO
+from typing import Any
 
 from .. import errors
 
@@ -55,21 +55,35 @@ def list_files(root: Path) -> list[dict[str, Any]]:
     return sorted(found, key=lambda f: f["name"])
 
 
-def save(root: Path, name: str, source: BinaryIO) -> None:
-    """Write ``source`` as ``root/name`` atomically: readers see the old file or the whole new one."""
+def check_target(root: Path, name: str) -> None:
+    """An upload may replace a file or a link, never a directory."""
     target = root / name
     if target.is_dir() and not target.is_symlink():
         raise errors.BadFilename("bad filename: a directory has that name")
+
+
+def move_in(root: Path, name: str, source: Path) -> None:
+    """Move the uploaded ``source`` to ``root/name`` atomically: readers see the old file or the whole new one."""
+    check_target(root, name)
     fd, temp = tempfile.mkstemp(dir=root, prefix=TEMP_PREFIX)
+    os.close(fd)
     try:
-        with os.fdopen(fd, "wb") as out:
-            shutil.copyfileobj(source, out, CHUNK)
+        _take(source, Path(temp))
         os.chmod(temp, 0o644)
-        os.replace(temp, target)
+        os.replace(temp, root / name)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
+
+
+def _take(source: Path, temp: Path) -> None:
+    """A rename when both are on one file system, else a copy (the upload's folder is removed later)."""
+    try:
+        os.replace(source, temp)
+    except OSError:
+        with source.open("rb") as src, temp.open("wb") as out:
+            shutil.copyfileobj(src, out, CHUNK)
 
 
 def delete(root: Path, filename: str) -> None:

@@ -12,7 +12,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import watchfiles
 
@@ -30,10 +30,12 @@ T = TypeVar("T")
 
 
 class Upload(Protocol):
-    """What an uploaded part offers (Starlette's ``UploadFile``)."""
+    """An uploaded part stored on disk (multipart.py's ``UploadedFile``)."""
 
-    filename: str | None
-    file: BinaryIO
+    filename: str  # the base name
+    given: str  # the name as the client sent it
+    path: Path
+    size: int
 
 
 class FileTransfer:
@@ -62,15 +64,24 @@ class FileTransfer:
         return await self._disk(files.regular_file, self.root, filename)
 
     async def upload(self, session: Session, uploads: Sequence[Upload]) -> None:
+        """Move the form's files into the directory; the caller closes the form (its leftovers go with it)."""
         self._guard(session, "upload", self.config.user_upload)
+        names = self._check_upload(uploads)
+        for name, upload in zip(names, uploads, strict=True):
+            await self._disk(files.move_in, self.root, name, upload.path)
+        await self.refresh()
+
+    def _check_upload(self, uploads: Sequence[Upload]) -> list[str]:
+        """Everything is checked before anything is stored: the names, then the limits."""
         if not uploads:
             raise errors.NoFilesUploaded()
-        if len(uploads) > self.config.max_upload_files:
-            raise errors.TooManyFiles(f"too many files in one upload (at most {self.config.max_upload_files})")
-        names = [files.safe_name(upload.filename or "") for upload in uploads]
-        for name, upload in zip(names, uploads, strict=True):
-            await self._disk(files.save, self.root, name, upload.file)
-        await self.refresh()
+        names = [files.safe_name(upload.given or upload.filename) for upload in uploads]
+        limit = self.config
+        if len(uploads) > limit.max_upload_files:
+            raise errors.TooManyFiles(f"too many files in one upload (at most {limit.max_upload_files})")
+        if sum(upload.size for upload in uploads) > limit.max_upload_size:
+            raise errors.UploadTooLarge(f"upload is larger than {limit.max_upload_size} bytes")
+        return names
 
     async def delete(self, session: Session, filename: str) -> None:
         self._guard(session, "delete", self.config.user_delete)

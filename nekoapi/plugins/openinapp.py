@@ -1,7 +1,8 @@
 """Neko's openinapp plugin: ``POST /api/openinapp/openlink`` opens a link on the desktop.
 
 The link is opened by running ``openinapp.open_command <url>`` with ``DISPLAY`` set
-to the desktop's display. Without a desktop there is nowhere to open it: 503.
+to the desktop's display (``services.desktop``). While the desktop is down, or with
+``desktop.enabled: false``, there is nowhere to open it: 503.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import asyncio
 import logging
 import os
 import shlex
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .. import errors
@@ -25,15 +26,44 @@ log = logging.getLogger(__name__)
 OPENINAPP_INIT = "openinapp/init"
 
 
+class DesktopDisplay(Protocol):
+    """What the plugin needs of ``services.desktop`` (the ``Desktop`` protocol in types.py)."""
+
+    @property
+    def display(self) -> str | None: ...
+
+    async def require(self) -> None: ...
+
+
 class OpenInApp:
-    def __init__(self, config: OpenInAppConfig, sessions: SessionManager, opener: LinkOpener | None = None) -> None:
+    def __init__(
+        self,
+        config: OpenInAppConfig,
+        sessions: SessionManager,
+        desktop: DesktopDisplay | None = None,
+        opener: LinkOpener | None = None,
+    ) -> None:
         self.config = config
         self._sessions = sessions
-        self.opener = opener  # set when a desktop exists (see ``attach_display``)
+        self.desktop = desktop  # services.desktop: links open on its display while it is up
+        self._display: str | None = None  # see ``attach_display``
+        self.opener: LinkOpener = opener or CommandLinkOpener(config.open_command)
 
     def attach_display(self, display: str) -> None:
-        """The desktop is up: links open on ``display``."""
-        self.opener = CommandLinkOpener(self.config.open_command, display)
+        """Links open on ``display`` whatever the desktop's state (an X server of the caller's)."""
+        self._display = display
+
+    async def display(self) -> str:
+        """Where links open now; raises ``DesktopUnavailable`` while the desktop is down or disabled."""
+        if self._display is not None:
+            return self._display
+        if self.desktop is None:
+            raise errors.DesktopUnavailable()
+        await self.desktop.require()  # names the reason: disabled, or which display is down
+        display = self.desktop.display
+        if display is None:
+            raise errors.DesktopUnavailable()
+        return display
 
     def enabled_for(self, session: Session) -> bool:
         return self.config.enabled and allowed(session, self._sessions.settings, "openinapp.enabled")
@@ -51,9 +81,7 @@ class OpenInApp:
         if self._sessions.host_id != session.id and not (session.profile.can_host and settings.implicit_hosting):
             raise errors.OpenLinkForbidden()
         check_link(url)
-        if self.opener is None:
-            raise errors.DesktopUnavailable()
-        await self.opener.open(url)
+        await self.opener.open(url, await self.display())
 
 
 def check_link(url: str) -> None:
@@ -72,19 +100,18 @@ def check_link(url: str) -> None:
 
 
 class CommandLinkOpener:
-    """Runs the open command on the display; does not wait for the application it starts."""
+    """Runs the open command on a display; does not wait for the application it starts."""
 
-    def __init__(self, command: str, display: str) -> None:
+    def __init__(self, command: str) -> None:
         self._argv = shlex.split(command)
-        self._env = {**os.environ, "DISPLAY": display}
         self._running: set[asyncio.Task[int]] = set()
 
-    async def open(self, url: str) -> None:
+    async def open(self, url: str, display: str) -> None:
         try:
             process = await asyncio.create_subprocess_exec(
                 *self._argv,
                 url,
-                env=self._env,
+                env={**os.environ, "DISPLAY": display},
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,

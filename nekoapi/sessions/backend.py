@@ -35,6 +35,11 @@ class StateBackend(Protocol):
 
     def delete_session(self, session: Session) -> None: ...
 
+    async def end_session(self, session: Session) -> None:
+        """Delete the session everywhere before this worker forgets it; raises
+        ``BackingStoreUnavailable`` (and changes nothing) when that cannot be done now."""
+        ...
+
     def put_profile(self, session: Session) -> None: ...
 
     def put_state(self, session: Session, event: str | None) -> None:
@@ -99,6 +104,9 @@ class LocalBackend:
         return None
 
     def delete_session(self, session: Session) -> None:
+        return None
+
+    async def end_session(self, session: Session) -> None:
         return None
 
     def put_profile(self, session: Session) -> None:

@@ -7,9 +7,11 @@ later metrics and persistence, listen there instead of being called from here.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hmac
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +29,7 @@ from ..events import (
     SessionDisconnected,
     StateChanged,
 )
-from ..models import ADMIN_PROFILE, MemberProfile, Settings
+from ..models import ADMIN_PROFILE, API_SESSION_ID, PROFILE_FIELDS, MemberProfile, Settings, reserved_member_id
 from ..throttle import LoginThrottle
 from ..tokens import new_token, token_digest
 from ..types import MemberProvider, SessionStore
@@ -37,7 +39,6 @@ from .backend import LocalBackend, StateBackend
 from .memory_store import MemorySessionStore
 from .session import Session
 
-API_SESSION_ID = "API"
 # The API token acts as an administrator that never has a WebSocket.
 API_PROFILE = dataclasses.replace(ADMIN_PROFILE, name="API", can_connect=False, can_watch=False, can_host=False)
 
@@ -77,6 +78,8 @@ class SessionManager:
         self._store: SessionStore = store if store is not None else MemorySessionStore()
         self._clock = clock
         self._grace = config.reconnect_grace
+        self._expiry = config.disconnected_expiry
+        self._sweeper: asyncio.Task[None] | None = None
         self._throttle = LoginThrottle(config.login_throttle)
         self._api_token = config.api_token
         self._api_session = Session(API_SESSION_ID, b"", API_PROFILE, is_api=True)
@@ -158,26 +161,62 @@ class SessionManager:
         return result
 
     async def _login(self, username: str, password: str, address: str | None) -> tuple[Session, str]:
-        self._throttle.check(address, username)
+        # Counted as a failure before the (slow) password check, so that concurrent guesses
+        # cannot all pass the throttle while none has failed yet; a success takes it back.
+        self._throttle.begin(address, username)
         try:
             member_id, profile = await self._members.authenticate(username, password)
         except errors.InvalidCredentials:
-            self._throttle.failed(address, username)
             raise
-        self._throttle.succeeded(username)
-        if not profile.can_login:
-            raise errors.LoginDisabled()
-        if self.settings.locked_logins and not profile.is_admin:
-            raise errors.LoginsLocked()
+        except BaseException:
+            self._throttle.refund(address, username)  # not a guess that failed (a store outage)
+            raise
+        self._throttle.succeeded(address, username)
+        if reserved_member_id(member_id):
+            raise errors.ReservedMemberId()
+        self._admit(profile)
         await self.backend.require()
         existing = self._store.get(member_id)
         if existing is not None:
             if existing.state.is_connected:
                 raise errors.SessionAlreadyConnected()
             self._forget(existing)
-        created = self._create(member_id, profile)
+        session, token = self._create(member_id, profile)
         await self.backend.flush()  # the token works on every worker before the client has it
-        return created
+        await self._confirm(session)
+        return session, token
+
+    def _admit(self, profile: MemberProfile) -> None:
+        if not profile.can_login:
+            raise errors.LoginDisabled()
+        if self.settings.locked_logins and not profile.is_admin:
+            raise errors.LoginsLocked()
+
+    async def _confirm(self, session: Session) -> None:
+        """Read the member again now that its session exists: a removal or profile change made
+        while the password was being checked found no session to apply to, so it applies here.
+        (One made from now on finds the session, on any worker.)"""
+        try:
+            current = await self._members.select(session.id)
+        except errors.MemberOperationUnsupported:
+            return  # a provider without stored members: nothing can have changed
+        except errors.MemberNotFound:
+            await self._undo(session)
+            raise errors.InvalidCredentials() from None
+        except BaseException:
+            await self._undo(session)
+            raise
+        try:
+            self._admit(current)
+        except errors.NekoError:
+            await self._undo(session)
+            raise
+        if current != session.profile:
+            self._apply_profile(session, current)
+            await self.backend.flush()
+
+    async def _undo(self, session: Session) -> None:
+        await self._end(session)
 
     def _create(self, session_id: str, profile: MemberProfile) -> tuple[Session, str]:
         token = new_token()
@@ -190,36 +229,42 @@ class SessionManager:
     async def logout(self, session: Session) -> None:
         if session.is_api:
             raise errors.CannotLogout("the API session cannot log out")
-        await self.backend.require()
-        self._delete(session)
-        await self.backend.flush()
+        await self._end(session)
 
     async def remove(self, caller: Session, session_id: str) -> None:
         session = await self.find(session_id)
         if session is caller:
             raise errors.CannotDeleteOwnSession()
-        await self.backend.require()
-        self._delete(session)
-        await self.backend.flush()
+        await self._end(session)
 
     async def delete(self, session_id: str) -> None:
-        session = await self.find(session_id)
+        await self._end(await self.find(session_id))
+
+    async def _end(self, session: Session) -> None:
+        """Final once it returns, on every worker; when it raises, nothing changed."""
         await self.backend.require()
-        self._delete(session)
-        await self.backend.flush()
+        await self.backend.end_session(session)
+        self._destroy_peer(session, protocol.REASON_DELETED)
+        self._forget(session, shared=True)
+        # What follows from it (host released, counters) is on its way; a slow Redis
+        # does not turn the ended session into a 503.
+        with contextlib.suppress(errors.BackingStoreUnavailable):
+            await self.backend.flush()
 
     def _delete(self, session: Session) -> None:
         self._destroy_peer(session, protocol.REASON_DELETED)
         self._forget(session)
 
-    def _forget(self, session: Session) -> None:
+    def _forget(self, session: Session, *, shared: bool = False) -> None:
+        """``shared``: the backend deleted it already (``end_session``)."""
         if session.is_api or self._store.get(session.id) is not session:
             return
         session.cancel_grace()
         if self.host_id == session.id:
             self.set_host(None, changed_by=session.id)
         self._store.remove(session)
-        self.backend.delete_session(session)
+        if not shared:
+            self.backend.delete_session(session)
         self.bus.publish(SessionDeleted(session))
 
     async def disconnect(self, session_id: str) -> None:
@@ -228,6 +273,42 @@ class SessionManager:
         await self.backend.require()
         self._destroy_peer(session, protocol.REASON_DISCONNECTED)
         await self.backend.flush()
+
+    # ---
+    # expiry: sessions nobody uses are not kept for ever
+    # ---
+
+    def start(self) -> None:
+        if self._expiry > 0:
+            self._sweeper = asyncio.create_task(self._sweep_forever())
+
+    async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+
+    async def _sweep_forever(self) -> None:
+        # Checked a few times per expiry period (at most once a minute): a session outlives
+        # its expiry by at most a quarter of it.
+        while True:
+            await asyncio.sleep(min(self._expiry / 4, 60.0))
+            await self.expire()
+
+    async def expire(self) -> int:
+        """Remove the sessions without a socket for longer than ``session.disconnected_expiry``."""
+        stale = [s for s in self._store.all() if not s.state.is_connected and self._idle(s) > self._expiry]
+        for session in stale:
+            with contextlib.suppress(errors.BackingStoreUnavailable):  # tried again next round
+                await self._end(session)
+        return len(stale)
+
+    def _idle(self, session: Session) -> float:
+        """Seconds without a socket: since the last one closed (on any worker), else since the login."""
+        since = session.state.not_connected_since
+        if since is not None:
+            return (self._clock() - since).total_seconds()
+        return time.monotonic() - session.created
 
     # ---
     # profiles
@@ -240,9 +321,12 @@ class SessionManager:
         await self.backend.flush()
 
     async def change_own_profile(self, caller: Session, changes: dict[str, Any]) -> None:
+        if caller.is_api:
+            raise errors.ApiProfileFixed()  # what the API token may do is fixed, by the configuration
         current = caller.profile
         if not current.is_admin:
-            forbidden = [k for k, v in changes.items() if k != "name" and getattr(current, k) != v]
+            # Unknown fields are ignored (merged drops them), as Neko does: they cannot be forbidden.
+            forbidden = [k for k, v in changes.items() if k in PROFILE_FIELDS - {"name"} and getattr(current, k) != v]
             if forbidden:
                 raise errors.ProfileChangeForbidden()
         await self.backend.require()

@@ -20,6 +20,14 @@ old token atomically, and ``claim_host`` is a compare-and-set.
 Outage: writes wait in the queue and are retried until Redis answers again, so
 nothing a client was told succeeded is lost; operations that need Redis answer
 503 meanwhile (``require``/``flush``); on reconnection the replica is reloaded.
+A Redis that lost its data refuses every change (``NOROOM``) until a worker has
+written its replica back, so no acknowledged change lands in an empty Redis
+that a later restore would then undo.
+
+Ending a session (``end_session``) is the change a client must be able to rely
+on either way: it is written before the replica forgets the session, and when it
+cannot be written in time it is withdrawn, so a 503 leaves the session as it was
+and a 200 is final on every worker.
 """
 
 from __future__ import annotations
@@ -37,7 +45,7 @@ import orjson
 import redis.asyncio as aioredis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.exceptions import RedisError, ResponseError
 
 from .. import errors
 from ..config import RedisConfig
@@ -70,6 +78,7 @@ UNAVAILABLE = "session store (redis) unreachable"
 
 _PUT_SESSION = """
 local p = ARGV[1]
+if redis.call('EXISTS', p .. ':epoch') == 0 then return redis.error_reply('NOROOM') end
 local key = p .. ':session:' .. ARGV[2]
 local old = redis.call('HGET', key, 'digest')
 if old and old ~= ARGV[3] then redis.call('DEL', p .. ':token:' .. old) end
@@ -82,6 +91,7 @@ redis.call('PUBLISH', p .. ':events', ARGV[6])
 # Only the login it belongs to may be deleted; a newer login of the member stays.
 _DELETE_SESSION = """
 local p = ARGV[1]
+if redis.call('EXISTS', p .. ':epoch') == 0 then return redis.error_reply('NOROOM') end
 local key = p .. ':session:' .. ARGV[2]
 if redis.call('HGET', key, 'digest') ~= ARGV[3] then return 0 end
 redis.call('DEL', key, p .. ':token:' .. ARGV[3])
@@ -92,6 +102,7 @@ return 1
 
 _PUT_FIELD = """
 local p = ARGV[1]
+if redis.call('EXISTS', p .. ':epoch') == 0 then return redis.error_reply('NOROOM') end
 local key = p .. ':session:' .. ARGV[2]
 if redis.call('HGET', key, 'digest') ~= ARGV[3] then return 0 end
 redis.call('HSET', key, ARGV[4], ARGV[5])
@@ -102,6 +113,7 @@ return 1
 # The counters and their "last left" times change together; the message carries the result.
 _COUNT = """
 local p = ARGV[1]
+if redis.call('EXISTS', p .. ':epoch') == 0 then return redis.error_reply('NOROOM') end
 local key = p .. ':stats'
 local n = redis.call('HINCRBY', key, ARGV[2], tonumber(ARGV[3]))
 if n == 0 and tonumber(ARGV[3]) < 0 then
@@ -117,6 +129,7 @@ redis.call('PUBLISH', p .. ':events', cjson.encode({w = ARGV[6], t = 'stats', st
 
 _PUT_VALUE = """
 local p = ARGV[1]
+if redis.call('EXISTS', p .. ':epoch') == 0 then return redis.error_reply('NOROOM') end
 if ARGV[3] == '' then redis.call('DEL', p .. ':' .. ARGV[2]) else redis.call('SET', p .. ':' .. ARGV[2], ARGV[3]) end
 redis.call('PUBLISH', p .. ':events', ARGV[4])
 """
@@ -124,6 +137,7 @@ redis.call('PUBLISH', p .. ':events', ARGV[4])
 # Of two simultaneous claims exactly one finds the host empty.
 _CLAIM_HOST = """
 local p = ARGV[1]
+if redis.call('EXISTS', p .. ':epoch') == 0 then return redis.error_reply('NOROOM') end
 local current = redis.call('GET', p .. ':host')
 if current and current ~= ARGV[2] then return current end
 if not current then
@@ -154,6 +168,32 @@ return 1
 """
 
 Op = Callable[[], Awaitable[Any]]
+NO_ROOM = "NOROOM"
+
+
+class Acked:
+    """A change a client waits for, which the writer may drop until it is on the wire."""
+
+    def __init__(self, op: Op) -> None:
+        self.op = op
+        self.done: asyncio.Future[bool] = asyncio.get_running_loop().create_future()  # True: written
+        self.running = False  # an attempt is on the wire: its outcome is not known yet
+        self.withdrawn = False
+
+    def withdraw(self) -> bool:
+        """Give up on the change; False while an attempt is on the wire (its outcome decides)."""
+        self.withdrawn = True
+        if self.running:
+            return False
+        self.settle(False)
+        return True
+
+    def settle(self, written: bool) -> None:
+        if not self.done.done():
+            self.done.set_result(written)
+
+
+Item = Op | Acked | asyncio.Future[None]
 
 
 class RedisBackend:
@@ -178,7 +218,9 @@ class RedisBackend:
                 "restore": _RESTORE,
             }.items()
         }
-        self._queue: asyncio.Queue[Op | asyncio.Future[None]] = asyncio.Queue()
+        self._queue: asyncio.Queue[Item] = asyncio.Queue()
+        # Ended sessions a restore brought back: written before anything queued behind them.
+        self._redo: list[Acked] = []
         self._manager: SessionManager | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._synced = asyncio.Event()
@@ -229,8 +271,25 @@ class RedisBackend:
         self._run("put_session", args)
 
     def delete_session(self, session: Session) -> None:
+        self._queue.put_nowait(self._deletion(session))
+
+    async def end_session(self, session: Session) -> None:
+        """Delete the session in Redis before anything else changes; 503 when that cannot be done."""
+        change = Acked(self._deletion(session))
+        self._queue.put_nowait(change)
+        try:
+            written = await asyncio.wait_for(asyncio.shield(change.done), ACK_TIMEOUT)
+        except TimeoutError:
+            # Still queued or between attempts: withdrawn, nothing changed. On the wire: wait
+            # for that attempt (bounded by the socket timeout), as it may have been applied.
+            written = False if change.withdraw() else await change.done
+        if not written:
+            raise errors.BackingStoreUnavailable(UNAVAILABLE)
+
+    def _deletion(self, session: Session) -> Op:
         digest = session.token_digest.hex()
-        self._run("delete_session", [session.id, digest, self._message("deleted", id=session.id, digest=digest)])
+        args = [self._prefix, session.id, digest, self._message("deleted", id=session.id, digest=digest)]
+        return lambda: self._scripts["delete_session"](args=args)
 
     def put_profile(self, session: Session) -> None:
         profile = session.profile.to_dict()
@@ -346,30 +405,49 @@ class RedisBackend:
 
     async def _write_loop(self) -> None:
         while True:
-            item = await self._queue.get()
+            item = self._redo.pop(0) if self._redo else await self._queue.get()
             if isinstance(item, asyncio.Future):
                 if not item.done():
                     item.set_result(None)
-                continue
-            await self._write(item)
+            elif isinstance(item, Acked):
+                if not item.withdrawn:
+                    await self._write(item.op, item)
+            else:
+                await self._write(item)
 
-    async def _write(self, op: Op) -> None:
+    async def _write(self, op: Op, acked: Acked | None = None) -> None:
         failed = False
         while True:
+            if acked is not None and acked.withdrawn:
+                return  # its client was told 503: never retried
             try:
+                if acked is not None:
+                    acked.running = True
                 # Back from an outage: a Redis that lost the room gets our replica, which
-                # already holds this change and every one queued behind it.
+                # holds this change and every one queued behind it, except ended sessions.
                 if failed and (covered := await self._restore()) is not None:
                     self._skip(covered)
+                    if acked is not None:
+                        await op()
                 else:
                     await op()
                 self.available = True
+                if acked is not None:
+                    acked.settle(True)
                 return
             except (RedisError, OSError) as exc:
-                if self.available:
+                lost = isinstance(exc, ResponseError) and str(exc).startswith(NO_ROOM)
+                if self.available and not lost:
                     log.warning("%s (%s); changes wait until it is back", UNAVAILABLE, type(exc).__name__)
-                self.available, failed = False, True
-                await asyncio.sleep(RETRY_DELAY)
+                self.available = self.available and lost
+                failed = True
+                if acked is not None:
+                    acked.running = False
+                    if acked.withdrawn:
+                        acked.settle(False)  # the attempt its client waited for failed: 503
+                        return
+                if not lost:  # a Redis without the room is answered at once, by a restore
+                    await asyncio.sleep(RETRY_DELAY)
 
     async def _restore(self) -> int | None:
         """Write the replica into a Redis that holds no room; how many queued changes it covered."""
@@ -384,7 +462,9 @@ class RedisBackend:
     def _skip(self, count: int) -> None:
         for _ in range(count):
             item = self._queue.get_nowait()
-            if isinstance(item, asyncio.Future) and not item.done():
+            if isinstance(item, Acked):
+                self._redo.append(item)  # the replica still holds its session: it must follow
+            elif isinstance(item, asyncio.Future) and not item.done():
                 item.set_result(None)
 
     async def _drained(self) -> None:

@@ -40,12 +40,11 @@ class RoomManager:
         return self._sessions.settings
 
     async def update_settings(self, caller: Session, changes: dict[str, Any]) -> None:
-        unknown = set(changes) - SETTINGS_FIELDS
-        if unknown:  # the spec rejects these first; this guards core callers
-            raise ValueError(f"unknown settings: {sorted(unknown)}")
-        # Like Neko, every accepted update is announced, even one that changes nothing.
+        # Like Neko, fields this server does not know are ignored (a newer client's), and
+        # every accepted update is announced, even one that changes nothing.
+        known = {name: value for name, value in changes.items() if name in SETTINGS_FIELDS}
         await self._sessions.backend.require()
-        self._apply(caller.id, dataclasses.replace(self.settings, **changes), announce_unchanged=True)
+        self._apply(caller.id, dataclasses.replace(self.settings, **known), announce_unchanged=True)
         await self._sessions.backend.flush()
 
     def _apply(self, changed_by: str, new: Settings, *, announce_unchanged: bool = False) -> None:
@@ -92,19 +91,21 @@ class RoomManager:
         self._check_may_host(caller)
         return self._sessions.host_status()
 
-    async def request_control(self, caller: Session) -> None:
+    async def request_control(self, caller: Session) -> bool:
+        """Whether the caller hosts now; if not, the host has been asked (Neko's 202)."""
         self._check_may_host(caller)
         host_id = self._sessions.host_id
         if host_id == caller.id:
-            return
+            return True
         if self.settings.locked_controls and not caller.profile.is_admin:
             raise errors.ControlsLocked()
         holder = host_id or await self._sessions.claim_host(caller)
-        if holder is not None:
-            # Like Neko, the host hears about the request; the caller is told no.
-            self._sessions.backend.control_requested(holder, caller.id)
-            self._sessions.bus.publish(ControlRequested(holder, caller.id))
-            raise errors.HostTaken()
+        if holder is None:
+            return True
+        # Like Neko, the host hears about the request and decides.
+        self._sessions.backend.control_requested(holder, caller.id)
+        self._sessions.bus.publish(ControlRequested(holder, caller.id))
+        return False
 
     async def release_control(self, caller: Session) -> None:
         self._check_may_host(caller)

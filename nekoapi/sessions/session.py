@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
 
 
 class Session:
-    __slots__ = ("_encoded", "grace_timer", "id", "is_api", "peer", "profile", "state", "token_digest")
+    __slots__ = ("_encoded", "created", "grace_timer", "id", "is_api", "peer", "profile", "state", "token_digest")
 
     def __init__(self, session_id: str, token_digest: bytes, profile: MemberProfile, *, is_api: bool = False) -> None:
         self.id = session_id
@@ -25,6 +26,8 @@ class Session:
         # Pending "mark disconnected" after an abnormal close; a reconnect cancels it.
         self.grace_timer: asyncio.TimerHandle | None = None
         self.is_api = is_api
+        # time.monotonic() of the login (here): expiry counts from it until a socket has come and gone.
+        self.created = time.monotonic()
         # data() as JSON, with the profile, state and state change count it was encoded from.
         self._encoded: tuple[MemberProfile, SessionState, int, bytes] | None = None
 

@@ -7,6 +7,7 @@ file holds token digests only: a stolen file does not let anyone log in.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
 
@@ -25,10 +26,23 @@ CREATE TABLE IF NOT EXISTS sessions (
 """
 
 
+def _create_private(path: Path) -> None:
+    """Only the server's user may read the file (ids, profiles, token digests), as the members database.
+
+    SQLite gives its -wal and -shm files the database's mode; a file an older
+    version left readable by everyone, with its companions, is tightened too.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if file.exists():
+            os.chmod(file, 0o600)
+
+
 class SqliteSessionStore(MemorySessionStore):
     def __init__(self, path: str) -> None:
         super().__init__()
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        _create_private(Path(path))
         # One event loop thread uses it, but tests build the app in another thread than they serve it.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")

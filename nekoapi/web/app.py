@@ -17,7 +17,6 @@ from .. import logs
 from ..config import Config
 from ..errors import NekoError
 from ..services import Services
-from . import multipart
 from .docs import docs_app, is_docs_path
 from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
 from .fastpath import VALIDATORS, CachedURIParser, PrebuiltAsyncApp
@@ -46,20 +45,14 @@ class NekoServer:
     enter at ``dispatch``, below the prefix, with the caller's credentials.
     """
 
-    def __init__(
-        self,
-        services: Services,
-        api: PrebuiltAsyncApp,
-        docs: ASGIApp | None = None,
-        body_limits: dict[str, int] | None = None,
-    ) -> None:
+    def __init__(self, services: Services, api: PrebuiltAsyncApp, docs: ASGIApp | None = None) -> None:
         self.services = services
         self.api = api
         self.docs = docs
         server = services.config.server
         self.prefix = server.path_prefix.rstrip("/")
         self.hardening = Hardening(server)
-        self.limits = RequestLimits(server.max_body_size, body_limits)
+        self.limits = RequestLimits(server.max_body_size, server.max_upload_size)
         self.observer = RequestObserver(services.metrics)
         self._entry: ASGIApp = self._unprefix
         # With CORS or proxy headers in between, the security headers are added outside them.
@@ -194,5 +187,4 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
     api.add_error_handler(ProblemException, on_http_error)
     api.add_error_handler(HTTPException, on_http_error)
     api.add_error_handler(Exception, on_unexpected_error)
-    docs = docs_app(spec, api, config.server.path_prefix)
-    return NekoServer(services, api, docs, multipart.body_limits(spec, config))
+    return NekoServer(services, api, docs_app(spec, api, config.server.path_prefix))

@@ -14,6 +14,7 @@ import orjson
 from starlette.types import Message, Scope
 
 from .. import errors
+from .errors import error_body
 from .state import SERVER_KEY, STATE_KEY
 
 BATCH_PATH = "/api/batch"
@@ -38,7 +39,12 @@ async def _one(server: Any, outer: Scope, request: dict[str, Any]) -> dict[str, 
     path, query = _split(server.prefix, request["path"])
     body = b"" if request.get("body") is None else orjson.dumps(request["body"])
     scope = _sub_scope(outer, request["method"], path, _with_token(outer, query), body)
-    status, headers, payload = await _call(server.dispatch, scope, body)
+    # The checks a request gets before routing (a newline in the path, for one) apply to each sub-request.
+    refusal = server.hardening.refusal(scope)
+    if refusal is not None:
+        status, headers, payload = refusal.status, {b"content-type": b"application/json"}, error_body(*refusal)
+    else:
+        status, headers, payload = await _call(server.dispatch, scope, body)
     return {"path": request["path"], "method": request["method"], "status": status, "body": _decode(headers, payload)}
 
 

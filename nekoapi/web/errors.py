@@ -22,9 +22,10 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.LoginsLocked: 403,
     errors.AdminRequired: 403,
     errors.ProfileChangeForbidden: 403,
+    errors.ReservedMemberId: 403,
     errors.SessionNotFound: 404,
     errors.CannotDeleteOwnSession: 400,
-    errors.CannotLogout: 400,
+    errors.CannotLogout: 403,  # a valid request the caller may not make (schemathesis: not a 400)
     errors.SessionAlreadyConnected: 422,
     # members (issue 3)
     errors.MemberNotFound: 404,
@@ -36,9 +37,8 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.ControlsLocked: 403,
     errors.HostOrAdminRequired: 403,
     errors.TargetNotFound: 404,
-    errors.HostTaken: 409,
     errors.TargetCannotHost: 400,
-    errors.NotHost: 409,  # a state conflict like HostTaken (Neko's server: 422); see docs/compatibility.md
+    errors.NotHost: 409,  # a state conflict (Neko's server: 422); see docs/compatibility.md
     errors.PrivateModeEnabled: 422,
     # operability (issue 7)
     errors.BackingStoreUnavailable: 503,
@@ -48,6 +48,14 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.HostRequired: 403,
     errors.UploadForbidden: 403,
     errors.DesktopUnavailable: 503,
+    errors.ScreenSizeUnavailable: 422,
+    errors.KeyboardMapInvalid: 422,
+    # desktop-io: clipboard and uploads
+    errors.ClipboardEmpty: 404,  # Neko: 500
+    errors.UploadInvalid: 400,
+    errors.UploadDisabled: 400,
+    errors.FileChooserNotOpen: 422,
+    errors.DesktopRefused: 422,  # Neko: 500
     errors.MetricsDisabled: 404,
     errors.NestedBatch: 422,
     errors.BatchTooLarge: 413,
@@ -61,6 +69,7 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.FileNotFound: 404,
     errors.NoFilesUploaded: 400,
     errors.TooManyFiles: 413,
+    errors.UploadTooLarge: 413,
     errors.FileTransferUnavailable: 503,
     errors.OpenInAppDisabled: 403,
     errors.OpenLinkForbidden: 403,

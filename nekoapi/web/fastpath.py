@@ -5,12 +5,16 @@ JSON-schema validators for every request (see docs/benchmarks.md for the
 profile). Everything it rebuilds depends only on the operation, so these
 subclasses build it on first use and keep it. Routing, validation and security
 stay Connexion's own.
+
+The private names of Connexion used here are listed in internals.py and checked
+when ``nekoapi.web`` is imported: another Connexion refuses to start, naming them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 from typing import Any
 
 import orjson
@@ -35,8 +39,15 @@ from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 
 from ..errors import NekoError
-from . import multipart
+from .bodies import check_depth, error_message, secret_names
 from .errors import domain_error_response
+from .multipart import MultipartValidator
+
+log = logging.getLogger("connexion.validators.json")  # where Connexion logs the same line
+
+
+# The request body as the validation layer parsed and validated it.
+PARSED_BODY = "nekoapi.body"
 
 
 class _NoUploadsParameterDecorator(AsyncParameterDecorator):
@@ -56,6 +67,9 @@ class _NoUploadsParameterDecorator(AsyncParameterDecorator):
 
         @functools.wraps(function)
         async def wrapper(request: Any) -> Any:
+            if PARSED_BODY in request.scope:
+                parsed = request.scope[PARSED_BODY]
+                request.get_body = lambda: parsed
             body = self._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
             while asyncio.iscoroutine(body):
                 body = await body
@@ -82,8 +96,6 @@ class _PrebuiltDecorator(StarletteDecorator):
 
     @property
     def _parameter_decorator_cls(self) -> type[AsyncParameterDecorator]:
-        if multipart.takes_files(self.operation):
-            return AsyncParameterDecorator  # Connexion's own: it hands the uploaded parts over
         return _NoUploadsParameterDecorator
 
     def __call__(self, function: Any) -> Any:
@@ -256,7 +268,8 @@ class _CachedParameterValidator(ParameterValidator):
 class _CachedJSONBodyValidator(JSONRequestBodyValidator):
     """Compiles each body schema once (Connexion compiles it on every access), and parses
     bodies so that no malformed one can raise past validation: Connexion's parser lets
-    invalid UTF-8, deep nesting and 5,000-digit numbers escape as server errors.
+    invalid UTF-8, deep nesting and 5,000-digit numbers escape as server errors. The
+    handler gets the body parsed here (bodies.py says why), and no message shows a secret.
     """
 
     async def _parse(self, stream: Any, scope: Any) -> Any:
@@ -264,25 +277,56 @@ class _CachedJSONBodyValidator(JSONRequestBodyValidator):
         if not raw:
             return None
         try:
-            return orjson.loads(raw if self._encoding.lower() in ("utf-8", "utf8") else raw.decode(self._encoding))
+            text = raw if self._encoding.lower() in ("utf-8", "utf8") else raw.decode(self._encoding)
+            body = orjson.loads(text)
         except (orjson.JSONDecodeError, UnicodeDecodeError, LookupError) as exc:
             raise BadRequestProblem(detail=f"request body is not valid JSON: {exc}") from None
+        check_depth(body)
+        self._parsed = body
+        return body
 
-    _compiled: dict[int, tuple[dict[str, Any], Any]] = {}
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        receive, scope = await super().wrap_receive(receive, scope=scope)
+        if hasattr(self, "_parsed"):
+            # The handler gets the value validated here, not a second parse of the bytes: the
+            # standard library's would keep integers orjson cannot write back (see bodies.py).
+            scope = {**scope, PARSED_BODY: self._parsed}
+        return receive, scope
+
+    def _validate(self, body: Any) -> Any:
+        if not self._nullable and body is None:
+            raise BadRequestProblem("Request body must not be empty")
+        try:
+            return self._validator.validate(body)
+        except ValidationError as exception:
+            # Connexion's message and log line, minus the value of a secret field.
+            message = error_message(exception, self._secrets)
+            log.info("Validation error: %s", message, extra={"validator": "body"})
+            raise BadRequestProblem(detail=message) from None
+
+    @property
+    def _secrets(self) -> frozenset[str]:
+        return self._compiled_entry()[2]
+
+    _compiled: dict[int, tuple[dict[str, Any], Any, frozenset[str]]] = {}
 
     @property
     def _validator(self) -> Any:
+        return self._compiled_entry()[1]
+
+    def _compiled_entry(self) -> tuple[dict[str, Any], Any, frozenset[str]]:
         entry = self._compiled.get(id(self._schema))
         if entry is None or entry[0] is not self._schema:
             validator = Draft4RequestValidator(self._schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-            entry = (self._schema, validator)
+            entry = (self._schema, validator, secret_names(self._schema))
             self._compiled[id(self._schema)] = entry
-        return entry[1]
+        return entry
 
 
 def _body_validators() -> MediaTypeDict:
     validators = MediaTypeDict(VALIDATOR_MAP["body"])
     validators["*/*json"] = _CachedJSONBodyValidator
+    validators["multipart/form-data"] = MultipartValidator  # streamed to disk once (multipart.py)
     return validators
 
 

@@ -6,6 +6,11 @@ uvicorn's ASGI ``send`` frames every message per socket and needs one awaited ca
 extension ``EXTENSION``, a way to hand those bytes to the transport directly. The
 protocol's own state still decides: nothing is written before the handshake or after
 a close frame, and a close goes through the same steps as an ASGI ``websocket.close``.
+
+A message larger than ``ws_max_size`` is refused by the frame parser from its header,
+before it is read. uvicorn would then close with 1009 and nothing else; this protocol
+says why first, with the ``system/disconnect`` Neko clients understand, and tells the
+application with a marked ``websocket.disconnect`` (``TOO_LARGE``).
 """
 
 from __future__ import annotations
@@ -14,8 +19,21 @@ import asyncio
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import PayloadTooBig
+from websockets.frames import Close, Frame, Opcode
+
+from ..ws import protocol
 
 EXTENSION = "nekoapi.websocket.frames"
+# Set on the websocket.disconnect event of a socket closed for an oversized message.
+TOO_LARGE = "nekoapi.too_large"
+MESSAGE_TOO_BIG = 1009
+_OVERSIZED_GOODBYE = protocol.frame(protocol.SYSTEM_DISCONNECT, {"message": protocol.REASON_TOO_LARGE}) + Frame(
+    Opcode.CLOSE, Close(MESSAGE_TOO_BIG, protocol.REASON_TOO_LARGE).serialize()
+).serialize(mask=False)
+# How long the rest of an oversized message is read (and dropped) before the connection closes:
+# closing with unread data would reset it, and the client could lose the goodbye.
+_REFUSED_LINGER = 1.0
 
 
 class FrameWebSocketProtocol(WebSocketsSansIOProtocol):
@@ -25,6 +43,29 @@ class FrameWebSocketProtocol(WebSocketsSansIOProtocol):
         # same for the one reader and the one sender a socket has.
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Flag(is_set=True)  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        self.conn.receive_data(data)
+        if self.conn.parser_exc is None:
+            self.handle_events()
+        elif self.close_sent:
+            return  # what follows our close frame is dropped
+        elif isinstance(self.conn.parser_exc, PayloadTooBig) and self.open:
+            self._refuse_oversized()
+        else:
+            self.handle_parser_exception()
+
+    def _refuse_oversized(self) -> None:
+        self.conn.data_to_send()  # the parser's bare 1009 close: ours says it in Neko's words
+        self.transport.write(_OVERSIZED_GOODBYE)
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.close_sent = True
+        reason = protocol.REASON_TOO_LARGE
+        self.queue.put_nowait(
+            {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG, "reason": reason, TOO_LARGE: True}
+        )
+        self.close_timer = self.loop.call_later(_REFUSED_LINGER, self.transport.close)
 
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)

@@ -7,8 +7,6 @@ streamed body is refused as soon as it crosses the limit.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from starlette.types import Message, Receive, Scope
 
 from .hardening import Refusal
@@ -16,21 +14,28 @@ from .hardening import Refusal
 JSON = b"application/json"
 
 
+MULTIPART = b"multipart/form-data"
+
+
 class RequestLimits:
-    def __init__(self, max_body_size: int, by_path: Mapping[str, int] | None = None) -> None:
+    def __init__(self, max_body_size: int, max_upload_size: int | None = None) -> None:
         self.max_body_size = max_body_size
-        # Upload operations' own limits, by request path (multipart.py).
-        self.by_path = dict(by_path or {})
+        # multipart/form-data bodies (file uploads) have a limit of their own.
+        self.max_upload_size = max_body_size if max_upload_size is None else max_upload_size
 
     async def admit(self, scope: Scope, receive: Receive) -> tuple[Scope, Receive] | Refusal:
         """The request as Connexion should see it, or why it is refused."""
         headers = dict(scope["headers"])
-        limit = self.by_path.get(scope["path"], self.max_body_size)
+        limit = self._limit_for(headers)
         declared = headers.get(b"content-length")
         if declared is not None and not declared.isdigit():
             return Refusal(400, "invalid Content-Length header")
         if declared is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
-            body = await _read_at_most(receive, limit)
+            try:
+                body = await _read_at_most(receive, limit)
+            except _Disconnected:
+                # Gone or cut off (server.body_timeout): a partial body must not be taken as whole.
+                return Refusal(408, "request body not received in time")
             if body is None:
                 return self._too_large(limit)
             scope, receive, declared = _as_fixed_length(scope, body), _replay(body, receive), str(len(body)).encode()
@@ -42,8 +47,12 @@ class RequestLimits:
             scope = {**scope, "headers": [*scope["headers"], (b"content-type", JSON)]}
         return scope, receive
 
-    @staticmethod
-    def _too_large(limit: int) -> Refusal:
+    def _limit_for(self, headers: dict[bytes, bytes]) -> int:
+        if headers.get(b"content-type", b"").lower().startswith(MULTIPART):
+            return self.max_upload_size
+        return self.max_body_size
+
+    def _too_large(self, limit: int) -> Refusal:
         return Refusal(413, f"request body is larger than {limit} bytes")
 
 
@@ -53,6 +62,10 @@ def _as_fixed_length(scope: Scope, body: bytes) -> Scope:
     return {**scope, "headers": [*kept, (b"content-length", str(len(body)).encode())]}
 
 
+class _Disconnected(Exception):
+    """The connection ended before the body did."""
+
+
 async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
     """The whole streamed body, or None as soon as it grows past ``limit``."""
     chunks: list[bytes] = []
@@ -60,7 +73,7 @@ async def _read_at_most(receive: Receive, limit: int) -> bytes | None:
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            return b"".join(chunks)
+            raise _Disconnected()
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:

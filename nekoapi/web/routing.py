@@ -8,7 +8,10 @@ the API's routes are split by the first two path segments their path fixes,
 each group a Starlette router of its own over those routes in their original
 order. A route with a parameter within its first two segments is in every
 group. So a request meets the routes a full scan could match, in the same
-order, with the same 405s and trailing-slash redirects.
+order, with the same 405s.
+
+No router redirects a trailing slash: Starlette's 307 was not in the spec and its
+``Location`` was built from the request's Host header. "/api/sessions/" is a 404.
 """
 
 from __future__ import annotations
@@ -53,7 +56,7 @@ class _GroupedRouter:
 
     @staticmethod
     def _subset(router: Router, routes: list[BaseRoute]) -> Router:
-        return Router(routes=routes, redirect_slashes=router.redirect_slashes, default=router.default)
+        return Router(routes=routes, redirect_slashes=False, default=router.default)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = get_route_path(scope)
@@ -74,6 +77,10 @@ class GroupedRoutingMiddleware(RoutingMiddleware):
     def add_api(self, *args: Any, **kwargs: Any) -> None:
         super().add_api(*args, **kwargs)
         mounts = self.router.routes
+        self.router.redirect_slashes = False
+        for mount in mounts:
+            if isinstance(mount, Mount) and isinstance(mount.app, Router):
+                mount.app.redirect_slashes = False
         root = len(mounts) == 1 and isinstance(mounts[0], Mount) and mounts[0].path == ""
         self._direct = _GroupedRouter(mounts[0].app) if root else None  # type: ignore[union-attr]
 

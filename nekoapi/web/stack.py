@@ -55,11 +55,29 @@ class _CachedValidationOperation(RequestValidationOperation):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self._has_body:
-            await super().__call__(scope, receive, send)
+            await super().__call__(_lower_media_type(scope), receive, send)
             return
         if self._checks_parameters:
             self._parameter_validator.validate(scope)
         await self.next_app(scope, receive, send)
+
+
+def _lower_media_type(scope: Scope) -> Scope:
+    """The scope with its Content-Type's media type in lower case (parameters kept as sent).
+
+    Media types compare case-insensitively (RFC 9110), but Connexion looks validators and
+    schemas up by the exact string: "APPLICATION/JSON" skipped validation and reached the handler.
+    """
+    headers = scope["headers"]
+    for index, (name, value) in enumerate(headers):
+        if name.lower() == b"content-type":
+            media_type, sep, parameters = value.partition(b";")
+            if media_type.islower() or not media_type.strip():
+                return scope
+            changed = list(headers)
+            changed[index] = (name, media_type.lower() + sep + parameters)
+            return {**scope, "headers": changed}
+    return scope
 
 
 class _CachedValidationAPI(RequestValidationAPI):

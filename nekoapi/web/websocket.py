@@ -17,7 +17,7 @@ from ..sessions.session import Session
 from ..ws import protocol
 from ..ws.limits import MessageRate, origin_allowed
 from ..ws.peer import FramePeer, QueuedPeer, WebSocketPeer
-from .frames import EXTENSION, FrameWebSocketProtocol
+from .frames import EXTENSION, TOO_LARGE, FrameWebSocketProtocol
 from .security import token_from_scope
 from .state import services_of
 
@@ -94,7 +94,7 @@ async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None
 async def _serve(services: Services, scope: Scope, receive: Receive, send: Send) -> None:
     websocket = WebSocket(scope, receive, send)
     origin, host = websocket.headers.get("origin"), websocket.headers.get("host")
-    if not origin_allowed(origin, host, services.config.server.cors):
+    if not origin_allowed(origin, host, services.config.server.cors, scope.get("scheme", "ws")):
         # Refused before the upgrade (HTTP 403): a foreign page must not ride the user's cookie.
         log.warning("websocket refused: origin %s is not allowed", origin)
         await websocket.close(code=POLICY_VIOLATION)
@@ -109,7 +109,8 @@ async def _serve(services: Services, scope: Scope, receive: Receive, send: Send)
 
 async def _serve_frames(services: Services, scope: Scope, websocket: WebSocket, connection: _FrameConnection) -> None:
     """One task per socket: the peer writes synchronously, and any server-side close ends the reads."""
-    peer = FramePeer(connection, services.broadcaster.flusher, services.config.session.send_queue_size)
+    limits = services.config.session
+    peer = FramePeer(connection, services.broadcaster.flusher, limits.send_queue_size, limits.send_queue_bytes)
     session = await _open(services, scope, peer, connection)
     if session is None:
         with contextlib.suppress(asyncio.TimeoutError):
@@ -126,7 +127,8 @@ async def _serve_frames(services: Services, scope: Scope, websocket: WebSocket, 
 
 async def _serve_queued(services: Services, scope: Scope, websocket: WebSocket) -> None:
     connection = _StarletteConnection(websocket, services.bus)
-    peer = QueuedPeer(connection, services.config.session.send_queue_size)
+    limits = services.config.session
+    peer = QueuedPeer(connection, limits.send_queue_size, limits.send_queue_bytes)
     writer = asyncio.create_task(peer.run_writer())
     session = await _open(services, scope, peer, connection)
     if session is None:
@@ -208,12 +210,15 @@ async def _read_messages(websocket: WebSocket, services: Services, session: Sess
         except (WebSocketDisconnect, RuntimeError):
             return True
         if message["type"] == "websocket.disconnect":
+            if message.get(TOO_LARGE):
+                # Refused by the frame protocol, which said goodbye already: the session is kicked.
+                _kick(services, session, peer, protocol.REASON_TOO_LARGE)
+                return False
             return message.get("code", 1006) not in CLEAN_CLOSE_CODES
         raw = message.get("text") or message.get("bytes")
         if raw and (len(raw) > config.ws_max_message_size or not rate.allow()):
             reason = protocol.REASON_TOO_LARGE if len(raw) > config.ws_max_message_size else protocol.REASON_FLOODING
-            log.warning("websocket of session %s closed: %s", session.id, reason)
-            services.sessions.kick(session, peer, reason)
+            _kick(services, session, peer, reason)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(_read_until_closed(websocket), CLOSE_HANDSHAKE_TIMEOUT)
             return False
@@ -223,6 +228,11 @@ async def _read_messages(websocket: WebSocket, services: Services, session: Sess
                 await services.client_messages.handle(session, raw)
             except Exception:
                 log.exception("websocket message handler failed for session %s", session.id)
+
+
+def _kick(services: Services, session: Session, peer: WebSocketPeer, reason: str) -> None:
+    log.warning("websocket of session %s closed: %s", session.id, reason)
+    services.sessions.kick(session, peer, reason)
 
 
 async def _read_until_closed(websocket: WebSocket) -> None:

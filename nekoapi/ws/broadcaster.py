@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import NekoError
@@ -34,6 +35,10 @@ NEUTRAL_SCREEN_SIZE = {"width": 1280, "height": 720, "rate": 30}
 class Broadcaster:
     def __init__(self, sessions: SessionManager) -> None:
         self._sessions = sessions
+        # Seams (services.py sets them): the desktop's screen and size list, the RTMP broadcast's status.
+        self.screen_size: Callable[[], dict[str, int]] = lambda: NEUTRAL_SCREEN_SIZE
+        self.screen_sizes: Callable[[], list[dict[str, int]]] = list
+        self.broadcast_status: Callable[[], dict[str, Any]] = lambda: {"is_active": False, "url": ""}
         self._heartbeat: asyncio.Task[None] | None = None
         bus = sessions.bus
         # Sockets of nekoapi serve get their frames written once per event-loop turn.
@@ -66,7 +71,7 @@ class Broadcaster:
         if session.profile.is_admin:
             session.send(
                 protocol.SYSTEM_ADMIN,
-                {"screen_sizes_list": [], "broadcast_status": {"is_active": False, "url": ""}},
+                {"screen_sizes_list": self.screen_sizes(), "broadcast_status": self.broadcast_status()},
             )
 
     def init_payload(self, session: Session) -> dict[str, Any]:
@@ -75,7 +80,7 @@ class Broadcaster:
         return {
             "session_id": session.id,
             "control_host": self._sessions.host_status(),
-            "screen_size": NEUTRAL_SCREEN_SIZE,
+            "screen_size": self.screen_size(),
             "settings": manager.settings.to_dict(),
             "touch_events": False,
             "screencast_enabled": False,

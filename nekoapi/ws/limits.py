@@ -27,14 +27,22 @@ class MessageRate:
         return True
 
 
-def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...]) -> bool:
+def origin_allowed(origin: str | None, host: str | None, allowed: tuple[str, ...], scheme: str = "ws") -> bool:
     """Whether a browser page from ``origin`` may open a socket on this server.
 
     No Origin header means no browser page (a native client), which cookies cannot be
     abused from; a page of our own origin or of a configured one (``server.cors``) may.
+    Our own origin is scheme, host and port: an https page is not an http server's own
+    (``scheme`` is the socket's, "ws" or "wss", as ``server.proxy`` may have corrected it).
     """
     if origin is None:
         return True
     if "*" in allowed or origin.rstrip("/") in {o.rstrip("/") for o in allowed}:
         return True
-    return host is not None and urlsplit(origin).netloc.lower() == host.lower()
+    page = urlsplit(origin)
+    own_scheme = _PAGE_SCHEMES.get(scheme, scheme)
+    return host is not None and page.scheme.lower() == own_scheme and page.netloc.lower() == host.lower()
+
+
+# The scheme of a page whose own server a socket of this scheme reaches.
+_PAGE_SCHEMES = {"ws": "http", "wss": "https"}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from ..errors import NekoError
@@ -27,12 +27,12 @@ class ClientMessages:
             protocol.CONTROL_RELEASE: self._control_release,
         }
 
-    def add(self, handlers: Mapping[str, Handler]) -> None:
-        """More events (relays, plugins); the core's own cannot be taken over."""
-        taken = self._table.keys() & handlers.keys()
-        if taken:
-            raise ValueError(f"websocket events handled twice: {sorted(taken)}")
-        self._table.update(handlers)
+    def extend(self, table: dict[str, Handler]) -> None:
+        """More events (the desktop's, the media's); an event is handled by one part only."""
+        clash = table.keys() & self._table.keys()
+        if clash:
+            raise ValueError(f"websocket events handled twice: {sorted(clash)}")
+        self._table.update(table)
 
     async def handle(self, session: Session, raw: str | bytes) -> None:
         """Dispatch one message; malformed, unknown or refused ones are logged and ignored."""

@@ -10,7 +10,9 @@ and framed once. Two ways to deliver them:
   ``Connection`` (any ASGI server, in-process clients).
 
 Either way, one slow client cannot hold up the code that broadcasts to everyone: a
-client with more than ``queue_size`` messages it has not taken is closed as too slow.
+client with more than ``queue_size`` messages, or more than ``queue_bytes`` bytes, it
+has not taken is closed as too slow. (The byte check comes before a message is added,
+so one message larger than the cap, a big room's system/init, still goes out.)
 """
 
 from __future__ import annotations
@@ -122,13 +124,14 @@ class Flusher:
 
 
 class FramePeer(WebSocketPeer):
-    __slots__ = ("_flusher", "_frames", "_limit", "_parted", "_unsent", "_writer", "_written")
+    __slots__ = ("_byte_limit", "_flusher", "_frames", "_limit", "_parted", "_unsent", "_writer", "_written")
 
-    def __init__(self, writer: FrameWriter, flusher: Flusher, queue_size: int) -> None:
+    def __init__(self, writer: FrameWriter, flusher: Flusher, queue_size: int, queue_bytes: int) -> None:
         super().__init__()
         self._writer = writer
         self._flusher = flusher
         self._limit = queue_size
+        self._byte_limit = queue_bytes
         self._frames: list[Frame] = []
         self._parted = False  # a frame in parts (a large system/init) waits in _frames
         self._written = 0  # bytes handed to the transport so far
@@ -151,7 +154,7 @@ class FramePeer(WebSocketPeer):
         frames, self._frames = self._frames, []
         if not frames or self.closing:
             return 0
-        if self._backlog() + len(frames) > self._limit:
+        if self._backlog() + len(frames) > self._limit or self._writer.write_buffer_size() > self._byte_limit:
             self._overflowed()
             return 0
         return len(frames) if self._write(frames) else 0
@@ -205,13 +208,15 @@ class FramePeer(WebSocketPeer):
 
 
 class QueuedPeer(WebSocketPeer):
-    __slots__ = ("_connection", "_limit", "_outbox", "_wakeup", "overflow")
+    __slots__ = ("_byte_limit", "_connection", "_limit", "_outbox", "_outbox_bytes", "_wakeup", "overflow")
 
-    def __init__(self, connection: Connection, queue_size: int) -> None:
+    def __init__(self, connection: Connection, queue_size: int, queue_bytes: int) -> None:
         super().__init__()
         self._connection = connection
         self._outbox: deque[bytes] = deque()
+        self._outbox_bytes = 0
         self._limit = queue_size
+        self._byte_limit = queue_bytes
         self._wakeup = asyncio.Event()
         # The writer may be stuck sending to the client that does not read; the
         # endpoint watches this to let the session go without it.
@@ -222,12 +227,14 @@ class QueuedPeer(WebSocketPeer):
             return
         if type(frame) is tuple:
             frame = b"".join(frame)
-        if len(self._outbox) >= self._limit:
+        if len(self._outbox) >= self._limit or self._outbox_bytes > self._byte_limit:
             self._outbox.clear()
+            self._outbox_bytes = 0
             self._overflowed()
             self.overflow.set()
             return
         self._outbox.append(frame)
+        self._outbox_bytes += len(frame)
         self._wakeup.set()
 
     def destroy(self, reason: str) -> None:
@@ -245,7 +252,9 @@ class QueuedPeer(WebSocketPeer):
         try:
             while not self._stopped:
                 while self._outbox and not self._stopped:
-                    await self._connection.send_text(protocol.frame_text(self._outbox.popleft()))
+                    frame = self._outbox.popleft()
+                    self._outbox_bytes -= len(frame)
+                    await self._connection.send_text(protocol.frame_text(frame))
                 if self._close_reason is not None:
                     await self._connection.close(NORMAL_CLOSURE, self._close_reason)
                     return

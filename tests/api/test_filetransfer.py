@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -162,13 +163,30 @@ async def test_too_many_files_are_refused_and_nothing_is_stored(root: Path) -> N
         assert list(root.iterdir()) == []
 
 
-async def test_a_body_over_the_upload_limit_is_refused_before_it_is_read(root: Path) -> None:
+async def test_files_over_the_upload_limit_are_refused_and_nothing_is_stored(root: Path) -> None:
     async with api_client(make_config(**ft_config(root, NEKO_FILETRANSFER_MAX_UPLOAD_SIZE="1000"))) as ft:
         admin = await ft.login_admin()
         assert (await upload(ft, admin, ("small", b"s" * 100))).status_code == 204
-        response = await upload(ft, admin, ("big", b"b" * 2000))
-        assert response.status_code == 413
+        response = await upload(ft, admin, ("a", b"a" * 600), ("b", b"b" * 600))
+        assert_refused(response, 413, "upload is larger than 1000 bytes")
         assert [p.name for p in root.iterdir()] == ["small"]
+
+
+async def test_a_body_over_the_server_upload_limit_is_refused_before_it_is_read(root: Path) -> None:
+    async with api_client(make_config(**ft_config(root, NEKO_SERVER_MAX_UPLOAD_SIZE="1000"))) as ft:
+        admin = await ft.login_admin()
+        response = await upload(ft, admin, ("big", b"b" * 2000))
+        assert_refused(response, 413, "request body is larger than 1000 bytes")
+        assert list(root.iterdir()) == []
+
+
+async def test_the_uploaded_parts_leave_no_temporary_folder(ft: ApiClient, root: Path) -> None:
+    before = set(Path(tempfile.gettempdir()).glob("nekoapi-upload-*"))
+    admin = await ft.login_admin()
+    assert (await upload(ft, admin, ("kept.txt", b"k"))).status_code == 204
+    assert_refused(await upload(ft, admin, ("..", b"evil")), 400, "bad filename")
+    assert set(Path(tempfile.gettempdir()).glob("nekoapi-upload-*")) <= before
+    assert [p.name for p in root.iterdir()] == ["kept.txt"]
 
 
 async def test_uploads_may_be_larger_than_the_json_body_limit(root: Path) -> None:

@@ -10,7 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from nekoapi import errors
 from nekoapi.plugins.openinapp import CommandLinkOpener
+from nekoapi.services import Services
 from tests.support.client import ApiClient, Login, api_client
 from tests.support.factory import make_config
 
@@ -123,15 +125,45 @@ async def test_switched_off_by_default() -> None:
         assert_refused(await open_link(client, admin, "https://example.com"), 403, "openinapp is disabled")
 
 
-async def test_without_a_desktop_it_answers_no_desktop() -> None:
-    async with api_client(make_config(NEKO_OPENINAPP_ENABLED="true")) as client:
+async def test_with_the_desktop_disabled_it_answers_no_desktop(recorder: Path) -> None:
+    async with api_client(make_config(NEKO_OPENINAPP_ENABLED="true")) as client:  # desktop.enabled: false
         admin = await client.login_admin()
         await host(client, admin)
-        assert_refused(await open_link(client, admin, "https://example.com"), 503, "desktop is not available")
+        response = await open_link(client, admin, "https://example.com")
+        assert_refused(response, 503, "desktop is not available: desktop.enabled is false")
+
+
+class FakeDesktop:
+    """services.desktop as the plugin sees it: a display while X runs, DesktopUnavailable while it is down."""
+
+    def __init__(self) -> None:
+        self.display: str | None = None
+
+    async def require(self) -> None:
+        if self.display is None:
+            raise errors.DesktopUnavailable("desktop is not available: X display :57 is not running")
+
+
+async def test_links_open_on_the_desktops_display_only_while_it_is_up(recorder: Path) -> None:
+    config = make_config(NEKO_OPENINAPP_ENABLED="true", NEKO_OPENINAPP_OPEN_COMMAND=str(recorder))
+    async with api_client(config) as client:
+        desktop = client.app.services.plugins.openinapp.desktop = FakeDesktop()
+        admin = await client.login_admin()
+        await host(client, admin)
+        response = await open_link(client, admin, "https://example.com/down")
+        assert_refused(response, 503, "desktop is not available: X display :57 is not running")
+        desktop.display = ":57"
+        assert (await open_link(client, admin, "https://example.com/up")).status_code == 204
+        assert await opened(recorder, 1) == [":57|https://example.com/up"]
+
+
+def test_the_plugin_opens_on_the_services_desktop() -> None:
+    services = Services(make_config(NEKO_OPENINAPP_ENABLED="true"))
+    assert services.plugins.openinapp.desktop is services.desktop
 
 
 async def test_a_command_that_cannot_start_is_a_clear_503(app: ApiClient, tmp_path: Path) -> None:
-    app.app.services.plugins.openinapp.opener = CommandLinkOpener(str(tmp_path / "missing"), ":42")
+    app.app.services.plugins.openinapp.opener = CommandLinkOpener(str(tmp_path / "missing"))
     admin = await app.login_admin()
     await host(app, admin)
     assert_refused(await open_link(app, admin, "https://example.com"), 503, "the open command could not be started")

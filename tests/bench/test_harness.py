@@ -184,5 +184,6 @@ async def test_the_in_process_measure_checks_each_answer_and_reports_cpu_per_req
 
     await inprocess.measure(["disconnect", "401", "404"], calls=3, profile=None)
     lines = capsys.readouterr().out.splitlines()
-    assert [line.split(":")[0] for line in lines] == ["disconnect", "401", "404"]
-    assert all(float(line.split()[1]) > 0 for line in lines)
+    assert [line.split(":")[0] for line in lines] == ["disconnect", "401", "404", "access log"]
+    assert all(float(line.split()[1]) > 0 for line in lines[:3])
+    assert "us at info (default)" in lines[3] and "us per line" in lines[3]

@@ -48,6 +48,22 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "filetransferUpload": ("post", "/api/filetransfer/", "filetransfer"),
     "filetransferRemove": ("delete", "/api/filetransfer/", "filetransfer"),
     "openinappOpenLink": ("post", "/api/openinapp/openlink", "openinapp"),
+    # desktop (issue 13, desktop-core)
+    "screenConfiguration": ("get", "/api/room/screen", "screen"),
+    "screenConfigurationChange": ("post", "/api/room/screen", "screen"),
+    "screenConfigurationsList": ("get", "/api/room/screen/configurations", "screen"),
+    "screenShotImage": ("get", "/api/room/screen/shot.jpg", "screen"),
+    "keyboardMapGet": ("get", "/api/room/keyboard/map", "keyboard"),
+    "keyboardMapSet": ("post", "/api/room/keyboard/map", "keyboard"),
+    "keyboardModifiersGet": ("get", "/api/room/keyboard/modifiers", "keyboard"),
+    "keyboardModifiersSet": ("post", "/api/room/keyboard/modifiers", "keyboard"),
+    # issue 13 (desktop-io): clipboard and uploads
+    "clipboardGetText": ("get", "/api/room/clipboard", "clipboard"),
+    "clipboardSetText": ("post", "/api/room/clipboard", "clipboard"),
+    "clipboardGetImage": ("get", "/api/room/clipboard/image.png", "clipboard"),
+    "uploadDrop": ("post", "/api/room/upload/drop", "upload"),
+    "uploadDialog": ("post", "/api/room/upload/dialog", "upload"),
+    "uploadDialogClose": ("delete", "/api/room/upload/dialog", "upload"),
 }
 
 

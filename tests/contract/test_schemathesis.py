@@ -103,7 +103,11 @@ def target() -> Target:
     return Target.start()
 
 
-@schema.parametrize()
+# The desktop's operations run against a real X display in tests/desktop/test_conformance.py.
+DESKTOP_TAGS = ["screen", "keyboard"]
+
+
+@schema.exclude(tag=DESKTOP_TAGS).parametrize()
 @RELAXED
 def test_every_operation_conforms(case: Case, target: Target) -> None:
     case.call_and_validate(**target.call_kwargs())

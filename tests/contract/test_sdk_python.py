@@ -23,6 +23,7 @@ def generate(into: Path) -> Path:
     # The generator formats its output with ruff, which it looks for on PATH.
     env = {**os.environ, "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
     command = [str(BIN / "openapi-python-client"), "generate", "--path", str(SPEC_PATH), "--meta", "none"]
+    command += ["--config", str(SCRIPTS / "generator.yaml")]  # image replies as bytes
     result = subprocess.run(
         [*command, "--output-path", str(package)], capture_output=True, text=True, env=env, timeout=120, check=False
     )

@@ -123,8 +123,9 @@ async def test_control_handover_sequence(room: Room) -> None:
     for ws in everyone:
         assert await ws.wait_for("control/host") == {"id": alice.id, "has_host": True, "host_id": alice.id}
 
-    refused = await bob.post("/api/room/control/request")
-    assert refused.status_code == 409
+    asked = await bob.post("/api/room/control/request")
+    assert asked.status_code == 202
+    assert asked.json() == {"code": 202, "message": "control request sent"}
     assert await alice_ws.wait_for("control/request") == {"id": bob.id}
 
     assert (await alice.post(f"/api/room/control/give/{bob.id}")).status_code == 204

@@ -39,6 +39,7 @@ async def test_serve_runs_the_api_and_keeps_tokens_out_of_the_log() -> None:
         **{k: v for k, v in os.environ.items() if not k.startswith("NEKO_")},
         "NEKO_SERVER_BIND": f"127.0.0.1:{port}",
         "NEKO_MEMBER_PROVIDER": "multiuser",
+        "NEKO_DESKTOP_ENABLED": "false",
         "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
     }
     process = subprocess.Popen(
@@ -89,6 +90,7 @@ async def test_serve_sends_protocol_pings_at_the_heartbeat_interval() -> None:
         **{k: v for k, v in os.environ.items() if not k.startswith("NEKO_")},
         "NEKO_SERVER_BIND": f"127.0.0.1:{port}",
         "NEKO_MEMBER_PROVIDER": "multiuser",
+        "NEKO_DESKTOP_ENABLED": "false",
         "NEKO_SESSION_HEARTBEAT_INTERVAL": "1",
         "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
     }

@@ -58,6 +58,7 @@ def serve(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """``python -m nekoapi serve`` as its own process, with only our NEKO_* variables."""
     port = free_port()
     full = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_")}
+    full["NEKO_DESKTOP_ENABLED"] = "false"  # no X server for these
     full.update(env, NEKO_SERVER_BIND=f"127.0.0.1:{port}")
     process = subprocess.Popen(
         [sys.executable, "-m", "nekoapi", "serve", "--log-level", "warning"],

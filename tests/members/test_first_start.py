@@ -20,7 +20,8 @@ from .test_durability import free_port
 def test_serve_without_configuration_prints_an_admin_password_that_logs_in(tmp_path: Path) -> None:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_")}
-    env["NEKO_SERVER_BIND"] = f"127.0.0.1:{port}"  # the only setting: tests must not take port 8080
+    env["NEKO_SERVER_BIND"] = f"127.0.0.1:{port}"  # the only settings: tests must not take port 8080,
+    env["NEKO_DESKTOP_ENABLED"] = "false"  # nor start an X server (tests/desktop/ does that)
     process = subprocess.Popen(
         [sys.executable, "-m", "nekoapi", "serve"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
     )

@@ -24,6 +24,7 @@ class CountingProvider(NoMembers):
 
     async def authenticate(self, username: str, password: str) -> tuple[str, MemberProfile]:
         self.checks += 1
+        await asyncio.sleep(0.01)  # a real check hashes in a thread: other logins run meanwhile
         if password != RIGHT:
             raise errors.InvalidCredentials()
         return username, MemberProfile(name=username)
@@ -64,6 +65,32 @@ async def test_a_thousand_wrong_passwords_are_throttled(provider: CountingProvid
         await asyncio.sleep(int(refused.headers["retry-after"]))
         admitted = await client.post("/api/login", json={"username": "victim", "password": RIGHT})
         assert admitted.status_code == 200
+
+
+async def test_concurrent_wrong_passwords_are_counted_before_they_are_checked(provider: CountingProvider) -> None:
+    # A back-off far longer than the 100 guesses take to arrive, however loaded the machine.
+    config = make_config(
+        NEKO_MEMBER_PROVIDER="counting",
+        NEKO_SESSION_LOGIN_THROTTLE_BASE_DELAY="30",
+        NEKO_SESSION_LOGIN_THROTTLE_MAX_DELAY="300",
+    )
+    async with api_client(config) as client:
+        guesses = [{"username": "victim", "password": f"guess-{n}"} for n in range(100)]
+        answers = await asyncio.gather(*(client.post("/api/login", json=body) for body in guesses))
+        statuses = [answer.status_code for answer in answers]
+        # The free allowance and the one attempt that starts the back-off; the rest are refused unchecked.
+        assert provider.checks == 6 and statuses.count(401) == 6 and statuses.count(429) == 94
+        refused = await client.post("/api/login", json={"username": "victim", "password": RIGHT})
+        # One failure over the allowance: the first step of the back-off, not the 300 s of 100 failures.
+        assert refused.status_code == 429 and 0 < int(refused.headers["retry-after"]) <= 30
+
+
+async def test_concurrent_logins_that_succeed_do_not_throttle_their_address(provider: CountingProvider) -> None:
+    async with api_client(THROTTLED) as client:
+        logins = [{"username": f"user{n}", "password": RIGHT} for n in range(20)]
+        answers = await asyncio.gather(*(client.post("/api/login", json=body) for body in logins))
+        assert {answer.status_code for answer in answers} <= {200, 429}
+        assert (await client.post("/api/login", json={"username": "late", "password": RIGHT})).status_code == 200
 
 
 async def test_other_usernames_from_the_guessing_address_are_throttled_too(provider: CountingProvider) -> None:

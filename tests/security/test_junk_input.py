@@ -13,7 +13,8 @@ JUNK_BODIES = [
     b'{"username": ' + b"9" * 5000 + b', "password": "x"}',
     b'{"username": "\xff\xfe", "password": "x"}',
     b'{"username": 1e999999, "password": "x"}',
-    b'{"username": "a", "username": 5, "password": "x"}',
+    # Duplicate keys: the last one counts (as in Neko), and it has the wrong type for profile and login alike.
+    b'{"username": "a", "name": "a", "username": 5, "name": 5, "password": "x"}',
     b"\x00\x01\x02",
     b'{"username": "a", "password": "x"' + b" " * 10,
     b"null",

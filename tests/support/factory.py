@@ -36,6 +36,8 @@ def make_config(**env: str) -> Config:
         "NEKO_MEMBER_SQLITE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "NEKO_MEMBER_ARGON2_TIME_COST": "1",
         "NEKO_MEMBER_ARGON2_MEMORY_KIB": "1024",
+        # No X server unless a test asks for one (NEKO_DESKTOP_ENABLED=true with the x_server fixture).
+        "NEKO_DESKTOP_ENABLED": "false",
     }
     if store_under_test() == "redis" and not {"NEKO_SESSION_STORE", "NEKO_SESSION_FILE"} & env.keys():
         base.update(redis_env())

@@ -7,7 +7,7 @@ import contextlib
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,10 +35,15 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def live_server(config: Config, *, frames: bool = True) -> Iterator[LiveServer]:
+def live_server(
+    config: Config, *, frames: bool = True, prepare: Callable[[NekoServer], None] | None = None
+) -> Iterator[LiveServer]:
     """``frames``: uvicorn's WebSocket protocol as ``nekoapi serve`` configures it; False
-    for uvicorn's stock one, where sockets take the ASGI path (any other server)."""
+    for uvicorn's stock one, where sockets take the ASGI path (any other server).
+    ``prepare`` sees the app before it starts (e.g. to point it at a test X display)."""
     app = create_app(config, validate_responses=True)
+    if prepare is not None:
+        prepare(app)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))

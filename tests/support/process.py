@@ -65,7 +65,14 @@ def serve(*args: str, **env: str) -> Iterator[ServeProcess]:
     port = free_port()
     environ = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_")}
     # Neko's multiuser provider unless a test picks another: nothing written to the work tree.
-    environ.update({"NEKO_SERVER_BIND": f"127.0.0.1:{port}", "NEKO_MEMBER_PROVIDER": "multiuser", **env})
+    environ.update(
+        {
+            "NEKO_SERVER_BIND": f"127.0.0.1:{port}",
+            "NEKO_MEMBER_PROVIDER": "multiuser",
+            "NEKO_DESKTOP_ENABLED": "false",
+            **env,
+        }
+    )
     process = subprocess.Popen(
         [sys.executable, "-m", "nekoapi", "serve", *args],
         env=environ,

@@ -30,6 +30,11 @@ class Members:
             raise errors.InvalidCredentials()
         return username, self.profiles[username]
 
+    async def select(self, member_id: str) -> MemberProfile:
+        if member_id not in self.profiles:
+            raise errors.MemberNotFound.of(member_id)
+        return self.profiles[member_id]
+
 
 class FakeConnection:
     def __init__(self) -> None:
@@ -48,7 +53,7 @@ class FakeConnection:
 
 async def open_peer(queue_size: int = 16) -> tuple[QueuedPeer, FakeConnection, asyncio.Task[None]]:
     connection = FakeConnection()
-    peer = QueuedPeer(connection, queue_size)
+    peer = QueuedPeer(connection, queue_size, 1 << 22)
     return peer, connection, asyncio.create_task(peer.run_writer())
 
 

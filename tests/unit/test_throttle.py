@@ -60,7 +60,7 @@ def test_success_resets_the_username() -> None:
     clock = Clock()
     t = throttle(clock, free_attempts=1)
     t.failed(None, "bob")
-    t.succeeded("bob")
+    t.succeeded(None, "bob")
     t.failed(None, "bob")
     t.check(None, "bob")
 

@@ -57,7 +57,7 @@ class FakeWriter:
 
 def make_peer(writer: FakeWriter, queue_size: int = 16) -> tuple[FramePeer, list[int]]:
     counted: list[int] = []
-    return FramePeer(writer, Flusher(counted.append), queue_size), counted
+    return FramePeer(writer, Flusher(counted.append), queue_size, 1 << 22), counted
 
 
 @pytest.mark.parametrize("size", [0, 125, 126, 65_535, 65_536])

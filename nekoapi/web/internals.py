@@ -1,0 +1,109 @@
+"""The private parts of Connexion (and one of Starlette) that this package builds on, checked at import.
+
+fastpath.py, routing.py and stack.py subclass Connexion 3.3.0 and reach into
+names it does not promise to keep. pyproject.toml pins that version; should
+another one be installed anyway, the server must refuse to start with a
+message naming what moved, not fail on the first request (or, worse, quietly
+skip a check). ``nekoapi.web`` runs ``require()`` before any of its modules
+imports Connexion's private names.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import inspect
+import logging
+
+log = logging.getLogger(__name__)
+
+PINNED_CONNEXION = "3.3.0"
+
+# "module:Name.attribute": a module-level name, or a class attribute or method;
+# "module:Name().attribute": an attribute the class's __init__ (or a base's) sets on instances.
+REQUIRED = (
+    "connexion.context:_context",
+    "connexion.context:_operation",
+    "connexion.context:_receive",
+    "connexion.context:_scope",
+    "connexion.middleware.routing:_scope",
+    "connexion.middleware.routing:RoutingMiddleware().router",
+    "connexion.decorators.parameter:inspect_function_arguments",
+    "connexion.decorators.parameter:prep_kwargs",
+    "connexion.decorators.parameter:unwrap_decorators",
+    "connexion.decorators.parameter:AsyncParameterDecorator._maybe_get_body",
+    "connexion.decorators.parameter:AsyncParameterDecorator().sanitize_fn",
+    "connexion.decorators:StarletteDecorator._parameter_decorator_cls",
+    "connexion.decorators:StarletteDecorator._response_decorator_cls",
+    "connexion.decorators:StarletteDecorator.framework",
+    "connexion.decorators:StarletteDecorator.decorate",
+    "connexion.apps.asynchronous:AsyncOperation.from_operation",
+    "connexion.apps.asynchronous:AsyncOperation()._fn",
+    "connexion.apps.asynchronous:AsyncApp()._middleware_app",
+    "connexion.middleware.main:ConnexionMiddleware._build_middleware_stack",
+    "connexion.middleware.main:ConnexionMiddleware().middleware_stack",
+    "connexion.middleware.request_validation:RequestValidationOperation()._operation",
+    "connexion.middleware.request_validation:RequestValidationOperation()._validator_map",
+    "connexion.validators:JSONRequestBodyValidator._parse",
+    "connexion.validators:JSONRequestBodyValidator._validator",
+    "connexion.validators:JSONRequestBodyValidator()._encoding",
+    "connexion.validators:JSONRequestBodyValidator()._schema",
+    "connexion.validators:ParameterValidator.validate_parameter",
+    "connexion.uri_parsing:OpenAPIURIParser.param_schemas",
+    "starlette._utils:get_route_path",
+)
+
+
+class ConnexionInternalsChanged(RuntimeError):
+    """The installed Connexion lacks private names the fast path uses."""
+
+
+def installed_connexion() -> str:
+    return importlib.metadata.version("connexion")
+
+
+def missing() -> list[str]:
+    """The entries of ``REQUIRED`` the installed packages do not have."""
+    return [entry for entry in REQUIRED if not _present(entry)]
+
+
+def require() -> None:
+    """Raises ``ConnexionInternalsChanged`` naming every missing private name."""
+    gone = missing()
+    version = installed_connexion()
+    if gone:
+        raise ConnexionInternalsChanged(
+            f"nekoapi's fast path (nekoapi/web/fastpath.py, routing.py, stack.py) builds on private parts "
+            f"of Connexion {PINNED_CONNEXION}; the installed Connexion {version} lacks: {', '.join(gone)}. "
+            f"Install connexion=={PINNED_CONNEXION} (pyproject.toml pins it), or port those modules and "
+            f"update nekoapi/web/internals.py."
+        )
+    if version != PINNED_CONNEXION:
+        log.warning("Connexion %s installed; nekoapi is built and tested on %s", version, PINNED_CONNEXION)
+
+
+def _present(entry: str) -> bool:
+    module_name, _, dotted = entry.partition(":")
+    try:
+        target: object = importlib.import_module(module_name)
+    except ImportError:
+        return False
+    *owners, name = dotted.split(".")
+    for owner in owners:
+        instance = owner.endswith("()")
+        target = getattr(target, owner.removesuffix("()"), None)
+        if target is None:
+            return False
+        if instance:
+            return isinstance(target, type) and _set_by_init(target, name)
+    return hasattr(target, name)
+
+
+def _set_by_init(cls: type, name: str) -> bool:
+    """Whether an ``__init__`` in the class's hierarchy assigns ``self.<name>``."""
+    for klass in inspect.getmro(cls):
+        init = klass.__dict__.get("__init__")
+        code = getattr(init, "__code__", None)
+        if code is not None and name in code.co_names:
+            return True
+    return False
