@@ -48,6 +48,8 @@ class Target:
             "NEKO_FILETRANSFER_ENABLED": "true",
             "NEKO_FILETRANSFER_DIR": tempfile.mkdtemp(prefix="nekoapi-conformance-"),
             "NEKO_OPENINAPP_ENABLED": "true",
+            # As many files as a form may carry (100 parts): fewer is a configured limit, a 413.
+            "NEKO_FILETRANSFER_MAX_UPLOAD_FILES": "100",
         }
         app = create_app(make_config(NEKO_MEMBER_PROVIDER=provider, **plugins), validate_responses=True)
         username = "admin" if provider == "sqlite" else "conformance"  # sqlite: the first-start admin
