@@ -76,7 +76,7 @@ MEANING: dict[str, str] = {
     "filetransfer.user_download": "file transfer: non-administrators may download",
     "filetransfer.user_upload": "file transfer: non-administrators may upload",
     "filetransfer.user_delete": "file transfer: non-administrators may delete",
-    "filetransfer.max_upload_size": "file transfer: largest upload request, in bytes (ours)",
+    "filetransfer.max_upload_size": "file transfer: most bytes of files in one upload (ours)",
     "filetransfer.max_upload_files": "file transfer: most files in one upload request (ours)",
     "openinapp.enabled": "open-in-app plugin: POST /api/openinapp/openlink opens links on the desktop",
     "openinapp.open_command": "open-in-app: command run as `<command> <url>` on the desktop's display",
