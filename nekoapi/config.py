@@ -265,6 +265,33 @@ class WebRTCConfig:
     epr: str = ""  # UDP port range "min-max" for ICE host candidates; "" -> any port
 
 
+# --- plugins (issue 15): Neko's chat, filetransfer and openinapp keys ---
+
+
+@dataclass(frozen=True)
+class ChatConfig:
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class FileTransferConfig:
+    enabled: bool = False
+    dir: str = "/home/neko/Downloads"
+    refresh_interval: float = 30.0  # seconds; the fallback when the directory cannot be watched
+    user_download: bool = False
+    user_upload: bool = False
+    user_delete: bool = False
+    # nekoapi extensions (not Neko keys): what one upload request may carry.
+    max_upload_size: int = 100 * 1024 * 1024
+    max_upload_files: int = 20
+
+
+@dataclass(frozen=True)
+class OpenInAppConfig:
+    enabled: bool = False
+    open_command: str = "xdg-open"
+
+
 # --- desktop (issue 13, desktop-core) ---
 
 
@@ -300,6 +327,9 @@ class Config:
     redis: RedisConfig = field(default_factory=RedisConfig)
     capture: CaptureConfig = field(default_factory=CaptureConfig)
     webrtc: WebRTCConfig = field(default_factory=WebRTCConfig)
+    chat: ChatConfig = field(default_factory=ChatConfig)
+    filetransfer: FileTransferConfig = field(default_factory=FileTransferConfig)
+    openinapp: OpenInAppConfig = field(default_factory=OpenInAppConfig)
     desktop: DesktopConfig = field(default_factory=DesktopConfig)
 
 
@@ -513,6 +543,8 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "capture.broadcast.preset": _check_preset,
     "capture.screencast.rate": _check_rate,
     "capture.screencast.quality": _check_quality,
+    "filetransfer.max_upload_size": _check_positive,
+    "filetransfer.max_upload_files": _check_positive,
     "desktop.xserver": _check_xserver,
 }
 # Never echoed in an error message.

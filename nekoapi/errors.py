@@ -207,6 +207,65 @@ class ScreencastUnavailable(NekoError):
     message = "timed out waiting for the first screencast image"
 
 
+# --- plugins (issue 15) ----------------------------------------------------
+class ChatForbidden(NekoError):
+    message = "not allowed to send chat messages"
+
+
+class FileTransferDisabled(NekoError):
+    message = "file transfer is disabled"
+
+
+class FileTransferForbidden(NekoError):
+    """A non-administrator without the matching ``filetransfer.user_*`` flag; the message names the action."""
+
+    message = "file transfer is not allowed for non-admin users"
+
+    @classmethod
+    def of(cls, action: str) -> FileTransferForbidden:
+        return cls(f"file {action} is not allowed for non-admin users")
+
+
+class BadFilename(NekoError):
+    message = "bad filename"
+
+
+class FileNotFound(NekoError):
+    message = "file not found"
+
+
+class NoFilesUploaded(NekoError):
+    message = "no files in the upload (multipart field `files`)"
+
+
+class TooManyFiles(NekoError):
+    message = "too many files in one upload"
+
+
+class UploadTooLarge(NekoError):
+    message = "upload is larger than filetransfer.max_upload_size"
+
+
+class FileTransferUnavailable(NekoError):
+    message = "the file transfer directory is not available"
+
+
+class OpenInAppDisabled(NekoError):
+    message = "openinapp is disabled"
+
+
+class OpenLinkForbidden(NekoError):
+    message = "only the host can open links"
+
+
+class BadLink(NekoError):
+    message = "URL must use http or https scheme"
+
+
+class OpenCommandFailed(NekoError):
+    message = "the open command could not be started"
+
+
 class SessionNotAdmin(AdminRequired):
     message = "session is not admin"  # Neko's Admin guard on the desktop routes
 

@@ -72,6 +72,19 @@ class ControlRequested:
     requested_by: str
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """A message for sockets, sent by another worker (relays and plugins, issue 15).
+
+    ``to`` names the recipients; None means every connected session but ``exclude``.
+    """
+
+    event: str
+    payload: Any
+    to: tuple[str, ...] | None
+    exclude: str | None = None
+
+
 # --- operability (issue 7): what metrics and logs observe ---
 
 

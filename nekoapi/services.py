@@ -21,6 +21,7 @@ from .media.screencast import ScreencastManager
 from .members import create_provider
 from .members.manager import MemberManager
 from .metrics import Metrics
+from .plugins import Plugins
 from .sessions.backend import LocalBackend, StateBackend
 from .sessions.manager import SessionManager
 from .sessions.memory_store import MemorySessionStore
@@ -29,7 +30,9 @@ from .sessions.sqlite_store import SqliteSessionStore
 from .types import HealthCheck, SessionStore
 from .ws import protocol
 from .ws.broadcaster import Broadcaster
+from .ws.client_logs import SYSTEM_LOGS, ClientLogs
 from .ws.messages import ClientMessages
+from .ws.relay import SEND_BROADCAST, SEND_UNICAST, Relay
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +65,17 @@ class Services:
             self.broadcaster.screen_size = self.desktop.screen
             self.broadcaster.screen_sizes = self.desktop.configurations
         # --- end desktop ---
+        # Relays, client logs and plugins (issue 15); plugins greet after system/init.
+        self.relay = Relay(self.sessions)
+        self.plugins = Plugins(config, self.sessions, self.relay, self.desktop)
+        self.client_messages.extend(
+            {
+                SEND_UNICAST: self.relay.unicast,
+                SEND_BROADCAST: self.relay.broadcast,
+                SYSTEM_LOGS: ClientLogs().handle,
+                **self.plugins.events(),
+            }
+        )
         self.metrics = Metrics(self.bus, self.sessions) if config.server.metrics else None
         # --- desktop-io (issue 13): clipboard and uploads on the desktop's X display ---
         # Tests point this at a display of their own; it is the desktop manager's otherwise.
@@ -94,8 +108,10 @@ class Services:
         await self.uploads.start()
         # After the desktop: an autostarted broadcast needs its display.
         await self.broadcast.startup()
+        await self.plugins.start()
 
     async def stop(self) -> None:
+        await self.plugins.stop()
         await self.broadcast.shutdown()
         await self.screencast.shutdown()
         await self.uploads.stop()

@@ -102,6 +102,13 @@ class AudioSource(Protocol):
 
     def open(self) -> AudioStream | None:
         """A new stream, or None when this machine has no sound to capture. Blocking."""
+
+
+class LinkOpener(Protocol):
+    """Opens a link in the desktop's application (Neko's openinapp plugin)."""
+
+    async def open(self, url: str, display: str) -> None:
+        """Opens on X ``display``; returns once the opening has started; raises ``OpenCommandFailed``."""
         ...
 
 

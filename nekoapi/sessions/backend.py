@@ -9,7 +9,7 @@ replica is the only copy.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..models import Settings
 
@@ -56,6 +56,10 @@ class StateBackend(Protocol):
 
     def close_remote(self, session_id: str, reason: str, *, replaced: bool = False) -> None:
         """Close the session's socket on whichever worker holds it."""
+        ...
+
+    def deliver(self, event: str, payload: Any, to: tuple[str, ...] | None, exclude: str | None) -> None:
+        """Send a message to sockets other workers hold (see ``events.Delivered``)."""
         ...
 
     # --- decisions workers could race for ---
@@ -124,6 +128,9 @@ class LocalBackend:
         return None
 
     def close_remote(self, session_id: str, reason: str, *, replaced: bool = False) -> None:
+        return None
+
+    def deliver(self, event: str, payload: Any, to: tuple[str, ...] | None, exclude: str | None) -> None:
         return None
 
     async def claim_host(self, session_id: str) -> str | None:

@@ -51,6 +51,7 @@ from .. import errors
 from ..config import RedisConfig
 from ..events import (
     ControlRequested,
+    Delivered,
     HostChanged,
     ProfileChanged,
     SessionCreated,
@@ -319,6 +320,9 @@ class RedisBackend:
 
     def close_remote(self, session_id: str, reason: str, *, replaced: bool = False) -> None:
         self._publish(self._message("close", id=session_id, reason=reason, replaced=replaced))
+
+    def deliver(self, event: str, payload: Any, to: tuple[str, ...] | None, exclude: str | None) -> None:
+        self._publish(self._message("deliver", event=event, payload=payload, to=to, exclude=exclude))
 
     def _run(self, script: str, args: list[str]) -> None:
         self._queue.put_nowait(lambda: self._scripts[script](args=[self._prefix, *args]))
@@ -598,6 +602,12 @@ def _apply_close(manager: SessionManager, message: dict[str, Any]) -> None:
         manager.close_peer(session, message["reason"])
 
 
+def _apply_deliver(manager: SessionManager, message: dict[str, Any]) -> None:
+    to = message["to"]
+    delivery = Delivered(message["event"], message["payload"], None if to is None else tuple(to), message["exclude"])
+    manager.bus.publish_remote(delivery)
+
+
 _APPLY: dict[str, Callable[[SessionManager, dict[str, Any]], None]] = {
     "session": _apply_session,
     "deleted": _apply_deleted,
@@ -608,6 +618,7 @@ _APPLY: dict[str, Callable[[SessionManager, dict[str, Any]], None]] = {
     "settings": _apply_settings,
     "control_request": _apply_control_request,
     "close": _apply_close,
+    "deliver": _apply_deliver,
 }
 # Races between workers are decided by the channel order, so these apply even when they are ours.
 _APPLY_OWN = frozenset({"session", "stats"})

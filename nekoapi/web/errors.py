@@ -70,6 +70,20 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.ScreencastDisabled: 400,
     errors.ScreencastNoFallback: 400,
     errors.ScreencastUnavailable: 503,  # Neko: 500
+    # plugins (issue 15)
+    errors.ChatForbidden: 403,
+    errors.FileTransferDisabled: 403,
+    errors.FileTransferForbidden: 403,
+    errors.BadFilename: 400,
+    errors.FileNotFound: 404,
+    errors.NoFilesUploaded: 400,
+    errors.TooManyFiles: 413,
+    errors.UploadTooLarge: 413,
+    errors.FileTransferUnavailable: 503,
+    errors.OpenInAppDisabled: 403,
+    errors.OpenLinkForbidden: 403,
+    errors.BadLink: 400,
+    errors.OpenCommandFailed: 503,
 }
 
 

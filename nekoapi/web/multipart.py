@@ -36,6 +36,7 @@ class UploadedFile:
     filename: str  # the base name the client gave, never a path
     path: Path
     size: int = 0
+    given: str = ""  # the file name exactly as the client sent it (for checks stricter than safe_name)
 
 
 @dataclass
@@ -127,8 +128,9 @@ class _Collector:
         if filename is None:
             self._sink, self._file = None, None
             return
-        name = safe_name(filename.decode("utf-8", "replace"))
-        self._file = UploadedFile(self._name, name, _free_path(self.form.directory, name))
+        given = filename.decode("utf-8", "replace")
+        name = safe_name(given)
+        self._file = UploadedFile(self._name, name, _free_path(self.form.directory, name), given=given)
         self._sink = open(self._file.path, "wb")  # noqa: SIM115 (closed at the part's end)
 
     def _data(self, data: bytes) -> None:

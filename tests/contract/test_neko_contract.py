@@ -41,6 +41,13 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "controlTake": ("post", "/api/room/control/take", "room"),
     "controlGive": ("post", "/api/room/control/give/{sessionId}", "room"),
     "controlReset": ("post", "/api/room/control/reset", "room"),
+    # Neko's plugins: their routes are Neko's server's (its published spec leaves them out,
+    # so the operationIds are ours); a client calls the paths, trailing slashes included.
+    "chatSend": ("post", "/api/chat/", "chat"),
+    "filetransferDownload": ("get", "/api/filetransfer/", "filetransfer"),
+    "filetransferUpload": ("post", "/api/filetransfer/", "filetransfer"),
+    "filetransferRemove": ("delete", "/api/filetransfer/", "filetransfer"),
+    "openinappOpenLink": ("post", "/api/openinapp/openlink", "openinapp"),
     # desktop (issue 13, desktop-core)
     "screenConfiguration": ("get", "/api/room/screen", "screen"),
     "screenConfigurationChange": ("post", "/api/room/screen", "screen"),

@@ -9,6 +9,7 @@ the number of stateful scenarios; ``CONFORMANCE_SEED`` the random seed.
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,7 +43,15 @@ class Target:
     @classmethod
     def start(cls, provider: str = "multiuser") -> Target:
         """``multiuser`` for sessions (any username logs in); ``sqlite`` for members that really exist."""
-        app = create_app(make_config(NEKO_MEMBER_PROVIDER=provider), validate_responses=True)
+        # The plugins on, so that their operations are exercised past "disabled".
+        plugins = {
+            "NEKO_FILETRANSFER_ENABLED": "true",
+            "NEKO_FILETRANSFER_DIR": tempfile.mkdtemp(prefix="nekoapi-conformance-"),
+            "NEKO_OPENINAPP_ENABLED": "true",
+            # As many files as a form may carry (100 parts): fewer is a configured limit, a 413.
+            "NEKO_FILETRANSFER_MAX_UPLOAD_FILES": "100",
+        }
+        app = create_app(make_config(NEKO_MEMBER_PROVIDER=provider, **plugins), validate_responses=True)
         username = "admin" if provider == "sqlite" else "conformance"  # sqlite: the first-start admin
         with asgi.get_client(app) as client:
             reply = client.post("/api/login", json={"username": username, "password": ADMIN_PASSWORD})

@@ -46,7 +46,7 @@ def sample(schema: Any) -> Any:
 
 
 def request_body(op: OperationInfo) -> Any | None:
-    """A valid JSON body for the operation, or None when it takes none."""
+    """A valid JSON body for the operation, or None when it takes none (or no JSON: uploads)."""
     body = resolve(op.operation.get("requestBody"))
     if body is None or "application/json" not in body["content"]:
         return None  # multipart uploads: sent without a body, refused before it matters
