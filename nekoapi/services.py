@@ -14,9 +14,9 @@ from .desktop.manager import DesktopManager
 from .desktop.uploads import UploadManager
 from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
-from .media.room import build_media, publish_desktop_audio, start_desktop_audio
 from .media.broadcast import BroadcastManager
 from .media.pulse_monitor import PulseMonitor
+from .media.room import build_media, publish_desktop_audio, start_desktop_audio
 from .media.screencast import ScreencastManager
 from .members import create_provider
 from .members.manager import MemberManager
@@ -54,6 +54,8 @@ class Services:
         # --- media (issue 14): WebRTC peers, the encoders' stages, the data channel ---
         self.media, self.audio_server = build_media(config, self.sessions, self.desktop)
         self.broadcaster.videos = self.media.video_ids
+        # The app plays into the PulseAudio the media capture from (ours, or capture.pulse.server).
+        self.desktop.app.environment = lambda: _pulse_environment(self.audio_server.address())
         self.client_messages = ClientMessages(self.sessions, self.room, self.media)
         # --- end media ---
         self.desktop_messages = DesktopMessages(self.sessions, self.room, self.desktop, self.broadcaster.broadcast)
@@ -76,7 +78,8 @@ class Services:
         self.sockets: set[asyncio.Task[None]] = set()
         # --- broadcast and screencast (issue 13): they find the X display through display_name ---
         capture = config.capture
-        self.broadcast = BroadcastManager(capture.broadcast, self.display_name, self.sessions, PulseMonitor())
+        monitor = PulseMonitor(server=self.audio_server.address)  # the desktop's sound, where the app plays it
+        self.broadcast = BroadcastManager(capture.broadcast, self.display_name, self.sessions, monitor)
         self.screencast = ScreencastManager(capture.screencast, self.display_name, self.sessions, self.bus)
         self.broadcaster.broadcast_status = self.broadcast.status
         self.broadcaster.screencast_enabled = lambda: self.screencast.enabled
@@ -142,6 +145,10 @@ class Services:
         pending = [t for t in self.sockets if not t.done()]
         if pending:
             await asyncio.wait(pending, timeout=SOCKET_DRAIN_TIMEOUT)
+
+
+def _pulse_environment(server: str | None) -> dict[str, str]:
+    return {"PULSE_SERVER": server} if server else {}
 
 
 def _state_backend(config: Config) -> StateBackend:
