@@ -2,7 +2,8 @@
 #   make run    serve the API on NEKO_SERVER_BIND (default 127.0.0.1:8080)
 #               (WORKERS=n: n worker processes; needs NEKO_SESSION_STORE=redis)
 #   make test   run the test suite, then once more with the Redis session store
-#   make bench  benchmark against a bare-Starlette reference, write docs/benchmarks.md (< 10 minutes)
+#   make bench  benchmark against a bare-Starlette reference, then the desktop, screencast and media parts
+#               (each its own section of docs/benchmarks.md; BENCH_ARGS="--only media" runs one part)
 PYTHON ?= python3
 WORKERS ?= 1
 # The suites the Redis pass of `make test` repeats: everything that drives sessions. The desktop and
@@ -65,8 +66,6 @@ bench: $(BENCH_STAMP)
 	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
 	ulimit -n "$$(ulimit -Hn)"; $(shell command -v taskset >/dev/null && echo taskset -c 1) \
 		$(BIN)/python -m bench $(BENCH_ARGS)
-	# media (issue 14): viewers, glass-to-glass, input, first frame, memory; its own section of docs/benchmarks.md
-	$(shell command -v taskset >/dev/null && echo taskset -c 1) $(BIN)/python -m bench.media
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

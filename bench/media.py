@@ -1,6 +1,7 @@
 """``make bench`` media scenarios (issue 14): viewers, glass-to-glass, input, first frame, memory.
 
-The server (``nekoapi serve``) runs pinned to core 0 on an Xvfb of its own (1280x720); the aiortc
+The server (``nekoapi serve``, as ``make run`` starts it) runs pinned to core 0 with its desktop on an
+Xvfb of the bench's (1280x720); the aiortc
 viewers run here (core 1). Viewers that only count frames do not decode them (their decoder thread
 is replaced by a counter), so the client's own cost does not cap what the server delivers; the
 viewers that time glass-to-glass, first frame and input decode for real. "Per peer" gives every
@@ -23,7 +24,7 @@ from typing import Any
 import httpx
 from aiortc import rtcrtpreceiver
 
-from bench.servers import free_port, pinned
+from bench.servers import SERVER_CORE, free_port, pinned
 from tests.media.client import Viewer
 from tests.media.desktop import Painter, xvfb
 
@@ -51,19 +52,20 @@ class Server:
     def __init__(self, display: str, rungs: int) -> None:
         self.port = free_port()
         pipelines = {f"p{i}": {"fps": 25, "bitrate": 2000} for i in range(rungs)}
-        env = {
-            **os.environ,
+        # As `make run` starts it (the console script, the shipped defaults: the desktop on this display,
+        # its PulseAudio and the Opus audio track), but with no app: the painted screen must stay in view.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_") and k != "DISPLAY"}
+        env |= {
             "NEKO_SERVER_BIND": f"127.0.0.1:{self.port}",
-            "NEKO_DESKTOP_ENABLED": "false",
-            "NEKO_CAPTURE_VIDEO_DISPLAY": display,
+            "NEKO_DESKTOP_DISPLAY": display,
+            "NEKO_DESKTOP_APP": "",
             "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(pipelines),
-            "NEKO_CAPTURE_AUDIO_ENABLED": "false",
             "NEKO_MEMBER_PROVIDER": "multiuser",
             "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": PASSWORD,
             "NEKO_LOG_LEVEL": "warning",
             "NEKO_SESSION_WS_MESSAGE_RATE": "1000",
         }
-        argv = pinned("0", [sys.executable, "-m", "nekoapi", "serve"])
+        argv = pinned(SERVER_CORE, [str(Path(sys.executable).with_name("nekoapi")), "serve"])
         self.process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 20
         while True:
@@ -278,34 +280,34 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
     return lines
 
 
-def write(lines: list[str]) -> None:
+def write(lines: list[str], output: Path = DOC) -> None:
     intro = [
         "## Media (issue 14): `python -m bench.media`",
         "",
-        "1280x720@25 VP8 (2 Mbit/s), a moving 240x240 square on the screen during the viewer runs; server pinned",
+        "1280x720@25 VP8 (2 Mbit/s) and the Opus audio track (defaults), a moving 240x240 square on the screen during",
+        "the viewer runs; `nekoapi serve` as `make run` starts it, no app; server pinned",
         "to core 0, aiortc viewers on core 1 (counting viewers do not decode). Targets: 10 viewers <= 0.6 core and",
         ">= 24 fps each; glass-to-glass p50 <= 80 ms, p99 <= 150 ms; input p99 <= 10 ms; first frame <= 500 ms.",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f}.",
         "",
     ]
     section = "\n".join([START, *intro, *lines, END])
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n"
+    text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
     if START in text:
         text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
     else:
         text = text.rstrip("\n") + "\n\n" + section + "\n"
-    DOC.write_text(text, encoding="utf-8")
+    output.write_text(text, encoding="utf-8")
 
 
-def main() -> int:
-    quick = "--quick" in sys.argv
+def main(quick: bool = False, output: Path = DOC) -> int:
     counts = (1, 5) if quick else (1, 5, 10, 25)
     per_peer = (1, 5) if quick else (1, 5, 10)
     lines = asyncio.run(run(counts, per_peer))
-    write(lines)
+    write(lines, output)
     print("\n".join(lines))
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(quick="--quick" in sys.argv))

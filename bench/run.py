@@ -22,7 +22,9 @@ from .http_scenarios import LOGIN, NOT_FOUND, UNAUTHORIZED, disconnect_case, lis
 from .progress import Step, progress, run_plan
 from .results import Results
 
-PARTS = ("startup", "http", "ws", "workers", "desktop")
+PARTS = ("startup", "http", "ws", "workers", "desktop", "screencast", "media")
+# Parts on a real desktop, run after the rest; each writes its own section of the report.
+SECTIONS = ("desktop", "screencast", "media")
 
 
 def _order(round_no: int) -> tuple[str, ...]:
@@ -133,6 +135,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fanout-repeats", type=int, default=6)
     parser.add_argument("--output", type=Path, default=servers.ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts")
+    parser.add_argument("--screencast-seconds", type=float, default=5.0, help="length of each cast.jpg load")
+    parser.add_argument("--media-quick", action="store_true", help="fewer viewer counts in the media part")
     return parser.parse_args(argv)
 
 
@@ -181,13 +185,38 @@ def scale_out(results: Results, log_dir: Path, args: argparse.Namespace) -> None
         _guarded(results, f"workers, round {r + 1}", lambda r=r: workers.compare(results, log_dir, r, args.seconds))
 
 
+def sections(args: argparse.Namespace) -> int:
+    """The desktop, screencast and media parts (bench/desktop.py, screencast.py, media.py), in turn."""
+    from . import desktop, media, screencast
+
+    cast_args = ["--seconds", f"{args.screencast_seconds}", "--output", f"{args.output}"]
+    runs = {
+        "desktop": lambda: desktop.main(args.output),
+        "screencast": lambda: screencast.main(cast_args),
+        "media": lambda: media.main(quick=args.media_quick, output=args.output),
+    }
+    failed = 0
+    for part in (p for p in SECTIONS if p in set(args.only or PARTS)):
+        progress(f"{part}: its section of {args.output}")
+        try:
+            failed += runs[part]() != 0
+        except Exception:
+            traceback.print_exc()
+            failed += 1
+    return failed
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.only == ["desktop"]:
-        # Its own section of the report (bench/desktop.py): the other figures stay as they are.
-        from . import desktop
+    failed = 0
+    if set(args.only or PARTS) - set(SECTIONS):
+        failed = core(args)
+    failed += sections(args)
+    return 1 if failed else 0
 
-        return desktop.main(args.output)
+
+def core(args: argparse.Namespace) -> int:
+    """Ours against the reference over HTTP and WebSockets: the generated block of the report."""
     if shutil.which("wrk") is None:
         print("bench: wrk is missing (make bench installs it: apt-get install -y wrk)", file=sys.stderr)
         return 2

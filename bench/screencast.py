@@ -1,10 +1,11 @@
 """cast.jpg served to 10 pollers on a real X server: frames and requests per second, server CPU, latency.
 
-``python -m bench.screencast`` starts an X server (Xorg-dummy, as nekoapi does), a ``nekoapi`` server
-pinned to core 0 with the screencast on, and 10 keep-alive HTTP pollers on core 1 while a thread
-repaints the screen 50 times a second (so every grabbed frame is a new picture). Two loads: pollers
-asking as fast as answers come, and pollers asking at the screencast's own rate (10/s each). The
-figures go into their own block of docs/benchmarks.md.
+``python -m bench.screencast`` starts an X server (Xorg-dummy, as nekoapi does), ``nekoapi serve`` as
+``make run`` starts it (its desktop, with Chromium, on that display) pinned to core 0 with the
+screencast on, and 10 keep-alive HTTP pollers on core 1 while a thread repaints the screen 50 times
+a second (so every grabbed frame is a new picture). Two loads: pollers asking as fast as answers
+come, and pollers asking at the screencast's own rate (10/s each). The figures go into their own
+block of docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -46,29 +47,24 @@ class Load:
         return f"| {label} | {rps:,.0f} | {self.distinct:.1f} | {self.cpu:.2f} | {p50:.1f} | {p99:.1f} |"
 
 
-def serve(display: str, port: int) -> None:
-    """The server process: nekoapi with the screencast on, its display given as services.desktop would."""
-    import uvicorn
-
-    from nekoapi.config import from_environment
-    from nekoapi.web.app import create_app
-
-    app = create_app(from_environment())
-    app.services.desktop.runtime.name = display  # as when the runtime is up; desktop.enabled stays false
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
-
-
-def start_server(display: str) -> tuple[subprocess.Popen[bytes], int]:
+def start_server(display: str, screen: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """``nekoapi serve`` as ``make run`` starts it (the desktop with Chromium on ``display``), screencast on."""
     port = servers.free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_") and k != "DISPLAY"}
     env |= {
+        "NEKO_SERVER_BIND": f"127.0.0.1:{port}",
         "NEKO_CAPTURE_SCREENCAST_ENABLED": "true",
-        "NEKO_DESKTOP_ENABLED": "false",  # the bench's own X server is handed over by name
+        "NEKO_DESKTOP_DISPLAY": display,  # the bench's X server, so that it can paint on it
+        "NEKO_DESKTOP_SCREEN": screen,
+        "NEKO_DESKTOP_PROFILE": str(workdir / "browser"),
         "NEKO_MEMBER_PROVIDER": "multiuser",
         "NEKO_SESSION_LOGIN_THROTTLE_ENABLED": "false",
+        "NEKO_LOG_LEVEL": "warning",
     }
-    argv = [sys.executable, "-m", "bench.screencast", "--serve", display, str(port)]
-    process = subprocess.Popen(servers.pinned(servers.SERVER_CORE, argv), env=env, cwd=servers.ROOT)
+    argv = [str(Path(sys.executable).with_name("nekoapi")), "serve"]
+    process = subprocess.Popen(
+        servers.pinned(servers.SERVER_CORE, argv), env=env, cwd=workdir, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -159,6 +155,7 @@ def flicker(display: str, stop: threading.Event) -> None:
     while not stop.wait(0.02):
         shade = (shade + 5) % 256
         window.change_attributes(background_pixel=(shade << 16) | ((255 - shade) << 8) | 96)
+        window.configure(stack_mode=X.Above)  # over the browser, which maps after us
         window.clear_area(0, 0, 0, 0)
         d.sync()
     window.destroy()
@@ -166,30 +163,28 @@ def flicker(display: str, stop: threading.Event) -> None:
 
 
 def measure(seconds: float) -> list[str]:
-    from nekoapi.desktop import screen
-    from nekoapi.desktop.screen import ScreenSize
-    from nekoapi.desktop.xconn import open_display
+    import tempfile
+
     from nekoapi.desktop.xserver import XServer
 
     x = XServer()
     x.start()
     rows = []
     try:
-        for width, height, rate in SIZES:
-            d = open_display(x.display)
-            screen.change(d, ScreenSize(width, height, rate))
-            d.close()
-            rows += _measure_size(x.display, seconds, f"{width}x{height}")
+        with tempfile.TemporaryDirectory(prefix="nekoapi-bench-cast-") as tmp:
+            for width, height, rate in SIZES:
+                rows += _measure_size(x.display, f"{width}x{height}@{rate}", seconds, Path(tmp))
     finally:
         x.stop()
     return rows
 
 
-def _measure_size(display: str, seconds: float, label: str) -> list[str]:
+def _measure_size(display: str, screen: str, seconds: float, workdir: Path) -> list[str]:
+    label = screen.partition("@")[0]
+    process, port = start_server(display, screen, workdir)  # the desktop sets the screen's size
     stop = threading.Event()
     painter = threading.Thread(target=flicker, args=(display, stop), daemon=True)
     painter.start()
-    process, port = start_server(display)
     try:
         token = asyncio.run(login(port))
         asyncio.run(load(port, token, process.pid, 1.0, 0.0))  # warm-up: the grabbing thread starts
@@ -207,8 +202,9 @@ def render(rows: list[str], seconds: float) -> str:
     head = [
         f"### cast.jpg to {POLLERS} pollers (`python -m bench.screencast`, {seconds:.0f} s per load)",
         "",
-        "Screencast at its defaults (10/1, quality 60); the screen repainted 50 times a second; server on",
-        "core 0, pollers (keep-alive HTTP/1.1, one connection each) on core 1.",
+        "Screencast at its defaults (10/1, quality 60); `nekoapi serve` as `make run` starts it (desktop and",
+        "Chromium included); the screen repainted 50 times a second; server on core 0, pollers (keep-alive",
+        "HTTP/1.1, one connection each) on core 1.",
         "",
         "| screen, load | requests/s (all pollers) | new frames/s per poller | server CPU-s/s | p50 ms | p99 ms |",
         "|---|---|---|---|---|---|",
@@ -230,11 +226,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.screencast", description=__doc__)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--output", type=Path, default=servers.ROOT / "docs" / "benchmarks.md")
-    parser.add_argument("--serve", nargs=2, metavar=("DISPLAY", "PORT"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.serve:
-        serve(args.serve[0], int(args.serve[1]))
-        return 0
     if hasattr(os, "sched_setaffinity") and os.cpu_count() and os.cpu_count() > 1:  # type: ignore[operator]
         os.sched_setaffinity(0, {int(servers.LOAD_CORE)})
     text = render(measure(args.seconds), args.seconds)

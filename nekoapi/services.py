@@ -57,6 +57,8 @@ class Services:
         # --- media (issue 14): WebRTC peers, the encoders' stages, the data channel ---
         self.media, self.audio_server = build_media(config, self.sessions, self.desktop)
         self.broadcaster.videos = self.media.video_ids
+        # The app plays into the PulseAudio the media capture from (ours, or capture.pulse.server).
+        self.desktop.app.environment = lambda: _pulse_environment(self.audio_server.address())
         self.client_messages = ClientMessages(self.sessions, self.room, self.media)
         # --- end media ---
         self.desktop_messages = DesktopMessages(self.sessions, self.room, self.desktop, self.broadcaster.broadcast)
@@ -90,7 +92,8 @@ class Services:
         self.sockets: set[asyncio.Task[None]] = set()
         # --- broadcast and screencast (issue 13): they find the X display through display_name ---
         capture = config.capture
-        self.broadcast = BroadcastManager(capture.broadcast, self.display_name, self.sessions, PulseMonitor())
+        monitor = PulseMonitor(server=self.audio_server.address)  # the desktop's sound, where the app plays it
+        self.broadcast = BroadcastManager(capture.broadcast, self.display_name, self.sessions, monitor)
         self.screencast = ScreencastManager(capture.screencast, self.display_name, self.sessions, self.bus)
         self.broadcaster.broadcast_status = self.broadcast.status
         self.broadcaster.screencast_enabled = lambda: self.screencast.enabled
@@ -158,6 +161,10 @@ class Services:
         pending = [t for t in self.sockets if not t.done()]
         if pending:
             await asyncio.wait(pending, timeout=SOCKET_DRAIN_TIMEOUT)
+
+
+def _pulse_environment(server: str | None) -> dict[str, str]:
+    return {"PULSE_SERVER": server} if server else {}
 
 
 def _state_backend(config: Config) -> StateBackend:

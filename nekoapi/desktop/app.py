@@ -51,6 +51,8 @@ class AppSupervisor:
     def __init__(self, app: str, profile: Path, display: Callable[[], str | None], size: Callable[[], ScreenSize]):
         self._app, self._profile, self._display, self._size = app, profile, display, size
         self._task: asyncio.Task[None] | None = None
+        # Extra variables for the app, asked at each start (services.py: PULSE_SERVER).
+        self.environment: Callable[[], dict[str, str]] = dict
         self.process: asyncio.subprocess.Process | None = None
         self.starts = 0
 
@@ -84,7 +86,7 @@ class AppSupervisor:
         try:
             self.process = await asyncio.create_subprocess_exec(
                 *argv,
-                env={**os.environ, "DISPLAY": display},
+                env={**os.environ, **self.environment(), "DISPLAY": display},
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.DEVNULL,
                 stderr=asyncio.subprocess.DEVNULL,

@@ -8,7 +8,7 @@ Filling it does not type into its location bar as Neko does (Debian 12's GTK
 closes the dialog without files when it is accepted from the keyboard): the
 dialog is sized to the screen, the files are dropped onto its file list (XDND:
 GTK opens their folder and selects them), all are selected, and its Open button
-is clicked with XTest.
+is clicked with XTest once the list shows every file selected (chooser_rows).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from Xlib.ext import xtest
 from Xlib.protocol import event as xevent
 
 from .. import errors
+from .chooser_rows import selected_rows
 from .chord import chord
 from .xdnd import drop_files
 from .xloop import XLoop
@@ -109,12 +110,25 @@ def fill(display_name: str, window_id: int, paths: list[str], timeout: float) ->
         x, y, width, height = _fit(display, dialog)
         drop_files(display_name, x + width // 2, y + height // 2, paths, timeout)
         dialog.set_input_focus(X.RevertToParent, X.CurrentTime)
-        chord(display, "Control_L", "a")
+        _select_all(display, display_name, (x, y, width, height), len(paths), timeout)
         _click(display, x + width - OPEN_BUTTON[0], y + height - OPEN_BUTTON[1])
         if not _gone(dialog, time.monotonic() + timeout):
             raise errors.DesktopRefused("the file chooser dialog did not accept the files")
     finally:
         display.close()
+
+
+def _select_all(display: Display, name: str, box: tuple[int, int, int, int], count: int, timeout: float) -> None:
+    """Ctrl+A until the list shows all ``count`` files selected (GTK lists the folder asynchronously)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        chord(display, "Control_L", "a")
+        shown = selected_rows(name, box)
+        if shown >= count or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    if shown < count:
+        log.warning("file chooser: %d of %d files shown selected; accepting what is there", shown, count)
 
 
 def dismiss(display_name: str, window_id: int, timeout: float) -> bool:

@@ -1,8 +1,9 @@
 """The desktop's sound for the broadcast: a PulseAudio monitor read with ``parec``.
 
 The PyAV wheel has no ``pulse`` input format (desktop-media-notes.md), so the raw
-PCM comes from a ``parec`` child. PulseAudio may not be running (the WebRTC side
-starts it): then ``open`` answers None and the broadcast goes out without sound.
+PCM comes from a ``parec`` child, pointed at the server the desktop plays into
+(services.py: nekoapi's own PulseAudio or ``capture.pulse.server``). PulseAudio may
+not be running: then ``open`` answers None and the broadcast goes out without sound.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+from collections.abc import Callable
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,10 @@ class ParecStream:
 class PulseMonitor:
     """An ``AudioSource`` (nekoapi.types): the monitor ``device`` of the PulseAudio server."""
 
-    def __init__(self, device: str = DEFAULT_DEVICE, server: str | None = None) -> None:
+    def __init__(self, device: str = DEFAULT_DEVICE, server: str | Callable[[], str | None] | None = None) -> None:
         self.device = device
-        self.server = server  # PULSE_SERVER; None: parec's own default
+        # PULSE_SERVER, or asked at each open (nekoapi's own server starts with the desktop); None: parec's default
+        self.server = server
 
     def open(self) -> ParecStream | None:
         """A stream of the monitor, or None when there is no PulseAudio server to read."""
@@ -71,4 +74,5 @@ class PulseMonitor:
         return True
 
     def _server_args(self) -> list[str]:
-        return [f"--server={self.server}"] if self.server else []
+        server = self.server() if callable(self.server) else self.server
+        return [f"--server={server}"] if server else []

@@ -1,8 +1,8 @@
 """The media half of the composition root: what ``services.media`` is built from.
 
 The media grab the desktop's display and apply input through the DesktopManager. PulseAudio
-starts before the app (Chromium) and is announced on the root window (PULSE_SERVER), which
-libpulse reads; LEAD: passing ``PULSE_SERVER`` in the app's environment would be plainer.
+starts before the app (Chromium), which gets ``PULSE_SERVER`` in its environment (services.py);
+it is also announced on the root window (PULSE_SERVER), for programs started inside the desktop.
 """
 
 from __future__ import annotations
@@ -44,6 +44,10 @@ class AudioServer:
                     return None
                 self._own = own
         return self._own.server if self._own else None
+
+    def address(self) -> str | None:
+        """Where the desktop's sound is, without starting anything: the configured server, or ours once up."""
+        return self._configured or self.own_server
 
     @property
     def own_server(self) -> str | None:

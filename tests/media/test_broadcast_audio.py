@@ -71,6 +71,22 @@ async def test_the_desktops_sound_goes_out_as_aac(x_server: XServer, pulse: Puls
     assert abs(pitch - TONE) < TONE * 0.1, pitch
 
 
+async def test_the_sound_comes_from_the_pulseaudio_nekoapi_started(x_server: XServer, tmp_path: Path) -> None:
+    """Services' own broadcast (no monitor swapped in) reads the audio server the app plays into."""
+    receiver = RtmpReceiver(tmp_path)
+    async with api_client(make_config(NEKO_CAPTURE_BROADCAST_FPS="10")) as client:
+        services = client.app.services
+        attach_display(services, x_server.display)
+        own = await asyncio.to_thread(services.audio_server.server)  # as the desktop's start does
+        assert own is not None and own == services.audio_server.own_server
+        with playing_tone(PulseServer(own, "audio_output"), tmp_path, TONE):
+            await broadcast_for(client, await client.login_admin(), receiver, 2.0)
+    assert receiver.audio_streams() == ["aac"]
+    loudness, pitch = received_sound(receiver.path)
+    assert loudness > 0.05
+    assert abs(pitch - TONE) < TONE * 0.1, pitch
+
+
 async def test_without_pulseaudio_the_broadcast_is_video_only(x_server: XServer, tmp_path: Path) -> None:
     nobody = PulseMonitor("nekotest.monitor", f"unix:{tmp_path / 'no-such-socket'}")
     receiver = RtmpReceiver(tmp_path)

@@ -156,7 +156,8 @@ async def test_private_mode_shows_the_picture_taken_when_it_was_switched_on(
 ) -> None:
     admin, user = await client.login_admin(), await client.login_user()
     await private_mode(client, admin, True)
-    await asyncio.sleep(0.3)  # the picture is taken in a thread, right after the switch
+    # A user's request waits for the picture taken (in a thread) at the switch: once answered, it is taken.
+    assert close_to(sample((await client.get(CAST, headers=user.bearer)).content)[1], GREEN)
     painter.fill(BLUE)  # users must not see this
     for _ in range(3):
         response = await client.get(CAST, headers=user.bearer)
