@@ -30,15 +30,17 @@ class ClientMessages:
             protocol.CONTROL_RELEASE: self._control_release,
         }
         if media is not None:
-            self._table.update({
-                protocol.SIGNAL_REQUEST: _logged(media.request),
-                protocol.SIGNAL_ANSWER: _logged(media.answer),
-                protocol.SIGNAL_CANDIDATE: _logged(media.candidate),
-                protocol.SIGNAL_OFFER: _logged(media.offer),
-                protocol.SIGNAL_RESTART: _logged(media.restart),
-                protocol.SIGNAL_VIDEO: _logged(media.video),
-                protocol.SIGNAL_AUDIO: _logged(media.audio),
-            })
+            self._table.update(
+                {
+                    protocol.SIGNAL_REQUEST: _logged(media.request),
+                    protocol.SIGNAL_ANSWER: _logged(media.answer),
+                    protocol.SIGNAL_CANDIDATE: _logged(media.candidate),
+                    protocol.SIGNAL_OFFER: _logged(media.offer),
+                    protocol.SIGNAL_RESTART: _logged(media.restart),
+                    protocol.SIGNAL_VIDEO: _logged(media.video),
+                    protocol.SIGNAL_AUDIO: _logged(media.audio),
+                }
+            )
 
     def extend(self, table: dict[str, Handler]) -> None:
         """More events (the desktop's, the media's); an event is handled by one part only."""
