@@ -246,6 +246,8 @@ class CaptureConfig:
     audio: AudioCaptureConfig = field(default_factory=AudioCaptureConfig)
     microphone: MicrophoneConfig = field(default_factory=MicrophoneConfig)
     pulse: PulseConfig = field(default_factory=PulseConfig)
+    broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
+    screencast: ScreencastConfig = field(default_factory=ScreencastConfig)
 
 
 @dataclass(frozen=True)
@@ -261,8 +263,6 @@ class WebRTCConfig:
     iceservers: IceServersConfig = field(default_factory=IceServersConfig)
     nat1to1: tuple[str, ...] = ()
     epr: str = ""  # UDP port range "min-max" for ICE host candidates; "" -> any port
-    broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
-    screencast: ScreencastConfig = field(default_factory=ScreencastConfig)
 
 
 # --- desktop (issue 13, desktop-core) ---
