@@ -14,9 +14,9 @@ from .desktop.manager import DesktopManager
 from .desktop.uploads import UploadManager
 from .desktop.ws import DesktopMessages
 from .events import EventBus, ProfileChanged
-from .media.room import build_media, publish_desktop_audio, start_desktop_audio
 from .media.broadcast import BroadcastManager
 from .media.pulse_monitor import PulseMonitor
+from .media.room import build_media, publish_desktop_audio, start_desktop_audio
 from .media.screencast import ScreencastManager
 from .members import create_provider
 from .members.manager import MemberManager
