@@ -47,6 +47,7 @@ def test_nested_keys_come_from_neko_env_names() -> None:
         ("NEKO_SESSION_HEARTBEAT_INTERVAL", "ten", "NEKO_SESSION_HEARTBEAT_INTERVAL: expected a whole number"),
         ("NEKO_SESSION_COOKIE_EXPIRATION", "soon", "NEKO_SESSION_COOKIE_EXPIRATION: expected seconds"),
         ("NEKO_MEMBER_MULTIUSER_ADMIN_PROFILE", "[1]", "NEKO_MEMBER_MULTIUSER_ADMIN_PROFILE: expected a JSON object"),
+        ("NEKO_SESSION_HEARTBEAT_INTERVAL", "86401", "NEKO_SESSION_HEARTBEAT_INTERVAL: expected seconds from 1 to"),
         ("NEKO_SESSION_NO_SUCH_KEY", "1", "NEKO_SESSION_NO_SUCH_KEY: unknown configuration key"),
     ],
 )
