@@ -500,6 +500,11 @@ def _check_positive(value: int) -> str | None:
     return None if value > 0 else "expected a number above 0"
 
 
+def _check_heartbeat(value: int) -> str | None:
+    # The spec's bound on the room setting, so the settings the server sends back always conform.
+    return None if 1 <= value <= 86400 else "expected seconds from 1 to 86400"
+
+
 def _check_rate(value: str) -> str | None:
     return None if parse_rate(value) else "expected frames per second like 10/1 (above 0, at most 60)"
 
@@ -530,6 +535,7 @@ _CHECKS: dict[str, Callable[[Any], str | None]] = {
     "server.path_prefix": _check_prefix,
     "server.batch_limit": _check_positive,
     "session.send_queue_bytes": _check_positive,
+    "session.heartbeat_interval": _check_heartbeat,
     "server.header_timeout": _check_positive,
     "server.body_timeout": _check_positive,
     "server.max_upload_size": _check_positive,

@@ -26,7 +26,7 @@ MEANING: dict[str, str] = {
     "session.implicit_hosting": "room setting: implicit hosting",
     "session.inactive_cursors": "room setting: show inactive cursors",
     "session.merciful_reconnect": "a second socket replaces the first instead of being refused",
-    "session.heartbeat_interval": "seconds between system/heartbeat events and protocol pings",
+    "session.heartbeat_interval": "seconds between system/heartbeat events and protocol pings (1-86400)",
     "session.api_token": "fixed token (32+ chars) acting as the built-in administrator session `API` (empty: off)",
     "session.file": "SQLite file that keeps sessions across restarts (empty: memory only)",
     "session.store": "where sessions, host, settings and stats live: `memory` or `redis` (shared by workers; ours)",

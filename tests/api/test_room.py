@@ -80,7 +80,15 @@ async def test_settings_set_changes_only_the_given_fields(client: ApiClient) -> 
 @pytest.mark.parametrize(
     "body",
     # Unknown fields are ignored now, as Neko does (tests/api/test_unknown_fields.py), but not next to a bad value.
-    [{"no_such_setting": True, "locked_logins": "yes"}, {"locked_logins": "yes"}, {"heartbeat_interval": 0}, [True]],
+    # heartbeat_interval is bounded by the spec (a day), so a huge one is schema-invalid, not a valid one refused.
+    [
+        {"no_such_setting": True, "locked_logins": "yes"},
+        {"locked_logins": "yes"},
+        {"heartbeat_interval": 0},
+        {"heartbeat_interval": 86401},
+        {"heartbeat_interval": 32589158477190046000},
+        [True],
+    ],
 )
 async def test_settings_set_rejects_bad_values(client: ApiClient, body: object) -> None:
     admin = await client.login_admin()
@@ -91,6 +99,12 @@ async def test_settings_set_rejects_bad_values(client: ApiClient, body: object) 
     unchanged = (await client.get(SETTINGS, headers=admin.bearer)).json()
     assert unchanged["locked_logins"] is False
     assert unchanged["heartbeat_interval"] == 10
+
+
+async def test_settings_take_a_heartbeat_of_up_to_a_day(client: ApiClient) -> None:
+    admin = await client.login_admin()
+    assert (await client.post(SETTINGS, json={"heartbeat_interval": 86400}, headers=admin.bearer)).status_code == 204
+    assert (await client.get(SETTINGS, headers=admin.bearer)).json()["heartbeat_interval"] == 86400
 
 
 async def test_settings_set_needs_a_json_body(client: ApiClient) -> None:

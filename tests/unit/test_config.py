@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nekoapi.config import Config, ConfigError, env_names, load_config
+from nekoapi.config import _CHECKS, Config, ConfigError, env_names, load_config
 
 
 def test_defaults_are_nekos_where_neko_has_one() -> None:
@@ -47,6 +47,7 @@ def test_nested_keys_come_from_neko_env_names() -> None:
         ("NEKO_SESSION_HEARTBEAT_INTERVAL", "ten", "NEKO_SESSION_HEARTBEAT_INTERVAL: expected a whole number"),
         ("NEKO_SESSION_COOKIE_EXPIRATION", "soon", "NEKO_SESSION_COOKIE_EXPIRATION: expected seconds"),
         ("NEKO_MEMBER_MULTIUSER_ADMIN_PROFILE", "[1]", "NEKO_MEMBER_MULTIUSER_ADMIN_PROFILE: expected a JSON object"),
+        ("NEKO_SESSION_HEARTBEAT_INTERVAL", "86401", "NEKO_SESSION_HEARTBEAT_INTERVAL: expected seconds from 1 to"),
         ("NEKO_SESSION_NO_SUCH_KEY", "1", "NEKO_SESSION_NO_SUCH_KEY: unknown configuration key"),
     ],
 )
@@ -71,3 +72,18 @@ def test_a_short_api_token_is_refused_without_echoing_it() -> None:
     with pytest.raises(ConfigError) as error:
         load_config({"NEKO_SESSION_API_TOKEN": "hunter2"})
     assert str(error.value) == "NEKO_SESSION_API_TOKEN: must be at least 32 characters"
+
+
+def test_broadcast_and_screencast_are_capture_keys_as_in_neko() -> None:
+    config = load_config(
+        {"NEKO_CAPTURE_BROADCAST_URL": "rtmp://127.0.0.1/live/x", "NEKO_CAPTURE_SCREENCAST_ENABLED": "true"}
+    )
+    assert config.capture.broadcast.url == "rtmp://127.0.0.1/live/x"
+    assert config.capture.screencast.enabled is True
+    assert "NEKO_WEBRTC_BROADCAST_URL" not in env_names()
+
+
+def test_every_checked_key_is_a_configuration_key() -> None:
+    names = set(env_names())
+    for dotted in _CHECKS:
+        assert "NEKO_" + dotted.upper().replace(".", "_") in names, dotted
