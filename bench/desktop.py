@@ -29,6 +29,7 @@ from Xlib.display import Display
 
 from nekoapi.desktop.xserver import XServer
 
+from . import docsection
 from .servers import SERVER_CORE, pinned
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -218,22 +219,12 @@ def render(r: dict[str, Any]) -> str:
     )
 
 
-def write(path: Path, text: str) -> None:
-    block = f"{BEGIN}\n{text}\n{END}"
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    if BEGIN in old and END in old:
-        head, _, rest = old.partition(BEGIN)
-        path.write_text(head + block + rest.partition(END)[2])
-    else:
-        path.write_text(old.rstrip("\n") + "\n\n" + block + "\n")
-
-
 def main(output: Path = ROOT / "docs" / "benchmarks.md") -> int:
     import tempfile
 
     with tempfile.TemporaryDirectory(prefix="nekoapi-bench-desktop-") as tmp:
         text = render(measure(Path(tmp)))
-    write(output, text)
+    docsection.replace_section(output, BEGIN, END, text)
     print(text)
     return 0
 

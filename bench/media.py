@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from aiortc import rtcrtpreceiver
 
+from bench import docsection
 from bench.servers import SERVER_CORE, free_port, pinned
 from tests.media.client import Viewer
 from tests.media.desktop import Painter, xvfb
@@ -291,13 +292,7 @@ def write(lines: list[str], output: Path = DOC) -> None:
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f}.",
         "",
     ]
-    section = "\n".join([START, *intro, *lines, END])
-    text = output.read_text(encoding="utf-8") if output.exists() else "# Benchmarks\n"
-    if START in text:
-        text = text[: text.index(START)] + section + text[text.index(END) + len(END) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    output.write_text(text, encoding="utf-8")
+    docsection.replace_section(output, START, END, "\n".join([*intro, *lines]))
 
 
 def main(quick: bool = False, output: Path = DOC) -> int:

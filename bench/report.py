@@ -22,18 +22,6 @@ TARGETS = {"204@10": 0.5, "401": 0.5, "list100": 1.0}
 NAN = float("nan")
 
 
-def write(path: Path, text: str) -> None:
-    block = f"{BEGIN}\n{text}\n{END}"
-    old = path.read_text() if path.exists() else ""
-    if BEGIN in old and END in old:
-        head, _, rest = old.partition(BEGIN)
-        _, _, tail = rest.partition(END)
-        path.write_text(head + block + tail)
-    else:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"# Benchmarks\n\n{block}\n")
-
-
 def _fmt(value: float, digits: int = 2) -> str:
     return "n/a" if value != value else f"{value:,.{digits}f}"
 

@@ -17,7 +17,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from . import argon2_cost, http_scenarios, report, servers, workers, ws_scenarios
+from . import argon2_cost, docsection, http_scenarios, report, servers, workers, ws_scenarios
 from .http_scenarios import LOGIN, NOT_FOUND, UNAUTHORIZED, disconnect_case, list_case, seed, session_count_is
 from .progress import Step, progress, run_plan
 from .results import Results
@@ -226,7 +226,7 @@ def core(args: argparse.Namespace) -> int:
         run_plan(plan(results, Path(tmp), args))
     results.total_seconds = time.perf_counter() - began
     text = report.render(results)
-    report.write(args.output, text)
+    docsection.replace_section(args.output, report.BEGIN, report.END, text)
     print(text)
     print(f"bench: wrote {args.output} in {results.total_seconds:.0f} s", file=sys.stderr)
     return 1 if results.errors else 0

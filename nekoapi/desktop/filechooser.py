@@ -27,7 +27,7 @@ from .. import errors
 from .chooser_rows import selected_rows
 from .chord import chord
 from .xdnd import drop_files
-from .xloop import XLoop
+from .xloop import OnXLoop, XLoop
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ FILL_SIZE = (1000, 650)
 OPEN_BUTTON = (50, 24)
 
 
-class FileChooserWatcher:
+class FileChooserWatcher(OnXLoop):
     """Reports when the dialog opens (its window id) and closes, from its own X thread."""
 
     def __init__(self, display_name: str, on_opened: Callable[[int], None], on_closed: Callable[[], None]) -> None:
@@ -55,13 +55,6 @@ class FileChooserWatcher:
             self._consider(child)
         display.flush()
         self._loop.start()
-
-    @property
-    def alive(self) -> bool:
-        return self._loop.alive
-
-    def close(self) -> None:
-        self._loop.stop()
 
     def _on_event(self, ev: Any) -> None:
         if ev.type in (X.MapNotify, X.ConfigureNotify):

@@ -19,7 +19,7 @@ from Xlib.display import Display
 from Xlib.ext import xfixes
 from Xlib.protocol import event as xevent
 
-from .xloop import XLoop
+from .xloop import OnXLoop, XLoop
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ class _Transfer:
     touched: float = 0.0
 
 
-class SelectionOwner:
+class SelectionOwner(OnXLoop):
     """Owns CLIPBOARD with the given contents (target name -> bytes) until someone else takes it."""
 
     def __init__(self, display_name: str, on_owner_change: Callable[[], None]) -> None:
@@ -62,13 +62,6 @@ class SelectionOwner:
         self._contents: dict[int, bytes] = {}
         self._transfers: dict[tuple[int, int], _Transfer] = {}
         self._loop.start()
-
-    @property
-    def alive(self) -> bool:
-        return self._loop.alive
-
-    def close(self) -> None:
-        self._loop.stop()
 
     def own(self, contents: dict[str, bytes], timeout: float) -> None:
         """Takes CLIPBOARD with these contents; raises ``DesktopUnavailable`` on a timeout."""

@@ -131,3 +131,16 @@ class XLoop:
             log.debug("%s: closing the X connection failed", self._name)
         for fd in (self._wake_r, self._wake_w):
             os.close(fd)
+
+
+class OnXLoop:
+    """A watcher that lives on its own ``XLoop``: alive while the loop runs, and closed with it."""
+
+    _loop: XLoop
+
+    @property
+    def alive(self) -> bool:
+        return self._loop.alive
+
+    def close(self) -> None:
+        self._loop.stop()

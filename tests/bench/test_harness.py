@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench import reference, report, wrk
+from bench import docsection, reference, report, wrk
 from bench.results import Results
 from bench.ws_scenarios import RssPoint, WsResult
 from nekoapi.config import Config
@@ -122,7 +122,7 @@ def test_report_shows_ratios_and_keeps_hand_written_text(tmp_path: Path) -> None
     assert "## Two workers vs one (scenario 9)\n\nnot measured in this run." in text
     page = tmp_path / "benchmarks.md"
     page.write_text(f"# Benchmarks\n\nhand-written\n\n{report.BEGIN}\nold\n{report.END}\n\nprofile notes\n")
-    report.write(page, text)
+    docsection.replace_section(page, report.BEGIN, report.END, text)
     written = page.read_text()
     assert "hand-written" in written and "profile notes" in written and "old" not in written
     assert "| 0.50 (0.50) |" in written

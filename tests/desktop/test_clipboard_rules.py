@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -82,34 +83,36 @@ async def connect(server: LiveServer, token: str) -> EventClient:
     return events
 
 
-async def test_the_host_hears_each_clipboard_change_and_others_do_not(live: LiveServer, io_display: str) -> None:  # noqa: F811
+@contextlib.asynccontextmanager
+async def host_and_bystander(
+    live: LiveServer, host_name: str, other_name: str
+) -> AsyncIterator[tuple[EventClient, EventClient]]:
+    """The sockets of a host and of an admin who does not host, closed afterwards."""
     async with ApiClient(base_url=live.http_url, timeout=10) as http:
-        the_host = await host(http, "ws-host")
-        other = await http.login_admin("ws-admin")
+        the_host = await host(http, host_name)
+        other = await http.login_admin(other_name)
     host_events, other_events = await connect(live, the_host.token), await connect(live, other.token)
     try:
-        with xclip_owner(io_display, "UTF8_STRING", b"from another app"):
-            updated = await host_events.wait_for("clipboard/updated", timeout=10, text="from another app")
-        assert updated == {"text": "from another app"}
-        with pytest.raises(TimeoutError):
-            await other_events.wait_for("clipboard/updated", timeout=1)
+        yield host_events, other_events
     finally:
         await host_events.close()
         await other_events.close()
 
 
+async def test_the_host_hears_each_clipboard_change_and_others_do_not(live: LiveServer, io_display: str) -> None:  # noqa: F811
+    async with host_and_bystander(live, "ws-host", "ws-admin") as (host_events, other_events):
+        with xclip_owner(io_display, "UTF8_STRING", b"from another app"):
+            updated = await host_events.wait_for("clipboard/updated", timeout=10, text="from another app")
+        assert updated == {"text": "from another app"}
+        with pytest.raises(TimeoutError):
+            await other_events.wait_for("clipboard/updated", timeout=1)
+
+
 async def test_clipboard_set_from_the_host_only(live: LiveServer, io_display: str) -> None:  # noqa: F811
-    async with ApiClient(base_url=live.http_url, timeout=10) as http:
-        the_host = await host(http, "setter")
-        other = await http.login_admin("bystander")
-    host_events, other_events = await connect(live, the_host.token), await connect(live, other.token)
-    try:
+    async with host_and_bystander(live, "setter", "bystander") as (host_events, other_events):
         await host_events.send("clipboard/set", {"text": "typed on the client"})
         await host_events.wait_for("clipboard/updated", timeout=10, text="typed on the client")
         assert xclip(io_display, "-out").stdout == b"typed on the client"
         await other_events.send("clipboard/set", {"text": "not the host"})
         await asyncio.sleep(0.5)
         assert xclip(io_display, "-out").stdout == b"typed on the client"
-    finally:
-        await host_events.close()
-        await other_events.close()

@@ -6,22 +6,12 @@ import os
 import subprocess
 
 import pytest
-from Xlib import display as xdisplay
 
 from nekoapi.desktop.xserver import NEKO_MODES, XServer, XServerError, dummy_available
 
-from ..support.xdisplay import running_x_server
+from ..support.xdisplay import running_x_server, screen_size
 
 pytestmark = pytest.mark.desktop
-
-
-def _root_size(name: str) -> tuple[int, int]:
-    d = xdisplay.Display(name)
-    try:
-        geometry = d.screen().root.get_geometry()
-        return geometry.width, geometry.height
-    finally:
-        d.close()
 
 
 def _xrandr(name: str) -> str:
@@ -40,7 +30,7 @@ def test_stop_ends_the_process_and_frees_the_display() -> None:
     with running_x_server() as server:
         name, pid = server.display, server.pid
         assert name is not None and pid is not None
-        _root_size(name)
+        screen_size(name)
     assert not server.alive() and server.display is None
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # reaped, not a zombie: the display number is free again
@@ -50,14 +40,14 @@ def test_xvfb_fallback_runs_at_its_one_fixed_size() -> None:
     with running_x_server("xvfb") as server:
         assert server.kind == "xvfb"
         assert server.display is not None
-        assert _root_size(server.display) == (1280, 720)
+        assert screen_size(server.display) == (1280, 720)
 
 
 @pytest.mark.skipif(not dummy_available(), reason="the dummy video driver is not installed")
 def test_xorg_starts_at_the_first_configured_mode() -> None:
     with running_x_server("xorg") as server:
         assert server.kind == "xorg" and server.display is not None
-        assert _root_size(server.display) == (1920, 1080)
+        assert screen_size(server.display) == (1920, 1080)
 
 
 def test_a_server_that_cannot_start_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:

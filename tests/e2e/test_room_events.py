@@ -195,27 +195,38 @@ def tiny_receive_buffer_socket(port: int) -> socket.socket:
     return sock
 
 
+async def admin_and_slow_reader(room: Any) -> tuple[Any, EventClient, Any, EventClient]:
+    """An admin who reads every event, and a user whose socket stops reading after a few messages."""
+    admin, admin_ws = await room.join("root", admin=True)
+    slow = await room.login("slow")
+    slow_ws = await room.connect(slow, sock=tiny_receive_buffer_socket(room.server.port), max_queue=1, compression=None)
+    return admin, admin_ws, slow, slow_ws
+
+
+async def change_settings_and_wait(admin: Any, admin_ws: EventClient, n: int, blob: str, slow_id: str) -> bool:
+    """One large settings change, read by the admin until it arrives; True if the slow session was dropped meanwhile."""
+    assert (await admin.post("/api/room/settings", {"plugins": {"n": n, "blob": blob}})).status_code == 204
+    dropped = False
+    while True:
+        message = await admin_ws.next(timeout=2)
+        payload = message["payload"] or {}
+        if message["event"] == "session/state" and payload.get("id") == slow_id:
+            dropped = dropped or payload["is_connected"] is False
+        if message["event"] == "system/settings" and payload["plugins"]["n"] == n:
+            return dropped
+
+
 @pytest.mark.parametrize("frames", [True, False], ids=["frames", "asgi"])
 async def test_a_client_that_stops_reading_does_not_delay_the_others(frames: bool) -> None:
     config = make_config(NEKO_SESSION_SEND_QUEUE_SIZE="8")
     blob = "x" * 32_768
     async for room in open_room(config, frames=frames):
-        admin, admin_ws = await room.join("root", admin=True)
-        slow = await room.login("slow")
-        slow_ws = await room.connect(
-            slow, sock=tiny_receive_buffer_socket(room.server.port), max_queue=1, compression=None
-        )
+        admin, admin_ws, slow, slow_ws = await admin_and_slow_reader(room)
         dropped, worst = False, 0.0
         for n in range(400):
             started = time.monotonic()
-            assert (await admin.post("/api/room/settings", {"plugins": {"n": n, "blob": blob}})).status_code == 204
-            while True:  # every event reaches the reading client before the next change is made
-                message = await admin_ws.next(timeout=2)
-                payload = message["payload"] or {}
-                if message["event"] == "session/state" and payload.get("id") == slow.id:
-                    dropped = payload["is_connected"] is False
-                if message["event"] == "system/settings" and payload["plugins"]["n"] == n:
-                    break
+            # every event reaches the reading client before the next change is made
+            dropped = await change_settings_and_wait(admin, admin_ws, n, blob, slow.id)
             worst = max(worst, time.monotonic() - started)
             if dropped:
                 break

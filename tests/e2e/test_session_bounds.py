@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from tests.e2e.test_room_events import open_room, tiny_receive_buffer_socket
+from tests.e2e.test_room_events import admin_and_slow_reader, change_settings_and_wait, open_room
 from tests.support.factory import make_config
 
 
@@ -16,21 +16,10 @@ async def test_a_client_that_stops_reading_is_closed_by_the_bytes_it_left(frames
     config = make_config(NEKO_SESSION_SEND_QUEUE_BYTES="262144")
     blob = "x" * 32_768
     async for room in open_room(config, frames=frames):
-        admin, admin_ws = await room.join("root", admin=True)
-        slow = await room.login("slow")
-        slow_ws = await room.connect(
-            slow, sock=tiny_receive_buffer_socket(room.server.port), max_queue=1, compression=None
-        )
+        admin, admin_ws, slow, slow_ws = await admin_and_slow_reader(room)
         dropped = False
         for n in range(200):
-            assert (await admin.post("/api/room/settings", {"plugins": {"n": n, "blob": blob}})).status_code == 204
-            while not dropped:
-                message = await admin_ws.next(timeout=2)
-                payload = message["payload"] or {}
-                if message["event"] == "session/state" and payload.get("id") == slow.id:
-                    dropped = payload["is_connected"] is False
-                if message["event"] == "system/settings" and payload["plugins"]["n"] == n:
-                    break
+            dropped = await change_settings_and_wait(admin, admin_ws, n, blob, slow.id)
             if dropped:
                 break
         assert dropped, "a client that does not read kept 6 MiB queued without being closed"

@@ -11,7 +11,6 @@ from typing import Any
 
 import httpx
 import pytest
-from Xlib import display as xdisplay
 
 from nekoapi.desktop.xserver import XServer
 from nekoapi.media import broadcast, rtmp
@@ -20,6 +19,7 @@ from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 from tests.support.live import EventClient, LiveServer, live_server
 from tests.support.paint import Painter, close_to
 from tests.support.rtmp_receiver import RtmpReceiver, free_port
+from tests.support.xdisplay import screen_size
 
 pytestmark = pytest.mark.desktop
 
@@ -97,20 +97,11 @@ async def test_the_screen_reaches_the_rtmp_server(
     assert (await admin.get("/api/room/broadcast")).json() == {"is_active": False, "url": receiver.url}
     assert receiver.finished() == 0
     frames = receiver.frames()
-    width, height = x_server_size(x_server)
+    width, height = screen_size(x_server.display)
     assert len(frames) >= 5  # 1.5 s at 20 fps, fewer when the machine is busy
     assert {(f.width, f.height) for f in frames} == {(width, height)}
     assert all(close_to(f.sample, RED) for f in frames[1:]), frames[-1]
     assert "broadcast/status" not in [m["event"] for m in user.ws.seen]  # administrators only
-
-
-def x_server_size(x_server: XServer) -> tuple[int, int]:
-    d = xdisplay.Display(x_server.display)
-    try:
-        geometry = d.screen().root.get_geometry()
-        return int(geometry.width), int(geometry.height)
-    finally:
-        d.close()
 
 
 async def test_a_push_the_rtmp_server_refuses_is_reported_and_not_active(room: Room, painter: Painter) -> None:

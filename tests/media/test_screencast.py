@@ -19,6 +19,7 @@ from tests.support.display import attach_display
 from tests.support.factory import USER_PASSWORD, make_config
 from tests.support.live import EventClient, live_server
 from tests.support.paint import Colour, Painter, close_to
+from tests.support.xdisplay import screen_size
 
 pytestmark = pytest.mark.desktop
 
@@ -54,17 +55,6 @@ def sample(jpeg: bytes) -> tuple[tuple[int, int], Colour]:
     return image.size, pixel  # type: ignore[return-value]
 
 
-def screen_size(x_server: XServer) -> tuple[int, int]:
-    from Xlib import display as xdisplay
-
-    d = xdisplay.Display(x_server.display)
-    try:
-        geometry = d.screen().root.get_geometry()
-        return int(geometry.width), int(geometry.height)
-    finally:
-        d.close()
-
-
 async def test_cast_jpg_is_the_screen(client: ApiClient, painter: Painter, x_server: XServer) -> None:
     user = await client.login_user()
     response = await client.get(CAST, headers=user.bearer)
@@ -72,7 +62,7 @@ async def test_cast_jpg_is_the_screen(client: ApiClient, painter: Painter, x_ser
     assert response.headers["content-type"] == "image/jpeg"
     assert response.headers["cache-control"] == "no-cache, no-store, must-revalidate"
     size, colour = sample(response.content)
-    assert size == screen_size(x_server)
+    assert size == screen_size(x_server.display)
     assert close_to(colour, GREEN)
     painter.fill(BLUE)
     await asyncio.sleep(0.5)  # more than a frame at 5/s

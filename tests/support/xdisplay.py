@@ -6,6 +6,8 @@ import contextlib
 import shutil
 from collections.abc import Iterator
 
+from Xlib import display as xdisplay
+
 from nekoapi.desktop.xserver import XServer, XServerError
 
 from .ci import unavailable
@@ -26,3 +28,13 @@ def running_x_server(backend: str = "auto") -> Iterator[XServer]:
         yield server
     finally:
         server.stop()
+
+
+def screen_size(display: str) -> tuple[int, int]:
+    """The X screen's size as another X client sees it."""
+    d = xdisplay.Display(display)
+    try:
+        geometry = d.screen().root.get_geometry()
+        return int(geometry.width), int(geometry.height)
+    finally:
+        d.close()
