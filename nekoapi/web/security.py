@@ -1,7 +1,7 @@
 """Credentials: the three schemes of the spec, resolved to a session by one function.
 
 HTTP requests reach ``token_info`` through Connexion's security handlers; the
-WebSocket endpoint calls ``token_from_scope`` and then the same manager method.
+WebSocket endpoint calls ``tokens_from_scope`` and then the same manager method.
 """
 
 from __future__ import annotations
@@ -53,18 +53,24 @@ class _ApiKeyHandler(_DirectCheck, ApiKeySecurityHandler):
 SECURITY_MAP = {"bearer": _BearerHandler, "apiKey": _ApiKeyHandler}
 
 
-def token_from_scope(scope: dict[str, Any], cookie_name: str) -> str | None:
-    """The token of a WebSocket handshake, looked for as Neko does: cookie, header, query."""
+def tokens_from_scope(scope: dict[str, Any], cookie_name: str) -> list[str]:
+    """The tokens a WebSocket handshake carries, in Neko's order: cookie, header, query.
+
+    All of them, not just the first: a browser sends whatever cookie it holds for the host
+    (cookies ignore the port, so one left by another server there too), and that stale
+    cookie must not hide the ``?token=`` a client put in the URL.
+    """
     headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+    found: list[str] = []
     cookie = _cookie(headers.get("cookie"), cookie_name)
     if cookie:
-        return cookie
+        found.append(cookie)
     scheme, _, value = headers.get("authorization", "").partition(" ")
     if scheme.lower() == "bearer" and value.strip():
-        return value.strip()
+        found.append(value.strip())
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    tokens = query.get("token")
-    return tokens[0] if tokens else None
+    found.extend(query.get("token", [])[:1])
+    return found
 
 
 def _cookie(header: str | None, name: str) -> str | None:

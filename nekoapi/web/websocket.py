@@ -18,7 +18,7 @@ from ..ws import protocol
 from ..ws.limits import MessageRate, origin_allowed
 from ..ws.peer import FramePeer, QueuedPeer, WebSocketPeer
 from .frames import EXTENSION, TOO_LARGE, FrameWebSocketProtocol
-from .security import token_from_scope
+from .security import tokens_from_scope
 from .state import services_of
 
 log = logging.getLogger(__name__)
@@ -189,15 +189,25 @@ async def _drop_slow_client(
 
 
 async def _authenticate(services: Services, scope: Scope, peer: WebSocketPeer) -> Session | None:
-    token = token_from_scope(scope, services.config.session.cookie.name)
     try:
-        if token is None:
-            raise errors.NotAuthenticated()
-        return await services.sessions.authenticate(token)
+        return await _first_valid(services, tokens_from_scope(scope, services.config.session.cookie.name))
     except (errors.NotAuthenticated, errors.LoginDisabled, errors.BackingStoreUnavailable) as exc:
         log.info("websocket refused: %s", exc.text)
         peer.destroy(exc.text)
         return None
+
+
+async def _first_valid(services: Services, tokens: list[str]) -> Session:
+    """The session of the first token that authenticates; else the most telling refusal."""
+    refusal: errors.NotAuthenticated | errors.LoginDisabled = errors.NotAuthenticated()
+    for token in tokens:
+        try:
+            return await services.sessions.authenticate(token)
+        except errors.LoginDisabled as exc:
+            refusal = exc  # a real session that may not log in says more than an unknown token
+        except errors.NotAuthenticated:
+            pass
+    raise refusal
 
 
 async def _read_messages(websocket: WebSocket, services: Services, session: Session, peer: WebSocketPeer) -> bool:

@@ -33,6 +33,15 @@ async def test_bad_credentials_are_refused_with_a_reason(server: LiveServer, tok
     assert close is not None and close.code == 1000
 
 
+async def test_a_stale_cookie_does_not_hide_why_the_url_token_is_refused(server: LiveServer, http: ApiClient) -> None:
+    admin = await http.login_admin()
+    assert (await http.post("/api/profile", json={"can_login": False}, headers=admin.bearer)).status_code == 204
+    stale = {"Cookie": "NEKO_SESSION=" + "f" * 64}
+    client = await EventClient.connect(server.ws_url(admin.token), additional_headers=stale)
+    # The real session's refusal, not the unknown cookie's.
+    assert await client.wait_for("system/disconnect") == {"message": "login is disabled for this session"}
+
+
 async def test_the_api_session_cannot_open_a_socket() -> None:
     with live_server(make_config(NEKO_SESSION_API_TOKEN=API_TOKEN)) as server:
         client = await EventClient.connect(server.ws_url(API_TOKEN))
