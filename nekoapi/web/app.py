@@ -27,7 +27,7 @@ from .observe import RequestObserver
 from .page import is_page_path, page_app
 from .resolver import HandlerResolver
 from .security import SECURITY_MAP
-from .spec import load_spec, operations
+from .spec import load_spec, operations, validate_each_spec_once
 from .stack import api_middlewares
 from .state import SERVER_KEY, STATE_KEY
 from .websocket import websocket_endpoint
@@ -174,6 +174,7 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
         finally:
             await services.stop()
 
+    validate_each_spec_once()
     spec = load_spec(config)
     api = PrebuiltAsyncApp(
         __name__,

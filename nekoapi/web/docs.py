@@ -9,6 +9,7 @@ the Swagger UI router off the path of every API request.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import orjson
@@ -47,7 +48,7 @@ def docs_app(spec: dict[str, Any], fallback: ASGIApp, prefix: str = "") -> ASGIA
     # Serialised once: the served documents are exactly the spec the server runs
     # with (components and $refs intact, so SDK generators keep the type names).
     as_json = orjson.dumps(spec)
-    as_yaml = yaml.safe_dump(spec, sort_keys=False, allow_unicode=True).encode()
+    as_yaml = _as_yaml(as_json)
 
     async def spec_json(_request: Request) -> Response:
         return Response(as_json, media_type="application/json")
@@ -69,6 +70,13 @@ def docs_app(spec: dict[str, Any], fallback: ASGIApp, prefix: str = "") -> ASGIA
         ),
     )
     return _ReadOnly(ExceptionMiddleware(ui, handlers={HTTPException: _json_error}), fallback)
+
+
+@functools.lru_cache(maxsize=4)
+def _as_yaml(as_json: bytes) -> bytes:
+    # Dumping the spec as YAML takes longer than building the rest of the app; the spec
+    # differs between apps only by the cookie's name.
+    return yaml.safe_dump(orjson.loads(as_json), sort_keys=False, allow_unicode=True).encode()
 
 
 class _ReadOnly:

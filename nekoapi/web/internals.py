@@ -1,7 +1,7 @@
 """The private parts of Connexion (and one of Starlette) that this package builds on, checked at import.
 
 fastpath.py, routing.py and stack.py subclass Connexion 3.3.0 and reach into
-names it does not promise to keep. pyproject.toml pins that version; should
+names it does not promise to keep (spec.py wraps its spec check). pyproject.toml pins that version; should
 another one be installed anyway, the server must refuse to start with a
 message naming what moved, not fail on the first request (or, worse, quietly
 skip a check). ``nekoapi.web`` runs ``require()`` before any of its modules
@@ -50,6 +50,7 @@ REQUIRED = (
     "connexion.validators:JSONRequestBodyValidator()._schema",
     "connexion.validators:ParameterValidator.validate_parameter",
     "connexion.uri_parsing:OpenAPIURIParser.param_schemas",
+    "connexion.spec:Specification._validate_spec",
     "starlette._utils:get_route_path",
 )
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import copy
 import functools
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 import yaml
+from connexion.spec import Specification
 
 from ..config import Config
 
@@ -21,6 +24,30 @@ HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 def _raw_spec() -> dict[str, Any]:
     with SPEC_PATH.open(encoding="utf-8") as stream:
         return yaml.safe_load(stream)  # type: ignore[no-any-return]
+
+
+def validate_each_spec_once() -> None:
+    """Connexion checks the whole spec against the OpenAPI schema whenever it builds a
+    ``Specification``, which it does several times per app; that was most of the cost of
+    ``create_app``. The check depends only on the spec's content, so each content is
+    checked once per process and a spec that fails is still refused every time."""
+    if getattr(Specification._validate_spec, "_nekoapi_once", False):
+        return
+    check = Specification._validate_spec.__func__  # type: ignore[attr-defined]
+    valid: set[bytes] = set()
+
+    def validate(cls: type[Specification], spec: dict[str, Any]) -> None:
+        try:
+            digest = hashlib.sha256(orjson.dumps(spec, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)).digest()
+        except TypeError:  # not plain JSON data: no digest, so check it every time
+            check(cls, spec)
+            return
+        if digest not in valid:
+            check(cls, spec)
+            valid.add(digest)
+
+    validate._nekoapi_once = True  # type: ignore[attr-defined]
+    Specification._validate_spec = classmethod(validate)  # type: ignore[assignment,method-assign]
 
 
 def load_spec(config: Config) -> dict[str, Any]:

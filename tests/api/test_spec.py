@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
 
+import pytest
+from connexion.exceptions import InvalidSpecification
+from connexion.spec import Specification
 from openapi_spec_validator import validate
 
-from nekoapi.web.spec import _raw_spec, operations
+from nekoapi.web.spec import _raw_spec, operations, validate_each_spec_once
 
 SEED_SCHEMES = [{"BearerAuth": []}, {"CookieAuth": []}, {"TokenAuth": []}]
 
@@ -47,3 +51,16 @@ def test_operations_with_a_body_declare_400_and_415() -> None:
     for info in operations(_raw_spec()).values():
         if "requestBody" in info.operation:
             assert {"400", "415"} <= set(info.operation["responses"]), info.operation_id
+
+
+def test_connexion_still_refuses_a_broken_spec_after_a_good_one_was_checked() -> None:
+    # Each spec content is checked once per process (web/spec.py); a broken one must stay broken.
+    validate_each_spec_once()
+    good = copy.deepcopy(_raw_spec())
+    Specification.from_dict(good)
+    broken = copy.deepcopy(good)
+    broken["paths"]["/api/sessions"]["get"]["responses"] = "not a responses object"
+    for _ in range(2):
+        with pytest.raises(InvalidSpecification):
+            Specification.from_dict(copy.deepcopy(broken))
+    Specification.from_dict(copy.deepcopy(good))  # and the good one still builds
