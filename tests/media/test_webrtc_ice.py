@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import socket
 
 import pytest
 
@@ -102,3 +103,31 @@ def test_no_servers_means_no_stun() -> None:
 def test_a_bad_port_range_names_the_key(epr: str) -> None:
     with pytest.raises(ConfigError, match=r"webrtc\.epr"):
         ice.port_range(WebRTCConfig(epr=epr))
+
+
+async def test_ice_lite_offers_host_candidates_and_lets_the_client_control(
+    media_display: str, pulse: PulseServer
+) -> None:
+    stun = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)  # a backend STUN server that records requests
+    stun.bind(("127.0.0.1", 0))
+    stun.setblocking(False)
+    backend = [{"urls": f"stun:127.0.0.1:{stun.getsockname()[1]}"}]
+    env = {"NEKO_WEBRTC_ICELITE": "true", "NEKO_WEBRTC_ICESERVERS_BACKEND": json.dumps(backend)}
+    try:
+        with media_server(media_display, pulse, **env) as server:
+            client = Viewer(server.http_url, server.ws_url())
+            try:
+                await client.login("alice", USER_PASSWORD)
+                await client.watch()
+                session_part = client.provide["sdp"].split("\r\nm=")[0]
+                assert "\r\na=ice-lite" in session_part
+                assert (await client.frame()).width == 1280
+                roles = {t.transport.role for t in (r.transport for r in client.pc.getReceivers())}
+                assert roles == {"controlling"}  # the client took control, as with any ICE-lite peer
+                assert {c["candidate"].split(" ")[7] for c in client.candidates if c["candidate"]} == {"host"}
+            finally:
+                await client.close()
+        with pytest.raises(BlockingIOError):
+            stun.recv(1500)  # nothing was asked of the backend server
+    finally:
+        stun.close()
