@@ -77,14 +77,16 @@ class MediaManager:
         video, audio = payload.get("video") or {}, payload.get("audio") or {}
         video_id = select(self.stages.ladder, None, video.get("selector"))
         await self.close(session)
-        peer = Peer(self._ice, self.stages.ladder.codec, self._ports, self._config.nat1to1)
+        peer = Peer(self._ice, self.stages.ladder.codec, self._ports, self._config.nat1to1, self._config.icelite)
         viewer = Viewer(peer, video_id, bool(video.get("disabled")), bool(audio.get("disabled")))
         self.viewers[session.id] = viewer
         self._wire(session, viewer)
         self._route(session, viewer)
-        sdp = await peer.offer()
+        trickle = self._trickle(session, viewer) if self._config.icetrickle else None
+        sdp = await peer.offer(trickle)
         if self.viewers.get(session.id) is not viewer:
             return  # replaced while gathering
+        # No await from here to the provide: the trickled candidates must follow it.
         session.send(
             "signal/provide",
             {"sdp": sdp, "iceservers": self._frontend, "video": viewer.video_state(), "audio": viewer.audio_state()},
@@ -105,9 +107,8 @@ class MediaManager:
         session.send("signal/answer", {"sdp": sdp})
 
     async def restart(self, session: Session, payload: Any) -> None:
-        # aiortc cannot restart ICE (it keeps its credentials): this renegotiates the same agent.
         viewer = self._viewer(session)
-        session.send("signal/restart", {"sdp": await viewer.peer.offer()})
+        session.send("signal/restart", {"sdp": await viewer.peer.restart()})
 
     async def video(self, session: Session, payload: Any) -> None:
         viewer = self._viewer(session)
@@ -143,6 +144,13 @@ class MediaManager:
         if viewer is None:
             raise ValueError("no webrtc peer")
         return viewer
+
+    def _trickle(self, session: Session, viewer: Viewer) -> Callable[[dict[str, Any]], None]:
+        def send(candidate: dict[str, Any]) -> None:
+            if self.viewers.get(session.id) is viewer:
+                session.send(protocol.SIGNAL_CANDIDATE, candidate)
+
+        return send
 
     def _route(self, session: Session, viewer: Viewer) -> None:
         """Point the tracks at their stages, or at nothing when disabled."""

@@ -7,15 +7,17 @@ a PLI/FIR asks the stage for a keyframe, a REMB moves the stage's bitrate.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
-from aiortc.sdp import candidate_from_sdp
+from aiortc.sdp import SessionDescription, candidate_from_sdp, candidate_to_sdp
 
-from .ports import connections, restrict
+from .icerestart import IceRestart
+from .ports import connections, restrict, transports
 from .tracks import PacketTrack
 
 log = logging.getLogger(__name__)
@@ -30,9 +32,13 @@ class Peer:
         codec: str,
         ports: tuple[int, int] | None = None,
         nat1to1: tuple[str, ...] = (),
+        lite: bool = False,
     ) -> None:
         self.pc = RTCPeerConnection(configuration)
         self._nat1to1 = nat1to1
+        self._lite = lite
+        self._gathering: asyncio.Future[None] | None = None
+        self._restart = IceRestart(self.pc)
         self.video = PacketTrack("video", "video")
         self.audio = PacketTrack("audio", "audio")
         self.channel = self.pc.createDataChannel("data")  # Neko's defaults: ordered, reliable
@@ -45,6 +51,11 @@ class Peer:
         if ports is not None:
             for agent in connections(self.pc):
                 restrict(agent, ports)
+        if lite:
+            # An ICE-lite agent is controlled; aiortc would make the offerer controlling.
+            for transport in transports(self.pc):
+                transport._connection.ice_controlling = False
+                transport._role_set = True
 
     def _add(self, track: PacketTrack, mime: str) -> RTCRtpSender:
         transceiver = self.pc.addTransceiver(track, direction="sendrecv")
@@ -71,13 +82,48 @@ class Peer:
             return
         await self._rtcp(packet)
 
-    async def offer(self) -> str:
-        """The offer with every candidate in it (aiortc gathers before it returns)."""
+    async def offer(self, trickle: Callable[[dict[str, Any]], None] | None = None) -> str:
+        """The first offer. Without ``trickle``, after ICE gathering, with every candidate in it.
+        With it, at once (createOffer already holds the ICE credentials), and gathering goes on
+        in the background: each candidate goes to ``trickle``, then an end-of-candidates per
+        m-line. The task only starts once the caller yields, after it has sent the offer."""
+        offer = await self.pc.createOffer()
+        if trickle is None:
+            await self.pc.setLocalDescription(offer)
+            return self._outgoing(self.pc.localDescription.sdp)
+        self._gathering = asyncio.ensure_future(self._trickle(offer, trickle))
+        return self._outgoing(offer.sdp)
+
+    async def _trickle(self, offer: RTCSessionDescription, send: Callable[[dict[str, Any]], None]) -> None:
+        await self.pc.setLocalDescription(offer)  # gathers (aioice hands over a transport's candidates at once)
+        for index, media in enumerate(SessionDescription.parse(self.pc.localDescription.sdp).media):
+            where = {"sdpMid": media.rtp.muxId, "sdpMLineIndex": index, "usernameFragment": media.ice.usernameFragment}
+            for candidate in media.ice_candidates:
+                line = "candidate:" + candidate_to_sdp(candidate)
+                for text in [line, *nat1to1_candidates(line, self._nat1to1)]:
+                    send({"candidate": text, **where})
+            send({"candidate": "", **where})
+
+    async def _gathered(self) -> None:
+        """An answer or a candidate that beats our gathering waits for it."""
+        if self._gathering is not None and not self._gathering.done():
+            await asyncio.wait([self._gathering])
+
+    async def restart(self) -> str:
+        """An ICE-restart offer: new ICE credentials on the same transports (see icerestart)."""
+        await self._gathered()
+        await self._restart.begin()
         await self.pc.setLocalDescription(await self.pc.createOffer())
-        return with_nat1to1(self.pc.localDescription.sdp, self._nat1to1)
+        return self._outgoing(self.pc.localDescription.sdp)
+
+    def _outgoing(self, sdp: str) -> str:
+        sdp = with_nat1to1(sdp, self._nat1to1)
+        return with_ice_lite(sdp) if self._lite else sdp
 
     async def accept_answer(self, sdp: str) -> None:
+        await self._gathered()
         await self.pc.setRemoteDescription(RTCSessionDescription(sdp, "answer"))
+        self._restart.finish(sdp)
 
     async def answer_offer(self, sdp: str) -> str:
         """A client's renegotiation (adding a microphone): we answer."""
@@ -89,6 +135,7 @@ class Peer:
         text = payload.get("candidate") or ""
         if not text:
             return  # end of candidates
+        await self._gathered()
         candidate = candidate_from_sdp(text.removeprefix("candidate:"))
         candidate.sdpMid = payload.get("sdpMid")
         candidate.sdpMLineIndex = payload.get("sdpMLineIndex")
@@ -105,6 +152,9 @@ class Peer:
         if self.closed:
             return
         self.closed = True
+        if self._gathering is not None:
+            self._gathering.cancel()
+        self._restart.cancel()
         self.video.stop()
         self.audio.stop()
         await self.pc.close()
@@ -117,7 +167,21 @@ def with_nat1to1(sdp: str, addresses: tuple[str, ...]) -> str:
     out: list[str] = []
     for line in sdp.split("\r\n"):
         out.append(line)
-        parts = line.split(" ")
-        if line.startswith("a=candidate:") and len(parts) > 7 and parts[7] == "host" and "." in parts[4]:
-            out += [" ".join([parts[0] + "n" + str(i), *parts[1:4], ip, *parts[5:]]) for i, ip in enumerate(addresses)]
+        if line.startswith("a=candidate:"):
+            out += ["a=" + extra for extra in nat1to1_candidates(line.removeprefix("a="), addresses)]
     return "\r\n".join(out)
+
+
+def nat1to1_candidates(candidate: str, addresses: tuple[str, ...]) -> list[str]:
+    """The copies of one ``candidate:...`` line at each public address, if it is an IPv4 host one."""
+    parts = candidate.split(" ")
+    if len(parts) <= 7 or parts[7] != "host" or "." not in parts[4]:
+        return []
+    return [" ".join([parts[0] + "n" + str(i), *parts[1:4], ip, *parts[5:]]) for i, ip in enumerate(addresses)]
+
+
+def with_ice_lite(sdp: str) -> str:
+    """``webrtc.icelite``: ``a=ice-lite`` at session level, after the timing line."""
+    lines = sdp.split("\r\n")
+    at = next(i for i, line in enumerate(lines) if line.startswith("t="))
+    return "\r\n".join([*lines[: at + 1], "a=ice-lite", *lines[at + 1 :]])

@@ -67,10 +67,15 @@ async def _bind(connection: ice.Connection, component: int, address: str, ports:
     return None
 
 
-def connections(pc: Any) -> list[ice.Connection]:
-    """The ICE agents of a peer connection (one per transport before bundling)."""
-    transports = [t.sender.transport for t in pc.getTransceivers()]
+def transports(pc: Any) -> list[Any]:
+    """The ICE transports of a peer connection (one per m-line before bundling, then one)."""
+    dtls = [t.sender.transport for t in pc.getTransceivers()]
     if pc.sctp is not None:
-        transports.append(pc.sctp.transport)
-    agents = {id(t.transport._connection): t.transport._connection for t in transports if t is not None}
-    return list(agents.values())
+        dtls.append(pc.sctp.transport)
+    found = {id(t.transport): t.transport for t in dtls if t is not None}
+    return list(found.values())
+
+
+def connections(pc: Any) -> list[ice.Connection]:
+    """The ICE agents of a peer connection."""
+    return [t._connection for t in transports(pc)]

@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 import pytest
 from playwright.async_api import Page, async_playwright
 
+from nekoapi.media.ports import connections
 from tests.media.conftest import media_display, media_server, painter, pulse  # noqa: F401  (fixtures)
 from tests.media.desktop import Painter
 from tests.support.factory import USER_PASSWORD
@@ -90,3 +91,57 @@ async def test_a_click_in_the_video_moves_the_desktops_pointer(page: Page, paint
     while painter.pointer() != (320, 540):
         assert time.monotonic() < deadline, f"the desktop's pointer is at {painter.pointer()}"
         await asyncio.sleep(0.05)
+
+
+ICE = """async () => {
+  const pc = state.pc;
+  const ufrag = (d) => (d.sdp.match(/a=ice-ufrag:(\\S+)/) || [])[1];
+  const out = { offer: ufrag(pc.remoteDescription), answer: ufrag(pc.localDescription),
+                signaling: pc.signalingState, ice: pc.iceConnectionState, frames: 0,
+                time: document.getElementById('video').currentTime };
+  (await pc.getStats()).forEach((s) => {
+    if (s.type === 'transport') {
+      Object.assign(out, { used: s.iceLocalUsernameFragment, pair: s.selectedCandidatePairId, dtls: s.dtlsState });
+    }
+    if (s.type === 'inbound-rtp' && s.kind === 'video') out.frames = s.framesDecoded;
+  });
+  return out;
+}"""
+
+
+async def test_an_ice_restart_keeps_the_video_playing(
+    page: Page,
+    painter: Painter,  # noqa: F811
+    media_server: LiveServer,  # noqa: F811
+) -> None:
+    painter.fill((220, 40, 40))
+    await log_in(page)
+    await shows(page, (220, 40, 40))
+    before = await page.evaluate(ICE)
+    viewer = media_server.app.services.media.viewers[await page.evaluate("state.id")]
+    await page.evaluate("emit('signal/restart', null)")
+    deadline = time.monotonic() + 10
+    while True:
+        now = await page.evaluate(ICE)
+        if now["offer"] != before["offer"] and now["signaling"] == "stable" and now["used"] == now["answer"]:
+            break
+        assert time.monotonic() < deadline, f"no ICE restart: before {before}, now {now}"
+        await asyncio.sleep(0.1)
+    print("ICE before", before, "after", now)
+    assert now["answer"] != before["answer"]  # the browser restarted too: new credentials both ways
+    # The server took the browser's answer and checked a pair with the new credentials.
+    (connection,) = connections(viewer.peer.pc)
+    assert (connection.local_username, connection.remote_username) == (now["offer"], now["answer"])
+    deadline = time.monotonic() + 10
+    while not connection._nominated or connection._nominated[1] not in connection._check_list:
+        assert time.monotonic() < deadline, "the server nominated no pair of the new ICE generation"
+        await asyncio.sleep(0.1)
+    # The same peer and DTLS session keep playing the desktop.
+    painter.fill((30, 200, 220))
+    await shows(page, (30, 200, 220))
+    later = await page.evaluate(ICE)
+    assert later["frames"] > now["frames"] and later["time"] > now["time"]
+    assert later["ice"] in ("connected", "completed") and later["dtls"] == "connected"
+    assert media_server.app.services.media.viewers[await page.evaluate("state.id")] is viewer
+    assert await page.evaluate("document.getElementById('status').textContent") != "stream closed"
+    await page.wait_for_selector("#sessions li.me.watching")

@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.sdp import candidate_from_sdp
 
 from tests.support.live import EventClient
 
@@ -25,6 +26,7 @@ class Viewer:
         self.channel: Any = None
         self.messages: asyncio.Queue[bytes] = asyncio.Queue()
         self.provide: dict[str, Any] = {}
+        self.candidates: list[dict[str, Any]] = []  # the server's signal/candidate payloads
         self._opened = asyncio.Event()
         self.pc.on("track", lambda track: self.tracks.__setitem__(track.kind, track))
         self.pc.on("datachannel", self._channel)
@@ -50,7 +52,32 @@ class Viewer:
         await self.pc.setRemoteDescription(RTCSessionDescription(self.provide["sdp"], "offer"))
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         await self.ws.send("signal/answer", {"sdp": self.pc.localDescription.sdp})
+        if "a=end-of-candidates" not in self.provide["sdp"]:
+            await self._trickled(timeout)
         await asyncio.wait_for(self._opened.wait(), timeout)
+
+    async def _trickled(self, timeout: float) -> None:
+        """The server's candidates, up to its end-of-candidates for every m-line."""
+        assert self.ws is not None
+        lines = self.provide["sdp"].count("\r\nm=")
+        ended: set[int] = set()
+        others: list[dict[str, Any]] = []
+        deadline = asyncio.get_running_loop().time() + timeout
+        while len(ended) < lines:
+            message = await self.ws.next(max(deadline - asyncio.get_running_loop().time(), 0.001))
+            if message["event"] != "signal/candidate":
+                others.append(message)
+                continue
+            payload = message["payload"]
+            self.candidates.append(payload)
+            if not payload["candidate"]:
+                ended.add(payload["sdpMLineIndex"])
+                continue
+            candidate = candidate_from_sdp(payload["candidate"].removeprefix("candidate:"))
+            candidate.sdpMid, candidate.sdpMLineIndex = payload["sdpMid"], payload["sdpMLineIndex"]
+            await self.pc.addIceCandidate(candidate)
+        await self.pc.addIceCandidate(None)
+        self.ws.unread(others)  # for the test's own wait_for
 
     async def frame(self, kind: str = "video", timeout: float = 10) -> Any:
         deadline = asyncio.get_running_loop().time() + timeout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import socket
 import threading
@@ -78,16 +79,23 @@ class EventClient:
     def __init__(self, connection: websockets.ClientConnection) -> None:
         self.connection = connection
         self.seen: list[dict[str, Any]] = []
+        self._unread: collections.deque[dict[str, Any]] = collections.deque()
 
     @classmethod
     async def connect(cls, url: str, **kwargs: Any) -> EventClient:
         return cls(await websockets.connect(url, **kwargs))
 
     async def next(self, timeout: float = 5.0) -> dict[str, Any]:
+        if self._unread:
+            return self._unread.popleft()
         raw = await asyncio.wait_for(self.connection.recv(), timeout)
         message: dict[str, Any] = orjson.loads(raw)
         self.seen.append(message)
         return message
+
+    def unread(self, messages: list[dict[str, Any]]) -> None:
+        """Messages read too early: ``next`` gives them again, in order, before reading more."""
+        self._unread.extendleft(reversed(messages))
 
     async def wait_for(self, event: str, timeout: float = 5.0, **fields: Any) -> dict[str, Any]:
         """The payload of the next ``event`` whose payload has ``fields``; other events are skipped."""

@@ -52,7 +52,8 @@ const handlers = {
   "session/profile": (p) => { const s = state.sessions[p.id]; if (s) { s.profile = p; renderSessions(); } },
   "session/state": (p) => { const s = state.sessions[p.id]; if (s) { s.state = p; renderSessions(); } },
   "signal/provide": (p) => provide(p),
-  "signal/candidate": (p) => state.pc && state.pc.addIceCandidate(p),
+  // The server's trickled candidates ({candidate: ""} ends an m-line's); queued behind the offer by the browser.
+  "signal/candidate": (p) => state.pc && state.pc.addIceCandidate(p).catch((e) => console.warn("candidate", e)),
   "signal/restart": (p) => answer(p.sdp),
   "signal/offer": (p) => answer(p.sdp),
   "signal/close": () => { status("stream closed"); closePeer(); },
