@@ -7,8 +7,14 @@
 PYTHON ?= python3
 WORKERS ?= 1
 # The suites the Redis pass of `make test` repeats: everything that drives sessions. The desktop and
-# media suites drive the X display, which does not depend on the session store.
-REDIS_SUITES ?= tests --ignore=tests/desktop --ignore=tests/media
+# media suites drive the X display, the unit and bench tests build no server, and the generated SDKs
+# do not depend on the session store. The contract runs there with fewer examples per operation: what
+# changes in that pass is the store, not the inputs.
+REDIS_SUITES ?= tests --ignore=tests/desktop --ignore=tests/media --ignore=tests/unit --ignore=tests/bench \
+	--ignore=tests/contract/test_sdk_python.py --ignore=tests/contract/test_sdk_typescript.py
+REDIS_CONFORMANCE ?= CONFORMANCE_EXAMPLES=25 CONFORMANCE_SCENARIOS=15
+# pytest-xdist processes for `make test` (the suite is CPU-bound: one per core).
+TEST_WORKERS ?= 2
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
@@ -42,8 +48,8 @@ run: $(STAMP) desktop-deps
 	$(BIN)/nekoapi serve --workers $(WORKERS)
 
 test: $(STAMP) desktop-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
-	NEKO_TEST_STORE=redis $(BIN)/python -m pytest $(PYTEST_ARGS) $(REDIS_SUITES)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	NEKO_TEST_STORE=redis $(REDIS_CONFORMANCE) $(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS) $(REDIS_SUITES)
 
 # npm tools for the TypeScript client round trip (tests/contract/test_sdk_typescript.py
 # installs them on first use too); pinned by tests/sdk/ts/package-lock.json.
