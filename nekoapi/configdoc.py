@@ -80,8 +80,14 @@ MEANING: dict[str, str] = {
     "capture.microphone.enabled": "play clients' microphones into the desktop",
     "capture.microphone.device": "PulseAudio sink clients' microphones play into",
     "capture.pulse.server": "PulseAudio server to use; empty: nekoapi starts its own with null sinks (ours)",
-    "webrtc.icelite": "the server is an ICE-lite agent: `a=ice-lite` in its offers, controlled role, host (and nat1to1) candidates only, `webrtc.iceservers.backend` ignored",
-    "webrtc.icetrickle": "send `signal/provide` before ICE gathering and trickle the server's candidates as `signal/candidate`; false puts them all in the offer",
+    "webrtc.icelite": (
+        "the server is an ICE-lite agent: `a=ice-lite` in its offers, controlled role, host (and nat1to1)"
+        " candidates only, `webrtc.iceservers.backend` ignored"
+    ),
+    "webrtc.icetrickle": (
+        "send `signal/provide` before ICE gathering and trickle the server's candidates as"
+        " `signal/candidate`; false puts them all in the offer"
+    ),
     "webrtc.iceservers.frontend": "JSON list of {urls, username?, credential?} sent to clients",
     "webrtc.iceservers.backend": "JSON list of ICE servers the server itself uses; none means no STUN at all",
     "webrtc.nat1to1": "public addresses offered as extra host candidates (1:1 NAT)",

@@ -163,7 +163,7 @@ async def _open(
 
 
 def _ended(services: Services, session: Session, peer: WebSocketPeer, abnormal: bool) -> None:
-    if not peer.closing:  # the client ended it; server-side closes were counted by the connection
+    if not peer.closed_by_server:  # the client ended it; server-side closes were counted by the connection
         reason = REASON_CLIENT_LOST if abnormal else REASON_CLIENT_CLOSED
         services.bus.publish(SocketClosed(session.id, reason))
         log.info("websocket closed: session %s, %s", session.id, reason)

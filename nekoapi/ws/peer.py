@@ -50,6 +50,11 @@ class WebSocketPeer:
     def closing(self) -> bool:
         return self._close_reason is not None or self._stopped
 
+    @property
+    def closed_by_server(self) -> bool:
+        """The server said goodbye (``destroy``); a write that found the socket gone is not that."""
+        return self._close_reason is not None
+
     def send(self, event: str, payload: Any) -> None:
         if not self.closing:
             self.send_frame(protocol.frame(event, payload))

@@ -160,3 +160,37 @@ async def test_a_socket_closed_underneath_stops_the_peer() -> None:
     peer.send("test/event", {"n": 1})
     await asyncio.sleep(0)
     assert peer.closing and counted == []
+    assert not peer.closed_by_server  # the client went away: its close is the client's
+
+
+def _ended_publishes(peer: FramePeer) -> list[Any]:
+    from types import SimpleNamespace
+
+    from nekoapi.web import websocket
+
+    published: list[Any] = []
+    services = SimpleNamespace(
+        bus=SimpleNamespace(publish=published.append), sessions=SimpleNamespace(peer_closed=lambda *a, **k: None)
+    )
+    websocket._ended(services, SimpleNamespace(id="s1"), peer, abnormal=False)  # type: ignore[arg-type]
+    return published
+
+
+async def test_a_client_close_counts_even_when_a_write_found_the_socket_gone_first() -> None:
+    # The metrics' "client closed" used to miss closes that raced a broadcast to the same socket.
+    from nekoapi.events import SocketClosed
+
+    writer = FakeWriter()
+    peer, _ = make_peer(writer)
+    writer.open = False
+    peer.send("test/event", {"n": 1})
+    await asyncio.sleep(0)
+    assert _ended_publishes(peer) == [SocketClosed("s1", "client closed")]
+
+
+async def test_a_close_the_server_said_goodbye_for_is_not_counted_again_as_the_clients() -> None:
+    writer = FakeWriter()
+    peer, _ = make_peer(writer)
+    peer.destroy("kicked")
+    assert peer.closed_by_server
+    assert _ended_publishes(peer) == []
