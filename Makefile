@@ -6,12 +6,12 @@
 #               (each its own section of docs/benchmarks.md; BENCH_ARGS="--only media" runs one part)
 PYTHON ?= python3
 WORKERS ?= 1
-# The suites the Redis pass of `make test` repeats: everything that drives sessions. The desktop and
-# media suites drive the X display, the unit and bench tests build no server, and the generated SDKs
-# do not depend on the session store. The contract runs there with fewer examples per operation: what
-# changes in that pass is the store, not the inputs.
-REDIS_SUITES ?= tests --ignore=tests/desktop --ignore=tests/media --ignore=tests/unit --ignore=tests/bench \
-	--ignore=tests/contract/test_sdk_python.py --ignore=tests/contract/test_sdk_typescript.py
+# The suites the Redis pass of `make test` repeats: those that drive sessions through the store
+# (logins, sockets, events, control, scale-out, outages), the auth matrix and the contract's stateful
+# sequences. The rest build no server, or test what the session store does not touch (the member
+# stores, request shapes, the generated SDKs, the X display and media, which need one worker).
+REDIS_SUITES ?= tests/api tests/e2e tests/security tests/members/test_live_sessions.py \
+	tests/contract/test_auth_matrix.py tests/contract/test_schemathesis.py::test_stateful_sequences_along_links_conform
 REDIS_CONFORMANCE ?= CONFORMANCE_EXAMPLES=25 CONFORMANCE_SCENARIOS=15
 # pytest-xdist processes for `make test` (the suite is CPU-bound: one per core).
 TEST_WORKERS ?= 2
