@@ -2,7 +2,8 @@
 
 Operations are read from the spec the server serves, so operations added later
 are tested without touching this file. ``CONFORMANCE_EXAMPLES`` sets the
-examples per operation (default 100, what CI uses); ``CONFORMANCE_SCENARIOS``
+examples per operation (default 50, what `make test` uses; the coverage and
+examples phases add their own cases on top); ``CONFORMANCE_SCENARIOS``
 the number of stateful scenarios; ``CONFORMANCE_SEED`` the random seed.
 """
 
@@ -24,7 +25,7 @@ from nekoapi.web.app import NekoServer, create_app
 from nekoapi.web.docs import SPEC_JSON_PATH
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 
-EXAMPLES = int(os.environ.get("CONFORMANCE_EXAMPLES", "100"))
+EXAMPLES = int(os.environ.get("CONFORMANCE_EXAMPLES", "50"))
 SCENARIOS = int(os.environ.get("CONFORMANCE_SCENARIOS", "50"))
 # Fixed by default so that CI runs are reproducible; set another seed to explore further.
 SEED = int(os.environ.get("CONFORMANCE_SEED", "5"))
