@@ -12,7 +12,7 @@ WORKERS ?= 1
 # stores, request shapes, the generated SDKs, the X display and media, which need one worker).
 REDIS_SUITES ?= tests/api tests/e2e tests/security tests/members/test_live_sessions.py \
 	tests/contract/test_auth_matrix.py tests/contract/test_schemathesis.py::test_stateful_sequences_along_links_conform
-REDIS_CONFORMANCE ?= CONFORMANCE_EXAMPLES=25 CONFORMANCE_SCENARIOS=15
+REDIS_CONFORMANCE ?= CONFORMANCE_SCENARIOS=15
 # pytest-xdist processes for `make test` (the suite is CPU-bound: one per core).
 TEST_WORKERS ?= 2
 VENV   := .venv

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCIceCandidate, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 from aiortc.sdp import SessionDescription, candidate_from_sdp, candidate_to_sdp
 
@@ -132,13 +132,10 @@ class Peer:
         return self.pc.localDescription.sdp
 
     async def add_candidate(self, payload: dict[str, Any]) -> None:
-        text = payload.get("candidate") or ""
-        if not text:
+        candidate = candidate_from_payload(payload)
+        if candidate is None:
             return  # end of candidates
         await self._gathered()
-        candidate = candidate_from_sdp(text.removeprefix("candidate:"))
-        candidate.sdpMid = payload.get("sdpMid")
-        candidate.sdpMLineIndex = payload.get("sdpMLineIndex")
         await self.pc.addIceCandidate(candidate)
 
     def send(self, data: bytes) -> None:
@@ -158,6 +155,17 @@ class Peer:
         self.video.stop()
         self.audio.stop()
         await self.pc.close()
+
+
+def candidate_from_payload(payload: dict[str, Any]) -> RTCIceCandidate | None:
+    """A ``signal/candidate`` payload as aiortc's candidate; None for an end-of-candidates."""
+    text = payload.get("candidate") or ""
+    if not text:
+        return None
+    candidate = candidate_from_sdp(text.removeprefix("candidate:"))
+    candidate.sdpMid = payload.get("sdpMid")
+    candidate.sdpMLineIndex = payload.get("sdpMLineIndex")
+    return candidate
 
 
 def with_nat1to1(sdp: str, addresses: tuple[str, ...]) -> str:

@@ -180,6 +180,15 @@ async def close(*pages: Page) -> None:
         await page.socket.close()
 
 
+@pytest.fixture
+async def alice_and_bob(server: ServeProcess, http: httpx.AsyncClient) -> AsyncIterator[tuple[Page, Page]]:
+    """Two tabs of the repository's client, closed afterwards even when the test fails (the server is shared)."""
+    alice = await open_repository_client(server, http, "Alice")
+    bob = await open_repository_client(server, http, "Bob")
+    yield alice, bob
+    await close(alice, bob)
+
+
 def assert_chat_line(payload: dict[str, Any], sender: str, text: str) -> None:
     assert set(payload) == {"id", "created", "content"}
     assert payload["id"] == sender and payload["content"] == {"text": text}
@@ -187,11 +196,8 @@ def assert_chat_line(payload: dict[str, Any], sender: str, text: str) -> None:
     assert created.tzinfo is not None and abs((datetime.now(UTC) - created).total_seconds()) < 30
 
 
-async def test_the_repository_client_chats_and_draws_the_servers_echo(
-    server: ServeProcess, http: httpx.AsyncClient
-) -> None:
-    alice = await open_repository_client(server, http, "Alice")
-    bob = await open_repository_client(server, http, "Bob")
+async def test_the_repository_client_chats_and_draws_the_servers_echo(alice_and_bob: tuple[Page, Page]) -> None:
+    alice, bob = alice_and_bob
     assert alice.shows_chat_input() and bob.shows_chat_input()
 
     text = "hello **Bob** :neko:"
@@ -201,14 +207,10 @@ async def test_the_repository_client_chats_and_draws_the_servers_echo(
         _, payload = await page.until("chat/message")
         assert_chat_line(payload, alice.id, text)
         assert page.name(payload["id"]) == "Alice"
-    await close(alice, bob)
 
 
-async def test_the_repository_clients_emotes_reach_the_others_only(
-    server: ServeProcess, http: httpx.AsyncClient
-) -> None:
-    alice = await open_repository_client(server, http, "Alice")
-    bob = await open_repository_client(server, http, "Bob")
+async def test_the_repository_clients_emotes_reach_the_others_only(alice_and_bob: tuple[Page, Page]) -> None:
+    alice, bob = alice_and_bob
 
     await alice.send("send/broadcast", {"subject": "emote", "body": "heart"})
     await alice.send("chat/message", {"text": "after the emote"})
@@ -219,14 +221,12 @@ async def test_the_repository_clients_emotes_reach_the_others_only(
     # neko.ts shows the sender's emote itself: had the server sent it back, it would come first.
     event, payload = await alice.until("send/broadcast", "chat/message")
     assert (event, payload["content"]["text"]) == ("chat/message", "after the emote")
-    await close(alice, bob)
 
 
 async def test_a_muted_member_loses_the_input_and_its_messages_reach_nobody(
-    server: ServeProcess, http: httpx.AsyncClient
+    http: httpx.AsyncClient, alice_and_bob: tuple[Page, Page]
 ) -> None:
-    alice = await open_repository_client(server, http, "Alice")
-    bob = await open_repository_client(server, http, "Bob")
+    alice, bob = alice_and_bob
     token = await admin_token(http)
 
     # The client's mute action, as an administrator's tab sends it.
@@ -246,7 +246,6 @@ async def test_a_muted_member_loses_the_input_and_its_messages_reach_nobody(
     for page in (alice, bob):
         _, payload = await page.until("chat/message")
         assert_chat_line(payload, alice.id, "only me")
-    await close(alice, bob)
 
 
 async def test_the_library_demo_page_chat_reaches_the_other_page(server: ServeProcess, http: httpx.AsyncClient) -> None:

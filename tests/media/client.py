@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-from aiortc.sdp import candidate_from_sdp
 
+from nekoapi.media.peer import candidate_from_payload
 from tests.support.live import EventClient
 
 
@@ -70,11 +70,10 @@ class Viewer:
                 continue
             payload = message["payload"]
             self.candidates.append(payload)
-            if not payload["candidate"]:
+            candidate = candidate_from_payload(payload)
+            if candidate is None:
                 ended.add(payload["sdpMLineIndex"])
                 continue
-            candidate = candidate_from_sdp(payload["candidate"].removeprefix("candidate:"))
-            candidate.sdpMid, candidate.sdpMLineIndex = payload["sdpMid"], payload["sdpMLineIndex"]
             await self.pc.addIceCandidate(candidate)
         await self.pc.addIceCandidate(None)
         self.ws.unread(others)  # for the test's own wait_for

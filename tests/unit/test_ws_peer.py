@@ -153,12 +153,18 @@ async def test_messages_the_client_took_no_longer_count_against_it() -> None:
     assert len(writer.messages()) == 10
 
 
-async def test_a_socket_closed_underneath_stops_the_peer() -> None:
+async def gone_under_a_write() -> tuple[FramePeer, list[int]]:
+    """A peer that wrote to a socket the client had closed already."""
     writer = FakeWriter()
     peer, counted = make_peer(writer)
     writer.open = False
     peer.send("test/event", {"n": 1})
     await asyncio.sleep(0)
+    return peer, counted
+
+
+async def test_a_socket_closed_underneath_stops_the_peer() -> None:
+    peer, counted = await gone_under_a_write()
     assert peer.closing and counted == []
     assert not peer.closed_by_server  # the client went away: its close is the client's
 
@@ -180,11 +186,7 @@ async def test_a_client_close_counts_even_when_a_write_found_the_socket_gone_fir
     # The metrics' "client closed" used to miss closes that raced a broadcast to the same socket.
     from nekoapi.events import SocketClosed
 
-    writer = FakeWriter()
-    peer, _ = make_peer(writer)
-    writer.open = False
-    peer.send("test/event", {"n": 1})
-    await asyncio.sleep(0)
+    peer, _ = await gone_under_a_write()
     assert _ended_publishes(peer) == [SocketClosed("s1", "client closed")]
 
 
