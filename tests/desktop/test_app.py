@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from Xlib import X
 from Xlib.display import Display
+from Xlib.error import BadWindow
 
 from nekoapi.desktop.app import AppSupervisor, command_line
 from nekoapi.desktop.screen import ScreenSize
@@ -20,8 +21,14 @@ SIZE = ScreenSize(1280, 720, 30)
 
 
 def viewable_windows(d: Display) -> list[object]:
-    children = d.screen().root.query_tree().children
-    return [w for w in children if w.get_attributes().map_state == X.IsViewable]
+    viewable = []
+    for window in d.screen().root.query_tree().children:
+        try:
+            if window.get_attributes().map_state == X.IsViewable:
+                viewable.append(window)
+        except BadWindow:  # a dying Chromium's window, gone since the tree was read
+            continue
+    return viewable
 
 
 async def wait_for(condition: object, timeout: float = 60.0) -> None:  # Chromium on a loaded machine
