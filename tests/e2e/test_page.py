@@ -1,12 +1,13 @@
 """The room's page at / in a real browser (Debian's Chromium, headless, driven by Playwright).
 
-A person logs in, the video plays what the desktop shows, and a click in the video moves
-the desktop's pointer.
+A person logs in, the video plays what the desktop shows, a click in the video moves the
+desktop's pointer, and an ICE restart (with full ICE, and with ICE-lite) keeps the video playing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 
@@ -14,8 +15,10 @@ import pytest
 from playwright.async_api import Page, async_playwright
 
 from nekoapi.media.ports import connections
+from nekoapi.media.pulse import PulseServer
 from tests.media.conftest import media_display, media_server, painter, pulse  # noqa: F401  (fixtures)
 from tests.media.desktop import Painter
+from tests.media.server import media_server as serving
 from tests.support.factory import USER_PASSWORD
 from tests.support.live import LiveServer
 
@@ -23,16 +26,23 @@ CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-gpu", "--use-fake-ui-for-media-stream"]
 
 
-@pytest.fixture
-async def page(media_server: LiveServer) -> AsyncIterator[Page]:  # noqa: F811
+@contextlib.asynccontextmanager
+async def page_of(server: LiveServer) -> AsyncIterator[Page]:
+    """A fresh headless Chromium with the server's page at / open."""
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
             tab = await browser.new_page(viewport={"width": 1600, "height": 800})
-            await tab.goto(media_server.http_url + "/")
+            await tab.goto(server.http_url + "/")
             yield tab
         finally:
             await browser.close()
+
+
+@pytest.fixture
+async def page(media_server: LiveServer) -> AsyncIterator[Page]:  # noqa: F811
+    async with page_of(media_server) as tab:
+        yield tab
 
 
 async def log_in(page: Page) -> None:
@@ -109,16 +119,26 @@ ICE = """async () => {
 }"""
 
 
+@pytest.mark.parametrize("ice_lite", [False, True], ids=["full-ice", "ice-lite"])
 async def test_an_ice_restart_keeps_the_video_playing(
-    page: Page,
+    media_display: str,  # noqa: F811
+    pulse: PulseServer,  # noqa: F811
     painter: Painter,  # noqa: F811
-    media_server: LiveServer,  # noqa: F811
+    ice_lite: bool,
 ) -> None:
+    env = {"NEKO_WEBRTC_ICELITE": "true"} if ice_lite else {}
+    with serving(media_display, pulse, **env) as server:
+        async with page_of(server) as page:
+            await restarts_and_keeps_playing(page, painter, server)
+
+
+async def restarts_and_keeps_playing(page: Page, painter: Painter, server: LiveServer) -> None:  # noqa: F811
+    """signal/restart from the page: new ICE credentials both ways, the same peer and DTLS session playing on."""
     painter.fill((220, 40, 40))
     await log_in(page)
     await shows(page, (220, 40, 40))
     before = await page.evaluate(ICE)
-    viewer = media_server.app.services.media.viewers[await page.evaluate("state.id")]
+    viewer = server.app.services.media.viewers[await page.evaluate("state.id")]
     await page.evaluate("emit('signal/restart', null)")
     deadline = time.monotonic() + 10
     while True:
@@ -142,6 +162,6 @@ async def test_an_ice_restart_keeps_the_video_playing(
     later = await page.evaluate(ICE)
     assert later["frames"] > now["frames"] and later["time"] > now["time"]
     assert later["ice"] in ("connected", "completed") and later["dtls"] == "connected"
-    assert media_server.app.services.media.viewers[await page.evaluate("state.id")] is viewer
+    assert server.app.services.media.viewers[await page.evaluate("state.id")] is viewer
     assert await page.evaluate("document.getElementById('status').textContent") != "stream closed"
     await page.wait_for_selector("#sessions li.me.watching")

@@ -86,6 +86,16 @@ class Viewer:
             await asyncio.sleep(0.02)
         return await asyncio.wait_for(self.tracks[kind].recv(), timeout)
 
+    async def falls_silent(self, kind: str, quiet: float = 1.0, within: float = 5.0) -> bool:
+        """Whether ``kind`` stops: no frame for ``quiet`` seconds, once what was on its way has arrived."""
+        deadline = asyncio.get_running_loop().time() + within
+        while asyncio.get_running_loop().time() < deadline:
+            try:
+                await self.frame(kind, timeout=quiet)
+            except TimeoutError:
+                return True
+        return False
+
     async def message(self, timeout: float = 5) -> bytes:
         return await asyncio.wait_for(self.messages.get(), timeout)
 

@@ -1,9 +1,11 @@
-"""The room's audio: a tone played through PulseAudio reaches a viewer; a viewer's microphone reaches the desktop."""
+"""The room's audio: a tone played through PulseAudio reaches a viewer; a viewer's microphone reaches the desktop
+(with can_share_media); signal/audio turns a viewer's sound off and on."""
 
 from __future__ import annotations
 
 import asyncio
 import fractions
+import json
 import subprocess
 import threading
 import time
@@ -17,6 +19,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from nekoapi.media.pulse import PulseServer
 
 from .client import Viewer
+from .server import media_server
 
 RATE = 48000
 
@@ -80,6 +83,23 @@ async def test_a_tone_played_on_the_desktop_arrives(viewer: Viewer, playing: Non
     assert abs(peak_frequency(sound, frame.sample_rate) - 440) < 10
 
 
+def sound_of(frames: list[av.AudioFrame]) -> np.ndarray:
+    return np.concatenate([f.to_ndarray().reshape(-1, len(f.layout.channels))[:, 0] for f in frames]).astype(np.float64)
+
+
+async def test_signal_audio_disabled_stops_the_sound_and_enabling_brings_it_back(viewer: Viewer, playing: None) -> None:
+    await viewer.watch()
+    assert viewer.ws is not None
+    await viewer.frame("audio")
+    await viewer.ws.send("signal/audio", {"disabled": True})
+    assert await viewer.ws.wait_for("signal/audio") == {"disabled": True}
+    assert await viewer.falls_silent("audio"), "audio frames kept coming"
+    await viewer.ws.send("signal/audio", {"disabled": False})
+    assert await viewer.ws.wait_for("signal/audio") == {"disabled": False}
+    frames = [await viewer.frame("audio") for _ in range(25)]  # half a second of 20 ms frames
+    assert abs(peak_frequency(sound_of(frames), RATE) - 440) < 10
+
+
 class Tone(MediaStreamTrack):
     kind = "audio"
 
@@ -129,6 +149,24 @@ async def test_a_viewers_microphone_plays_into_the_desktops_microphone(viewer: V
     sound = await asyncio.to_thread(record, pulse, "microphone", 1.0)
     assert np.abs(sound).max() > 1000, "the desktop's microphone is silent"
     assert abs(peak_frequency(sound, RATE) - 660) < 10
+
+
+async def test_a_microphone_without_can_share_media_stays_off_the_desktop(
+    media_display: str, pulse: PulseServer
+) -> None:
+    users = [{"username": "quiet", "password": "pw", "profile": {"can_share_media": False}}]
+    env = {"NEKO_MEMBER_PROVIDER": "object", "NEKO_MEMBER_OBJECT_USERS": json.dumps(users)}
+    with media_server(media_display, pulse, **env) as server:
+        client = Viewer(server.http_url, server.ws_url())
+        try:
+            client.pc.addTrack(Tone(660))
+            await client.login("quiet", "pw")
+            await client.watch()
+            await asyncio.sleep(1.0)  # as long as the allowed microphone above takes to be heard
+            sound = await asyncio.to_thread(record, pulse, "microphone", 1.0)
+            assert np.abs(sound).max() < 1000, "the desktop's microphone plays a member without can_share_media"
+        finally:
+            await client.close()
 
 
 async def test_a_client_offer_is_answered(viewer: Viewer) -> None:

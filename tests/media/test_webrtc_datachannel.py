@@ -6,6 +6,7 @@ import asyncio
 import struct
 import time
 
+import httpx
 from Xlib import Xcursorfont
 
 from nekoapi.media import datachannel
@@ -68,7 +69,7 @@ async def test_the_hosts_input_reaches_the_x_server(viewer: Viewer, painter: Pai
 async def test_a_non_hosts_move_is_an_inactive_cursor_not_input(
     join: Join, painter: Painter, media_server: LiveServer
 ) -> None:
-    hosting, watching = await join("host"), await join("guest")
+    hosting, watching = await join("host", admin=True), await join("guest")  # admins see inactive cursors
     await host(hosting)
     await hosting.watch()
     await watching.watch()
@@ -80,7 +81,13 @@ async def test_a_non_hosts_move_is_an_inactive_cursor_not_input(
     watching.channel.send(struct.pack(">BHHH", 0x01, 7, 400, 300))
     await asyncio.sleep(0.3)
     assert painter.pointer() == (50, 60)
-    assert media_server.app.services.media.input.cursors() == [{"id": watching.id, "cursors": [{"x": 400, "y": 300}]}]
+    bearer = {"Authorization": f"Bearer {hosting.token}"}
+    async with httpx.AsyncClient(base_url=media_server.http_url, headers=bearer) as http:
+        changed = await http.post("/api/room/settings", json={"inactive_cursors": True})
+        assert changed.status_code == 204, changed.text
+    assert hosting.ws is not None
+    cursors = await hosting.ws.wait_for("session/cursors", timeout=3)
+    assert cursors == [{"id": watching.id, "cursors": [{"x": 400, "y": 300}]}]
 
 
 async def test_cursor_position_arrives_when_the_channel_opens(viewer: Viewer) -> None:

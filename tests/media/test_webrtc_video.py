@@ -96,6 +96,22 @@ async def test_an_unknown_selector_changes_nothing(viewer: Viewer) -> None:
     }
 
 
+async def test_signal_video_disabled_stops_the_frames_and_enabling_brings_them_back(
+    viewer: Viewer, painter: Painter
+) -> None:
+    await viewer.watch({"audio": {"disabled": True}})
+    assert viewer.ws is not None
+    await viewer.frame()
+    await viewer.ws.send("signal/video", {"disabled": True})
+    assert (await viewer.ws.wait_for("signal/video"))["disabled"] is True
+    assert await viewer.falls_silent("video"), "video frames kept coming"
+    painter.fill((40, 200, 90))
+    await viewer.ws.send("signal/video", {"disabled": False})
+    assert (await viewer.ws.wait_for("signal/video"))["disabled"] is False
+    frame = await frame_with(viewer, (40, 200, 90))
+    assert frame.width == 1280  # type: ignore[attr-defined]
+
+
 async def test_viewers_share_one_encoder(join: Join, media_server: LiveServer, painter: Painter) -> None:
     viewers = [await join(f"v{index}") for index in range(3)]
     for client in viewers:
