@@ -1,0 +1,149 @@
+"""The media bench's viewers: counting viewers, a crowd in a process of its own, and a browser-like timer.
+
+``install()`` changes two things in aiortc's receiver, for the process that calls it:
+
+- a viewer's decoder can be replaced by a counter (``COUNTS``), so the client's own decoding
+  cost does not cap what the server delivers; the queues in ``DECODE`` decode for real;
+- a video frame is handed to the decoder when its last packet (the RTP marker bit) arrives, as a
+  browser's packet buffer does. aiortc's own jitter buffer waits for a packet of the next frame,
+  which would add up to one frame interval (40 ms at 25 fps) to every glass-to-glass figure.
+
+The crowd (``python -m bench.media_clients URL COUNT``) holds the viewers that only add load, in
+its own process: the timing viewer's event loop then handles its own packets only, as one
+person's browser does, instead of queueing behind the crowd's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from typing import Any
+
+from aiortc import jitterbuffer, rtcrtpreceiver
+
+from tests.media.client import Viewer
+
+PASSWORD = "bench"
+DECODE: set[int] = set()  # ids of the track queues whose frames are decoded
+COUNTS: dict[int, int] = {}
+_worker = rtcrtpreceiver.decoder_worker
+
+
+def _counting_worker(loop: Any, input_q: Any, output_q: Any, error: Any) -> None:
+    if id(output_q) in DECODE:
+        _worker(loop, input_q, output_q, error)
+        return
+    key = id(output_q)
+    while input_q.get() is not None:
+        COUNTS[key] = COUNTS.get(key, 0) + 1
+
+
+class MarkerJitterBuffer(jitterbuffer.JitterBuffer):
+    """Video frames leave at their marker bit; without one (a lost last packet), at the next frame's first."""
+
+    at_marker = True  # False: aiortc's own behaviour, for the figure that shows the difference
+
+    def _remove_frame(self, sequence_number: int) -> jitterbuffer.JitterFrame | None:
+        if not self._is_video or not self.at_marker:
+            return super()._remove_frame(sequence_number)
+        packets: list[Any] = []
+        for count in range(self.capacity):
+            packet = self._packets[(self._origin + count) % self.capacity]  # type: ignore[operator]
+            if packet is None:
+                return None
+            if packets and packet.timestamp != packets[0].timestamp:
+                return self._take(packets, count)
+            packets.append(packet)
+            if packet.marker:
+                return self._take(packets, count + 1)
+        return None
+
+    def _take(self, packets: list[Any], count: int) -> jitterbuffer.JitterFrame:
+        self.remove(count)
+        return jitterbuffer.JitterFrame(data=b"".join(p._data for p in packets), timestamp=packets[0].timestamp)
+
+
+def install() -> None:
+    """This process's aiortc receivers count instead of decoding (unless in ``DECODE``) and release at the marker."""
+    rtcrtpreceiver.decoder_worker = _counting_worker  # type: ignore[assignment]
+    rtcrtpreceiver.JitterBuffer = MarkerJitterBuffer  # type: ignore[misc]
+
+
+def ws_url(base_url: str) -> str:
+    return base_url.replace("http://", "ws://", 1) + "/api/ws"
+
+
+async def viewers(base_url: str, count: int, *, per_peer: bool = False, decode: int = 0) -> list[Viewer]:
+    """``count`` logged-in viewers on ladder id p0 (per peer: p0, p1, ... one each), audio off."""
+    out = []
+    for i in range(count):
+        client = Viewer(base_url, ws_url(base_url))
+        if i < decode:
+            client.pc.on("track", lambda track: DECODE.add(id(track._queue)))
+        await client.login(f"viewer{i}-{time.monotonic_ns()}", PASSWORD)
+        rung = f"p{i}" if per_peer else "p0"
+        await client.watch({"video": {"selector": {"type": "exact", "id": rung}}, "audio": {"disabled": True}})
+        out.append(client)
+    return out
+
+
+def frames_counted(client: Viewer) -> int:
+    return COUNTS.get(id(client.tracks["video"]._queue), 0)  # type: ignore[attr-defined]
+
+
+def centre_rgb(frame: Any) -> tuple[int, int, int]:
+    """The decoded frame's centre pixel (BT.601, limited range), read from its planes: no full conversion."""
+    y_plane, u_plane, v_plane = frame.planes
+    row, col = frame.height // 2, frame.width // 2
+    y = memoryview(y_plane)[row * y_plane.line_size + col] - 16
+    u = memoryview(u_plane)[(row // 2) * u_plane.line_size + col // 2] - 128
+    v = memoryview(v_plane)[(row // 2) * v_plane.line_size + col // 2] - 128
+    rgb = (1.164 * y + 1.596 * v, 1.164 * y - 0.392 * u - 0.813 * v, 1.164 * y + 2.017 * u)
+    return tuple(max(0, min(255, round(c))) for c in rgb)  # type: ignore[return-value]
+
+
+def shows(frame: Any, rgb: tuple[int, int, int]) -> bool:
+    return max(abs(a - b) for a, b in zip(centre_rgb(frame), rgb, strict=True)) <= 24
+
+
+def between_paints(sample: int, frame_interval: float = 0.04) -> float:
+    """The pause before paint ``sample + 1``: 0.1 s and a step of 13 ms modulo one frame interval.
+
+    A sample ends when a frame arrives, so a fixed pause would start every paint at the same phase of
+    the server's frame clock, and time the same point of it (right after a grab: the worst) each time.
+    """
+    return 0.1 + (sample * 0.013) % frame_interval
+
+
+class Crowd:
+    """``count`` viewers in a child process, on this process's cores, until ``close``."""
+
+    def __init__(self, base_url: str, count: int) -> None:
+        self.count = count
+        self._process: subprocess.Popen[str] | None = None
+        if count:
+            argv = [sys.executable, "-m", "bench.media_clients", base_url, str(count)]
+            self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+            assert self._process.stdout is not None
+            if self._process.stdout.readline().strip() != "watching":
+                raise RuntimeError("the crowd's viewers did not start watching")
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.communicate(timeout=30)  # stdin closed: the crowd leaves
+            self._process = None
+
+
+async def _crowd(base_url: str, count: int) -> None:
+    clients = await viewers(base_url, count)
+    print("watching", flush=True)
+    await asyncio.to_thread(sys.stdin.read)
+    for client in clients:
+        await client.close()
+
+
+if __name__ == "__main__":
+    install()
+    asyncio.run(_crowd(sys.argv[1], int(sys.argv[2])))
