@@ -11,6 +11,7 @@ import signal
 from collections.abc import Callable
 from pathlib import Path
 
+from ..reaper import end_with_nekoapi
 from .screen import ScreenSize
 
 log = logging.getLogger("nekoapi.desktop.app")
@@ -95,6 +96,7 @@ class AppSupervisor:
         except OSError as exc:
             log.error("cannot start %s: %s", argv[0], exc)
             return None
+        await asyncio.to_thread(end_with_nekoapi, self.process.pid)  # may start the reaper: off the loop
         self.starts += 1
         log.info("started %s in display %s (pid %d)", argv[0], display, self.process.pid)
         return await self.process.wait()

@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..reaper import end_with_nekoapi
 from .cvt import cvt
 
 log = logging.getLogger("nekoapi.desktop.xserver")
@@ -203,6 +204,7 @@ class XServer:
         finally:
             os.close(write_fd)
             logfile.close()
+        end_with_nekoapi(proc.pid)
         try:
             number = _read_display(read_fd, proc, timeout)
         except XServerError:

@@ -16,6 +16,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..reaper import end_with_nekoapi
+
 log = logging.getLogger(__name__)
 START_TIMEOUT = 5.0
 
@@ -59,7 +61,10 @@ class PulseServer:
             "XDG_RUNTIME_DIR": str(self._dir),
             "PULSE_RUNTIME_PATH": str(self._dir),
         }
-        self._process = subprocess.Popen(self._command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self._process = subprocess.Popen(
+            self._command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+        )
+        end_with_nekoapi(self._process.pid)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self._process.poll() is not None:

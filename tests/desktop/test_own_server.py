@@ -1,4 +1,5 @@
-"""Without a display nekoapi runs its own X server: started, restarted when it dies, stopped at the end."""
+"""Without a display nekoapi runs its own X server: started, restarted when it dies, stopped at the end,
+and ended with its app and PulseAudio even when nekoapi itself is killed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 from subprocess import PIPE
 
 import httpx
@@ -85,6 +88,44 @@ def test_nekoapi_serve_starts_its_own_x_server_and_stops_it() -> None:
         code, _ = serving.stop(signal.SIGTERM, timeout=20)
     assert code == 0
     assert all(not _alive(pid) for pid in servers)
+
+
+def test_a_killed_nekoapi_takes_its_x_server_app_and_pulseaudio_with_it(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_") and k != "DISPLAY"}
+    env.update(NEKO_SERVER_BIND=f"127.0.0.1:{port}", NEKO_MEMBER_PROVIDER="multiuser")  # the default app: Chromium
+    popen = subprocess.Popen(
+        [sys.executable, "-m", "nekoapi", "serve"], env=env, cwd=tmp_path, stdout=PIPE, stderr=PIPE
+    )
+    serving = ServeProcess(popen, port)
+    try:
+        serving.wait_healthy(timeout=30)
+        deadline = time.monotonic() + 30
+        while {"Xorg", "chromium", "pulseaudio"} - set(_children_of(popen.pid).values()):
+            assert time.monotonic() < deadline, f"children so far: {_children_of(popen.pid)}"
+            time.sleep(0.2)
+        children = _children_of(popen.pid)
+    finally:
+        popen.kill()  # no chance to stop anything itself
+        popen.wait()
+    deadline = time.monotonic() + 10
+    while running := [name for pid, name in children.items() if _running(pid)]:
+        assert time.monotonic() < deadline, f"still running after nekoapi was killed: {running}"
+        time.sleep(0.2)
+
+
+def _children_of(parent: int) -> dict[int, str]:
+    out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(parent)], capture_output=True, text=True).stdout
+    return {int(pid): comm.strip() for pid, _, comm in (line.strip().partition(" ") for line in out.splitlines())}
+
+
+def _running(pid: int) -> bool:
+    """Alive and not a zombie (a killed server's children are reparented, and may never be reaped)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
 
 
 def _x_servers_of(parent: int) -> list[int]:
