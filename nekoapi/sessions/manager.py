@@ -29,7 +29,7 @@ from ..events import (
     SessionDisconnected,
     StateChanged,
 )
-from ..models import ADMIN_PROFILE, API_SESSION_ID, PROFILE_FIELDS, MemberProfile, Settings, reserved_member_id
+from ..models import API_SESSION_ID, PROFILE_FIELDS, MemberProfile, Settings, reserved_member_id
 from ..throttle import LoginThrottle
 from ..tokens import new_token, token_digest
 from ..types import MemberProvider, SessionStore
@@ -39,8 +39,15 @@ from .backend import LocalBackend, StateBackend
 from .memory_store import MemorySessionStore
 from .session import Session
 
-# The API token acts as an administrator that never has a WebSocket.
-API_PROFILE = dataclasses.replace(ADMIN_PROFILE, name="API", can_connect=False, can_watch=False, can_host=False)
+# The API token's session, with Neko's profile for it: an administrator that may watch (screenshots,
+# the screencast), host and use the clipboard, but never has a WebSocket, media or cursors of its own.
+API_PROFILE = MemberProfile(
+    name="API Session",
+    is_admin=True,
+    can_connect=False,
+    can_share_media=False,
+    sends_inactive_cursor=False,
+)
 
 
 def utcnow() -> datetime:

@@ -62,6 +62,19 @@ async def test_an_ordinary_user_who_does_not_host(desktop: ApiClient) -> None:
             assert status == 200, path
 
 
+async def test_the_api_token_may_watch_and_host_as_nekos_api_session(x_server: XServer) -> None:
+    token = "api-token-for-the-desktop-test-0123456789"
+    api = {"Authorization": f"Bearer {token}"}
+    async with api_client(desktop_config(x_server, NEKO_SESSION_API_TOKEN=token)) as client:
+        for method, path, body, guards in OPERATIONS:
+            reply = await call(client, method, path, body, api)
+            expected = (403, "session is not host") if guards.endswith(",host") else (200, None)
+            assert (reply.status_code, reply.json().get("message") if reply.status_code != 200 else None) == expected
+        assert (await client.post("/api/room/control/request", headers=api)).status_code == 204
+        for method, path, body, _ in OPERATIONS:
+            assert (await call(client, method, path, body, api)).status_code in (200, 204), path
+
+
 async def test_private_mode_keeps_non_admins_off_the_keyboard(desktop: ApiClient) -> None:
     admin, user = await desktop.login_admin(), await desktop.login_user()
     await desktop.post("/api/room/control/request", headers=admin.bearer)

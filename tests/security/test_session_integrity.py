@@ -132,7 +132,7 @@ async def test_a_members_file_entry_named_api_cannot_log_in(tmp_path: Path) -> N
     async with api_client(config) as client:
         response = await client.post("/api/login", json={"username": "API", "password": ADMIN_PASSWORD})
         assert response.status_code == 403
-        assert (await client.get("/api/whoami", headers=API)).json()["profile"]["name"] == "API"
+        assert (await client.get("/api/whoami", headers=API)).json()["profile"]["name"] == "API Session"
 
 
 def test_object_users_may_not_name_the_api_session() -> None:
