@@ -5,11 +5,14 @@ from __future__ import annotations
 import asyncio
 import time
 
+from nekoapi.media.pulse import PulseServer
+from tests.support.factory import USER_PASSWORD
 from tests.support.live import LiveServer
 
 from .client import Viewer
 from .conftest import Join
 from .desktop import Painter
+from .server import media_server
 
 
 def centre_rgb(frame: object) -> tuple[int, int, int]:
@@ -38,6 +41,24 @@ async def test_provide_follows_neko_shape(viewer: Viewer) -> None:
     assert provide["audio"] == {"disabled": False}
     assert "a=msid:stream video" in provide["sdp"] and "VP8/90000" in provide["sdp"]
     assert "H264" not in provide["sdp"]  # exactly one video codec is offered
+
+
+async def test_h264_is_offered_alone_and_shows_the_desktop(
+    media_display: str, pulse: PulseServer, painter: Painter
+) -> None:
+    painter.fill((200, 120, 30))
+    with media_server(media_display, pulse, NEKO_CAPTURE_VIDEO_CODEC="h264") as server:
+        client = Viewer(server.http_url, server.ws_url())
+        try:
+            await client.login("alice", USER_PASSWORD)
+            await client.watch({"audio": {"disabled": True}})
+            assert "H264/90000" in client.provide["sdp"] and "VP8" not in client.provide["sdp"]
+            frame = await frame_with(client, (200, 120, 30))
+            assert (frame.width, frame.height) == (1280, 720)  # type: ignore[attr-defined]
+            painter.fill((30, 90, 210))
+            await frame_with(client, (30, 90, 210))
+        finally:
+            await client.close()
 
 
 async def test_frames_arrive_at_screen_size_and_fps_with_the_desktops_pixels(viewer: Viewer, painter: Painter) -> None:
