@@ -87,12 +87,12 @@ class Viewer:
         return await asyncio.wait_for(self.tracks[kind].recv(), timeout)
 
     async def falls_silent(self, kind: str, quiet: float = 1.0, within: float = 5.0) -> bool:
-        """Whether ``kind`` stops: no frame for ``quiet`` seconds, once what was on its way has arrived."""
+        """Whether ``kind`` stops: its track ends, or no frame comes for ``quiet`` s (after those on their way)."""
         deadline = asyncio.get_running_loop().time() + within
         while asyncio.get_running_loop().time() < deadline:
             try:
                 await self.frame(kind, timeout=quiet)
-            except TimeoutError:
+            except (TimeoutError, MediaStreamError):
                 return True
         return False
 

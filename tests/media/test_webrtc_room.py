@@ -80,7 +80,8 @@ async def test_a_request_needs_can_watch(media_display: str, pulse: PulseServer)
             await client.close()
 
 
-async def test_revoking_can_watch_closes_the_peer(media_display: str, pulse: PulseServer) -> None:
+@pytest.mark.parametrize("revoked", ["can_watch", "can_connect", "can_login"])
+async def test_revoking_a_right_the_peer_needs_closes_it(media_display: str, pulse: PulseServer, revoked: str) -> None:
     with media_server(media_display, pulse, NEKO_MEMBER_PROVIDER="sqlite") as server:
         admin, bob = Viewer(server.http_url, server.ws_url()), Viewer(server.http_url, server.ws_url())
         try:
@@ -93,9 +94,12 @@ async def test_revoking_can_watch_closes_the_peer(media_display: str, pulse: Pul
                 await bob.watch()
                 assert bob.ws is not None
                 await bob.ws.wait_for("session/state", id=bob.id, is_watching=True)
-                response = await http.post("/api/members/bob", json={"can_watch": False})
+                await bob.frame()
+                response = await http.post("/api/members/bob", json={revoked: False})
                 assert response.status_code == 204, response.text
-            assert await bob.ws.wait_for("signal/close", timeout=5) is None
+            if revoked == "can_watch":  # still connected: told so; otherwise the socket itself goes
+                assert await bob.ws.wait_for("signal/close", timeout=5) is None
+            assert await bob.falls_silent("video"), "the video kept coming"
             assert not server.app.services.media.viewers
         finally:
             await admin.close()
