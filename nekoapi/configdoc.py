@@ -27,7 +27,10 @@ MEANING: dict[str, str] = {
     "session.inactive_cursors": "room setting: show inactive cursors",
     "session.merciful_reconnect": "a second socket replaces the first instead of being refused",
     "session.heartbeat_interval": "seconds between system/heartbeat events and protocol pings (1-86400)",
-    "session.api_token": "fixed token (32+ chars) acting as the built-in administrator session `API` (empty: off)",
+    "session.api_token": (
+        "fixed token (32+ chars) acting as the built-in administrator session `API`, with Neko's profile for it"
+        " (empty: off)"
+    ),
     "session.file": "SQLite file that keeps sessions across restarts (empty: memory only)",
     "session.store": "where sessions, host, settings and stats live: `memory` or `redis` (shared by workers; ours)",
     "session.reconnect_grace": "how long an abnormally dropped socket keeps its session connected (ours)",
