@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from aiortc import RTCConfiguration
-from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_PLI, RtcpPsfbPacket, pack_remb_fci
+from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, pack_remb_fci
 
 from nekoapi.config import ConfigError, VideoCaptureConfig
 from nekoapi.media.ladder import ladder
@@ -63,7 +63,7 @@ def test_selectors_by_id_and_by_bitrate() -> None:
             select(rungs, "hd", selector)
 
 
-async def test_pli_asks_the_shared_stage_for_a_keyframe_and_remb_moves_its_bitrate() -> None:
+async def test_pli_and_fir_ask_the_shared_stage_for_a_keyframe_and_remb_moves_its_bitrate() -> None:
     peer = Peer(RTCConfiguration(iceServers=[]), "vp8")
     stage = Stage()
     peer.video.attach(stage)  # type: ignore[arg-type]
@@ -76,4 +76,6 @@ async def test_pli_asks_the_shared_stage_for_a_keyframe_and_remb_moves_its_bitra
     )
     assert stage.keyframes == 2
     assert stage.bitrates == [750_000]
+    await sender._handle_rtcp_packet(RtcpPsfbPacket(fmt=RTCP_PSFB_FIR, ssrc=1, media_ssrc=ssrc))
+    assert stage.keyframes == 3  # a FIR asks for one too
     await peer.close()
