@@ -24,7 +24,9 @@ import httpx
 from bench import docsection, media_clients
 from bench.media_browser import glass_to_glass as browser_glass_to_glass
 from bench.media_clients import (
+    COLOURS,
     DECODE,
+    NEUTRAL,
     PASSWORD,
     Crowd,
     MarkerJitterBuffer,
@@ -32,6 +34,7 @@ from bench.media_clients import (
     frames_counted,
     shows,
     viewers,
+    ws_url,
 )
 from bench.servers import SERVER_CORE, free_port, pinned
 from tests.media.client import Viewer
@@ -113,11 +116,10 @@ async def glass_to_glass(
     timer = (await viewers(server.url, 1, decode=1))[0]
     times = []
     try:
-        painter.fill((128, 128, 128))  # neither colour, whatever was shown before
+        painter.fill(NEUTRAL)
         await asyncio.sleep(0.3)
-        colours = [(230, 20, 20), (20, 20, 230)]
         for i in range(samples):
-            rgb = colours[i % 2]
+            rgb = COLOURS[i % 2]
             painter.fill(rgb)
             started = time.perf_counter()
             while not shows(await timer.frame(), rgb):
@@ -164,7 +166,7 @@ def _pointer_reaches(painter: Painter, where: tuple[int, int], timeout: float = 
 async def first_frame(server: Server, samples: int = 5) -> list[float]:
     times = []
     for _ in range(samples):
-        client = Viewer(server.url, f"ws://127.0.0.1:{server.port}/api/ws")
+        client = Viewer(server.url, ws_url(server.url))
         client.pc.on("track", lambda track: DECODE.add(id(track._queue)))
         await client.login(f"first-{time.monotonic_ns()}", PASSWORD)
         started = time.perf_counter()
@@ -210,13 +212,6 @@ class Motion:
         self._thread.join(2)
 
 
-def _beside_the_server(display: str) -> None:
-    """The X server on the server's core, where `make run`'s own Xorg (its child) would be."""
-    lock = Path(f"/tmp/.X{display.lstrip(':')}-lock")
-    if hasattr(os, "sched_setaffinity") and lock.exists():
-        os.sched_setaffinity(int(lock.read_text().strip()), {int(SERVER_CORE)})
-
-
 def _p(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
@@ -228,8 +223,8 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         "|---|---|---|---|---|",
     ]
     rss: dict[int, float] = {}
-    with xvfb(1280, 720) as display:
-        _beside_the_server(display)
+    # The X server on the server's core, where `make run`'s own Xorg (its child) would be.
+    with xvfb(1280, 720, launcher=pinned(SERVER_CORE, [])) as display:
         motion = Motion(display)
         for per_peer, series in ((False, counts), (True, per_peer_counts)):
             for count in series:

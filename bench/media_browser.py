@@ -12,13 +12,11 @@ from __future__ import annotations
 import asyncio
 import time
 
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
-from bench.media_clients import between_paints
+from bench.media_clients import COLOURS, NEUTRAL, between_paints
 from tests.media.desktop import Painter
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-gpu"]
+from tests.support.browser import log_in, page_at
 
 STAMP_FRAMES = """() => {
   const video = document.getElementById('video');
@@ -39,17 +37,6 @@ STAMP_FRAMES = """() => {
 }"""
 
 
-async def _log_in(page: Page, username: str, password: str) -> None:
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", password)
-    await page.click("button[type=submit]")
-    deadline = time.monotonic() + 20
-    while not await page.evaluate("document.getElementById('video').videoWidth > 0"):
-        if time.monotonic() > deadline:
-            raise RuntimeError("the page's video never played")
-        await asyncio.sleep(0.1)
-
-
 async def _first_showing(
     page: Page, rgb: tuple[int, int, int], since_ms: float, timeout: float = 5.0
 ) -> tuple[float, float]:
@@ -67,25 +54,18 @@ async def glass_to_glass(
     base_url: str, password: str, painter: Painter, samples: int = 40
 ) -> tuple[list[float], list[float]]:
     """Paint to decoded frame, and paint to the frame's expected display time, in ms."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            page = await browser.new_page(viewport={"width": 1400, "height": 900})
-            await page.goto(base_url + "/")
-            await _log_in(page, f"browser-{time.monotonic_ns()}", password)
-            await page.evaluate(STAMP_FRAMES)
-            await asyncio.to_thread(painter.fill, (128, 128, 128))  # neither colour, whatever was shown before
-            await asyncio.sleep(0.5)
-            decoded, displayed = [], []
-            colours = [(230, 20, 20), (20, 20, 230)]
-            for i in range(samples):
-                rgb = colours[i % 2]
-                painted = time.time() * 1000
-                await asyncio.to_thread(painter.fill, rgb)
-                at_decode, at_display = await _first_showing(page, rgb, painted)
-                decoded.append(at_decode - painted)
-                displayed.append(at_display - painted)
-                await asyncio.sleep(between_paints(i))
-            return decoded, displayed
-        finally:
-            await browser.close()
+    async with page_at(base_url, 1400, 900) as page:
+        await log_in(page, f"browser-{time.monotonic_ns()}", password, timeout=20)
+        await page.evaluate(STAMP_FRAMES)
+        await asyncio.to_thread(painter.fill, NEUTRAL)
+        await asyncio.sleep(0.5)
+        decoded, displayed = [], []
+        for i in range(samples):
+            rgb = COLOURS[i % 2]
+            painted = time.time() * 1000
+            await asyncio.to_thread(painter.fill, rgb)
+            at_decode, at_display = await _first_showing(page, rgb, painted)
+            decoded.append(at_decode - painted)
+            displayed.append(at_display - painted)
+            await asyncio.sleep(between_paints(i))
+        return decoded, displayed

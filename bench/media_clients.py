@@ -26,6 +26,8 @@ from aiortc import jitterbuffer, rtcrtpreceiver
 from tests.media.client import Viewer
 
 PASSWORD = "bench"
+COLOURS = [(230, 20, 20), (20, 20, 230)]  # painted in turn: each sample's colour differs from the last
+NEUTRAL = (128, 128, 128)  # painted first: neither colour, whatever the screen showed before
 DECODE: set[int] = set()  # ids of the track queues whose frames are decoded
 COUNTS: dict[int, int] = {}
 _worker = rtcrtpreceiver.decoder_worker
@@ -121,7 +123,6 @@ class Crowd:
     """``count`` viewers in a child process, on this process's cores, until ``close``."""
 
     def __init__(self, base_url: str, count: int) -> None:
-        self.count = count
         self._process: subprocess.Popen[str] | None = None
         if count:
             argv = [sys.executable, "-m", "bench.media_clients", base_url, str(count)]

@@ -109,7 +109,7 @@ def test_a_killed_nekoapi_takes_its_x_server_app_and_pulseaudio_with_it(tmp_path
         popen.kill()  # no chance to stop anything itself
         popen.wait()
     deadline = time.monotonic() + 10
-    while running := [name for pid, name in children.items() if _running(pid)]:
+    while running := [name for pid, name in children.items() if _alive(pid)]:
         assert time.monotonic() < deadline, f"still running after nekoapi was killed: {running}"
         time.sleep(0.2)
 
@@ -119,8 +119,8 @@ def _children_of(parent: int) -> dict[int, str]:
     return {int(pid): comm.strip() for pid, _, comm in (line.strip().partition(" ") for line in out.splitlines())}
 
 
-def _running(pid: int) -> bool:
-    """Alive and not a zombie (a killed server's children are reparented, and may never be reaped)."""
+def _alive(pid: int) -> bool:
+    """Running and not a zombie (a killed server's children are reparented, and may never be reaped)."""
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except (OSError, IndexError):
@@ -129,13 +129,4 @@ def _running(pid: int) -> bool:
 
 
 def _x_servers_of(parent: int) -> list[int]:
-    out = subprocess.run(["ps", "-o", "pid=,comm=", "--ppid", str(parent)], capture_output=True, text=True).stdout
-    return [int(pid) for pid, _, comm in (line.strip().partition(" ") for line in out.splitlines()) if "X" in comm]
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    return [pid for pid, comm in _children_of(parent).items() if "X" in comm]

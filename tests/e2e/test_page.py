@@ -7,53 +7,31 @@ desktop's pointer, and an ICE restart (with full ICE, and with ICE-lite) keeps t
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Page, async_playwright
+from playwright.async_api import Page
 
 from nekoapi.media.ports import connections
 from nekoapi.media.pulse import PulseServer
 from tests.media.conftest import media_display, media_server, painter, pulse  # noqa: F401  (fixtures)
 from tests.media.desktop import Painter
 from tests.media.server import media_server as serving
+from tests.support import browser
+from tests.support.browser import page_at
 from tests.support.factory import USER_PASSWORD
 from tests.support.live import LiveServer
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-gpu", "--use-fake-ui-for-media-stream"]
-
-
-@contextlib.asynccontextmanager
-async def page_of(server: LiveServer) -> AsyncIterator[Page]:
-    """A fresh headless Chromium with the server's page at / open."""
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        try:
-            tab = await browser.new_page(viewport={"width": 1600, "height": 800})
-            await tab.goto(server.http_url + "/")
-            yield tab
-        finally:
-            await browser.close()
 
 
 @pytest.fixture
 async def page(media_server: LiveServer) -> AsyncIterator[Page]:  # noqa: F811
-    async with page_of(media_server) as tab:
+    async with page_at(media_server.http_url) as tab:
         yield tab
 
 
 async def log_in(page: Page) -> None:
-    await page.fill("input[name=username]", "alice")
-    await page.fill("input[name=password]", USER_PASSWORD)
-    await page.click("button[type=submit]")
-    # Polled with evaluate: wait_for_function evaluates strings in the page, which its CSP forbids.
-    deadline = time.monotonic() + 15
-    while not await page.evaluate("document.getElementById('video').videoWidth > 0"):
-        assert time.monotonic() < deadline, "the video never played"
-        await asyncio.sleep(0.1)
+    await browser.log_in(page, "alice", USER_PASSWORD)
 
 
 CENTRE_RGB = """() => {
@@ -128,7 +106,7 @@ async def test_an_ice_restart_keeps_the_video_playing(
 ) -> None:
     env = {"NEKO_WEBRTC_ICELITE": "true"} if ice_lite else {}
     with serving(media_display, pulse, **env) as server:
-        async with page_of(server) as page:
+        async with page_at(server.http_url) as page:
             await restarts_and_keeps_playing(page, painter, server)
 
 

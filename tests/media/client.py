@@ -104,3 +104,12 @@ class Viewer:
             await self.pc.close()
         if self.ws is not None:
             await self.ws.close()
+
+
+async def room_settings(admin: Viewer, **changes: bool) -> None:
+    """``POST /api/room/settings`` as ``admin`` (a logged-in administrator)."""
+    async with httpx.AsyncClient(base_url=admin.base_url) as http:
+        response = await http.post(
+            "/api/room/settings", json=changes, headers={"Authorization": f"Bearer {admin.token}"}
+        )
+        assert response.status_code == 204, response.text

@@ -10,7 +10,7 @@ import contextlib
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from Xlib import X
@@ -27,10 +27,11 @@ def _free_display() -> int:
 
 
 @contextlib.contextmanager
-def xvfb(width: int = 1280, height: int = 720) -> Iterator[str]:
+def xvfb(width: int = 1280, height: int = 720, launcher: Sequence[str] = ()) -> Iterator[str]:
+    """``launcher``: a command Xvfb runs under (the bench's ``taskset -c 0``)."""
     number = _free_display()
     process = subprocess.Popen(
-        ["Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+        [*launcher, "Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

@@ -6,13 +6,11 @@ import asyncio
 import struct
 import time
 
-import httpx
 from Xlib import Xcursorfont
 
 from nekoapi.media import datachannel
-from tests.support.live import LiveServer
 
-from .client import Viewer
+from .client import Viewer, room_settings
 from .conftest import Join
 from .desktop import Painter
 
@@ -66,9 +64,7 @@ async def test_the_hosts_input_reaches_the_x_server(viewer: Viewer, painter: Pai
         await asyncio.sleep(0.02)
 
 
-async def test_a_non_hosts_move_is_an_inactive_cursor_not_input(
-    join: Join, painter: Painter, media_server: LiveServer
-) -> None:
+async def test_a_non_hosts_move_is_an_inactive_cursor_not_input(join: Join, painter: Painter) -> None:
     hosting, watching = await join("host", admin=True), await join("guest")  # admins see inactive cursors
     await host(hosting)
     await hosting.watch()
@@ -81,10 +77,7 @@ async def test_a_non_hosts_move_is_an_inactive_cursor_not_input(
     watching.channel.send(struct.pack(">BHHH", 0x01, 7, 400, 300))
     await asyncio.sleep(0.3)
     assert painter.pointer() == (50, 60)
-    bearer = {"Authorization": f"Bearer {hosting.token}"}
-    async with httpx.AsyncClient(base_url=media_server.http_url, headers=bearer) as http:
-        changed = await http.post("/api/room/settings", json={"inactive_cursors": True})
-        assert changed.status_code == 204, changed.text
+    await room_settings(hosting, inactive_cursors=True)
     assert hosting.ws is not None
     cursors = await hosting.ws.wait_for("session/cursors", timeout=3)
     assert cursors == [{"id": watching.id, "cursors": [{"x": 400, "y": 300}]}]

@@ -11,7 +11,7 @@ import pytest
 from nekoapi.media.pulse import PulseServer
 from tests.support.factory import ADMIN_PASSWORD
 
-from .client import Viewer
+from .client import Viewer, room_settings
 from .conftest import Join
 from .server import media_server
 
@@ -23,14 +23,6 @@ async def frames_flow(client: Viewer, timeout: float = 1.5) -> bool:
     except TimeoutError:
         return False
     return True
-
-
-async def settings(admin: Viewer, **changes: bool) -> None:
-    async with httpx.AsyncClient(base_url=admin.base_url) as http:
-        response = await http.post(
-            "/api/room/settings", json=changes, headers={"Authorization": f"Bearer {admin.token}"}
-        )
-        assert response.status_code == 204, response.text
 
 
 async def state_of(admin: Viewer, session_id: str) -> dict[str, object]:
@@ -55,7 +47,7 @@ async def test_private_mode_pauses_non_admins_and_resumes(join: Join) -> None:
     await admin.watch()
     await alice.watch()
     assert await frames_flow(alice)
-    await settings(admin, private_mode=True)
+    await room_settings(admin, private_mode=True)
     await asyncio.sleep(0.3)  # packets already on the way
     decoded = alice.tracks["video"]._queue  # type: ignore[attr-defined]
     while not decoded.empty():  # frames decoded before the pause
@@ -63,7 +55,7 @@ async def test_private_mode_pauses_non_admins_and_resumes(join: Join) -> None:
     assert not await frames_flow(alice)
     assert await frames_flow(admin)  # admins keep watching
     assert (await state_of(admin, alice.id))["is_watching"]  # paused but connected, as in Neko
-    await settings(admin, private_mode=False)
+    await room_settings(admin, private_mode=False)
     assert await frames_flow(alice, timeout=5)
 
 
