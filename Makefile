@@ -2,8 +2,9 @@
 #   make run    serve the API on NEKO_SERVER_BIND (default 127.0.0.1:8080)
 #               (WORKERS=n: n worker processes; needs NEKO_SESSION_STORE=redis)
 #   make test   run the test suite, then once more with the Redis session store
-#   make bench  benchmark against a bare-Starlette reference, then the desktop, screencast and media parts
-#               (each its own section of docs/benchmarks.md; BENCH_ARGS="--only media" runs one part)
+#   make bench  benchmark against a bare-Starlette reference, then the desktop, screencast, media and soak
+#               parts (each its own section of docs/benchmarks.md; BENCH_ARGS="--only media" runs one part,
+#               BENCH_ARGS="--only soak --soak-quick" a tenth of the soak)
 PYTHON ?= python3
 WORKERS ?= 1
 # The suites the Redis pass of `make test` repeats: those that drive sessions through the store
@@ -19,13 +20,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint clean sdk-tools bench desktop-deps
+.PHONY: run test lint clean sdk-tools bench desktop-deps neko-ui-check
 
 # The desktop's Debian packages (Xorg with the dummy driver, Xvfb as the fallback, Chromium,
 # PulseAudio, the X tools, FFmpeg for the RTMP receiver in tests); installed only when one is missing.
 DESKTOP_PACKAGES := xserver-xorg-core xserver-xorg-video-dummy xvfb xauth x11-xkb-utils \
 	x11-xserver-utils x11-utils xclip xdotool chromium pulseaudio pulseaudio-utils ffmpeg \
-	fonts-dejavu-core xfonts-base
+	fonts-dejavu-core xfonts-base libyuv0
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml
@@ -60,6 +61,7 @@ sdk-tools:
 lint: $(STAMP)
 	$(BIN)/python -m ruff check .
 	$(BIN)/python -m openapi_spec_validator spec/openapi.yaml
+	$(BIN)/python -m nekoapi.ws.declared
 
 # The harness runs on core 1 and pins the servers to core 0 (bench/servers.py).
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -68,10 +70,25 @@ $(BENCH_STAMP): $(STAMP)
 	@$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	@touch $(BENCH_STAMP)
 
+# The media part runs Neko's own GStreamer pipeline beside ours (bench/media_encode.py).
+BENCH_PACKAGES := wrk gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+
 bench: $(BENCH_STAMP) desktop-deps
-	@command -v wrk >/dev/null || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq wrk; }
+	@missing=""; for pkg in $(BENCH_PACKAGES); do \
+		dpkg-query -W -f='$${db:Status-Status}' $$pkg 2>/dev/null | grep -qx installed || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		$(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
 	ulimit -n "$$(ulimit -Hn)"; $(shell command -v taskset >/dev/null && echo taskset -c 1) \
 		$(BIN)/python -m bench $(BENCH_ARGS)
+
+# Neko's own v2 UI (client/ of a m1k1o/neko checkout at NEKO_SRC), built with npm, served by nekoapi
+# with NEKO_STATIC and used in Chromium as its users use it (tests/legacy/neko_ui_check.py).
+neko-ui-check: $(STAMP) desktop-deps
+	@test -n "$(NEKO_SRC)" || { echo "set NEKO_SRC to a checkout of m1k1o/neko"; exit 2; }
+	cd "$(NEKO_SRC)/client" && npm ci --no-audit --no-fund && NODE_OPTIONS=--openssl-legacy-provider npm run build
+	NEKO_UI_DIST="$(abspath $(NEKO_SRC))/client/dist" $(BIN)/python -m pytest -p no:cacheprovider tests/legacy/neko_ui_check.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

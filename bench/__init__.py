@@ -1,1 +1,1 @@
-"""The benchmark harness of issue 6: ``make bench`` (``python -m bench``) writes docs/benchmarks.md."""
+"""The benchmark harness: ``make bench`` (``python -m bench``) writes docs/benchmarks.md."""

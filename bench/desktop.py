@@ -195,7 +195,7 @@ def render(r: dict[str, Any]) -> str:
     s7, s10, mv, sw, idle_cpu = r["shot720"], r["shot1080"], r["move"], r["switch"], r["idle"]
     return "\n".join(
         [
-            "## Desktop (issue 13)",
+            "## Desktop",
             "",
             f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on this machine "
             f"({os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}), against `nekoapi serve` driving an",

@@ -1,4 +1,4 @@
-"""``make bench`` media scenarios (issue 14): viewers, glass-to-glass, input, first frame, memory.
+"""``make bench`` media scenarios: viewers, glass-to-glass, input, first frame, memory.
 
 The server (``nekoapi serve``, as ``make run`` starts it) runs pinned to core 0 with its desktop on an
 Xvfb of the bench's (1280x720), moved to core 0 too; the viewers run on core 1 (bench/media_clients.py:
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import docsection, media_clients
+from bench import docsection, media_clients, media_encode
 from bench.media_browser import glass_to_glass as browser_glass_to_glass
 from bench.media_clients import (
     COLOURS,
@@ -63,7 +63,7 @@ class Server:
         }
         argv = pinned(SERVER_CORE, [str(Path(sys.executable).with_name("nekoapi")), "serve"])
         self.process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 90  # a shared machine at load 14 took 10 s to import and start
         while True:
             try:
                 httpx.get(f"{self.url}/health", timeout=1)
@@ -131,6 +131,29 @@ async def glass_to_glass(
         crowd.close()
         MarkerJitterBuffer.at_marker = True
     return times
+
+
+async def browser_with_crowd(server: Server, painter: Painter, others: int) -> tuple[list[float], list[float]]:
+    """Chromium's glass-to-glass while ``others`` viewers watch from the crowd's process."""
+    crowd = Crowd(server.url, others)
+    try:
+        return await browser_glass_to_glass(server.url, PASSWORD, painter)
+    finally:
+        crowd.close()
+
+
+async def idle_cost(server: Server, painter: Painter, count: int, seconds: float = 6.0) -> float:
+    """Server cores while ``count`` viewers watch a desktop where nothing changes."""
+    painter.fill(NEUTRAL)
+    clients = await viewers(server.url, count)
+    try:
+        await asyncio.sleep(3.0)  # the joins' keyframes and the last change's frames are sent
+        cpu, wall = server.cpu(), time.monotonic()
+        await asyncio.sleep(seconds)
+        return (server.cpu() - cpu) / (time.monotonic() - wall)
+    finally:
+        for client in clients:
+            await client.close()
 
 
 async def input_latency(server: Server, painter: Painter, others: int, samples: int = 200) -> list[float]:
@@ -249,8 +272,10 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
             g10 = await glass_to_glass(server, painter, 9)
             g1_stock = await glass_to_glass(server, painter, 0, at_marker=False)
             browser_decoded, browser_displayed = await browser_glass_to_glass(server.url, PASSWORD, painter)
+            browser10_decoded, browser10_displayed = await browser_with_crowd(server, painter, 9)
             inputs = await input_latency(server, painter, 9)
             first = await first_frame(server)
+            idle = await idle_cost(server, painter, 10)
         finally:
             server.stop()
             painter.close()
@@ -261,10 +286,14 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         ("glass-to-glass, 1 viewer, aiortc's own jitter buffer (ms)", g1_stock),
         ("glass-to-glass, 1 viewer, Chromium (page at /): last packet in + decoding (ms)", browser_decoded),
         ("glass-to-glass, 1 viewer, Chromium (page at /): on screen (ms)", browser_displayed),
+        ("glass-to-glass, 10 viewers, Chromium (page at /): last packet in + decoding (ms)", browser10_decoded),
+        ("glass-to-glass, 10 viewers, Chromium (page at /): on screen (ms)", browser10_displayed),
         ("input: data-channel MOVE until X moved, 10 viewers (ms)", inputs),
         ("first frame: signal/request until a decoded frame (ms)", first),
     ):
         lines.append(f"| {name} | {_p(values, 0.5):.1f} | {_p(values, 0.99):.1f} | {max(values):.1f} |")
+    lines += ["", f"Idle desktop (nothing changes), 10 viewers: server {idle:.3f} cores (target <= 0.05)."]
+    lines += _verdicts(g1, browser_displayed, browser10_displayed)
     per_viewer = [(rss[n] / n) for n in rss if n >= 5]
     if per_viewer:
         lines += [
@@ -274,14 +303,29 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
     return lines
 
 
+def _verdicts(aiortc: list[float], chromium1: list[float], chromium10: list[float]) -> list[str]:
+    out = [""]
+    for name, values, p50, p99 in (
+        ("aiortc viewer glass-to-glass p50 <= 35 ms", aiortc, 35.0, None),
+        ("Chromium on screen, 1 viewer: p50 <= 55 ms, p99 <= 100 ms", chromium1, 55.0, 100.0),
+        ("Chromium on screen, 10 viewers: p50 <= 55 ms, p99 <= 100 ms", chromium10, 55.0, 100.0),
+    ):
+        met = _p(values, 0.5) <= p50 and (p99 is None or _p(values, 0.99) <= p99)
+        out.append(f"- {name}: {'met' if met else 'not met'} (p50 {_p(values, 0.5):.1f}, p99 {_p(values, 0.99):.1f}).")
+    return out
+
+
 def write(lines: list[str], output: Path = DOC) -> None:
     intro = [
-        "## Media (issue 14): `python -m bench.media`",
+        "## Media: `python -m bench.media`",
         "",
         "1280x720@25 VP8 (2 Mbit/s) and the Opus audio track (defaults), a moving 240x240 square on the screen during",
         "the viewer runs; `nekoapi serve` as `make run` starts it, no app; server and its X server pinned to core 0,",
-        "viewers on core 1 (counting viewers do not decode). Targets: 10 viewers <= 0.6 core and >= 24 fps each;",
-        "glass-to-glass p50 <= 80 ms, p99 <= 150 ms; input p99 <= 10 ms; first frame <= 500 ms.",
+        "viewers on core 1 (counting viewers do not decode). Frames are grabbed when the screen changes (X damage),",
+        "at most at the rung's fps. Targets: 10 viewers <= 0.6 core and >= 24 fps each; glass-to-glass at the",
+        "aiortc viewer p50 <= 35 ms; Chromium on screen, 1 and 10 viewers, p50 <= 55 ms and p99 <= 100 ms; input",
+        "p99 <= 10 ms; first frame <= 500 ms; an idle desktop with 10 viewers <= 0.05 core; our encode <= 0.5x the",
+        "CPU of Neko's vp8enc at >= its PSNR; a 2x bitrate step without a keyframe or a re-open.",
         "Glass-to-glass and input are timed by one viewer in its own process, the other 9 of '10 viewers'",
         "watching from a second one; paints and moves land at every phase of the 25 fps frame clock. The aiortc",
         "timer hands a frame to its decoder at the frame's RTP marker bit, as a browser does; aiortc's own jitter",
@@ -299,6 +343,7 @@ def main(quick: bool = False, output: Path = DOC) -> int:
     counts = (1, 5) if quick else (1, 5, 10, 25)
     per_peer = (1, 5) if quick else (1, 5, 10)
     lines = asyncio.run(run(counts, per_peer))
+    lines += media_encode.run(quick)
     write(lines, output)
     print("\n".join(lines))
     return 0

@@ -44,7 +44,15 @@ _ALPHABET = string.ascii_letters + string.digits
 
 def _profile(name: str, is_admin: bool) -> dict[str, Any]:
     flags = dict.fromkeys(_PROFILE_KEYS, True)
-    return {"name": name, "is_admin": is_admin, **flags, "can_see_inactive_cursors": is_admin, "plugins": {}}
+    # can_automate: nekoapi's own permission, off by default (also for administrators).
+    return {
+        "name": name,
+        "is_admin": is_admin,
+        **flags,
+        "can_see_inactive_cursors": is_admin,
+        "can_automate": False,
+        "plugins": {},
+    }
 
 
 def _dumps(value: Any) -> str:

@@ -1,4 +1,4 @@
-"""``make bench``: every scenario of issue 6, ours against the reference, interleaved.
+"""``make bench``: every HTTP and WebSocket scenario, ours against the reference, interleaved.
 
 Each round starts fresh servers and alternates which one goes first, so a
 slow phase of the shared machine does not land on one side only. Figures are
@@ -22,9 +22,9 @@ from .http_scenarios import LOGIN, NOT_FOUND, UNAUTHORIZED, disconnect_case, lis
 from .progress import Step, progress, run_plan
 from .results import Results
 
-PARTS = ("startup", "http", "ws", "workers", "desktop", "screencast", "media")
+PARTS = ("startup", "http", "ws", "workers", "desktop", "screencast", "media", "cdp", "soak")
 # Parts on a real desktop, run after the rest; each writes its own section of the report.
-SECTIONS = ("desktop", "screencast", "media")
+SECTIONS = ("desktop", "screencast", "media", "cdp", "soak")
 
 
 def _order(round_no: int) -> tuple[str, ...]:
@@ -137,6 +137,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--only", choices=PARTS, action="append", help="run only these parts")
     parser.add_argument("--screencast-seconds", type=float, default=5.0, help="length of each cast.jpg load")
     parser.add_argument("--media-quick", action="store_true", help="fewer viewer counts in the media part")
+    parser.add_argument("--soak-quick", action="store_true", help="a tenth of the soak's cycles")
     return parser.parse_args(argv)
 
 
@@ -186,14 +187,17 @@ def scale_out(results: Results, log_dir: Path, args: argparse.Namespace) -> None
 
 
 def sections(args: argparse.Namespace) -> int:
-    """The desktop, screencast and media parts (bench/desktop.py, screencast.py, media.py), in turn."""
-    from . import desktop, media, screencast
+    """The desktop, screencast, media, CDP and soak parts (bench/desktop.py, screencast.py, media.py, cdp.py,
+    soak.py), in turn."""
+    from . import cdp, desktop, media, screencast, soak
 
     cast_args = ["--seconds", f"{args.screencast_seconds}", "--output", f"{args.output}"]
     runs = {
         "desktop": lambda: desktop.main(args.output),
         "screencast": lambda: screencast.main(cast_args),
         "media": lambda: media.main(quick=args.media_quick, output=args.output),
+        "cdp": lambda: cdp.main(["--output", f"{args.output}"]),
+        "soak": lambda: soak.main(quick=args.soak_quick, output=args.output),
     }
     failed = 0
     for part in (p for p in SECTIONS if p in set(args.only or PARTS)):

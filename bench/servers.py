@@ -95,10 +95,13 @@ class Server:
                 self.process.wait(5)
 
 
-def start(kind: str, log_dir: Path, timeout: float = 20.0) -> Server:
-    """Start a server and wait for its first healthy answer; the wait is the start-up time."""
+def start(kind: str, log_dir: Path, timeout: float = 20.0, code: Path | None = None) -> Server:
+    """Start a server and wait for its first healthy answer; the wait is the start-up time. ``code``:
+    ours from another checkout's code (bench/ab.py), started as ``make run`` starts it."""
     port = free_port()
-    argv, env = _command(kind, f"127.0.0.1:{port}")
+    argv, env = _command("ours" if code else kind, f"127.0.0.1:{port}")
+    if code is not None:
+        env["PYTHONPATH"] = str(code)
     log = log_dir / f"{kind}-{port}.log"
     began = time.perf_counter()
     with log.open("wb") as out:

@@ -10,6 +10,7 @@ from starlette.responses import Response
 
 from nekoapi.services import Services
 from nekoapi.sessions.session import Session
+from nekoapi.web.cookies import set_session_cookie
 from nekoapi.web.state import request_scope, services_of
 
 
@@ -37,3 +38,15 @@ def json_array(encoded: Iterable[bytes]) -> Response:
 
 def no_content() -> Response:
     return Response(status_code=204)
+
+
+def logged_in(session: Session, token: str) -> Response:
+    """A login's answer: the session, with its token in the body or, with cookies enabled, in the cookie."""
+    cookie = services().config.session.cookie
+    data = session.data()
+    if not cookie.enabled:
+        data["token"] = token
+    reply = json(data)
+    if cookie.enabled:
+        set_session_cookie(reply, token, cookie)
+    return reply

@@ -34,7 +34,7 @@ async def filetransfer_upload(token_info: dict[str, Any]) -> Response:
     try:
         await services().plugins.filetransfer.upload(caller(token_info), form.files_of("files"))
     finally:
-        form.close()
+        await form.aclose()
     return no_content()
 
 

@@ -1,4 +1,4 @@
-"""Tag ``members``: the stored members (administrators only; the access rule comes from the spec)."""
+"""Tag ``members``: the stored members (administrators; the list any session, as Neko; the spec has the rule)."""
 
 from __future__ import annotations
 

@@ -6,21 +6,14 @@ from typing import Any
 
 from starlette.responses import Response
 
-from nekoapi.web.cookies import clear_session_cookie, set_session_cookie
+from nekoapi.web.cookies import clear_session_cookie
 
-from ._reply import caller, client_address, json, no_content, services
+from ._reply import caller, client_address, json, logged_in, no_content, services
 
 
 async def login(body: dict[str, Any]) -> Response:
-    cookie = services().config.session.cookie
     session, token = await services().sessions.login(body["username"], body["password"], client_address())
-    data = session.data()
-    if not cookie.enabled:
-        data["token"] = token
-    reply = json(data)
-    if cookie.enabled:
-        set_session_cookie(reply, token, cookie)
-    return reply
+    return logged_in(session, token)
 
 
 async def logout(token_info: dict[str, Any]) -> Response:

@@ -75,34 +75,62 @@ class WriterHandler(logging.Handler):
             self.handleError(record)
 
 
+class Stamps:
+    """A line's time as ``log.time`` asks: Neko's ``unix``, ``unixms`` and ``unixmicro`` are whole
+    numbers; ``iso`` is the date and time (local, ``2006-01-02 15:04:05,000``; UTC ISO 8601 in JSON),
+    its text made once per second."""
+
+    def __init__(self, time_format: str = "iso", *, json: bool = False) -> None:
+        self.scale = UNIX_SCALES.get(time_format)
+        self.json = json
+        self._cached = (-1, "")  # (second, its text): one tuple, so threads never see half of it
+
+    def of(self, created: float) -> str | int:
+        if self.scale is not None:
+            return int(created * self.scale)
+        second = int(created)
+        cached_second, text = self._cached
+        if second != cached_second:
+            text = self._text_of(second)
+            self._cached = (second, text)
+        ms = int((created - second) * 1000)
+        return f"{text}.{ms:03d}+00:00" if self.json else f"{text},{ms:03d}"
+
+    def _text_of(self, second: int) -> str:
+        if self.json:
+            return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))
+
+
+UNIX_SCALES = {"unix": 1, "unixms": 1000, "unixmicro": 1_000_000}
+# A level's colour in plain lines on a terminal, as Neko's console writer (zerolog) colours them.
+LEVEL_COLOURS = {"DEBUG": "33", "INFO": "32", "WARNING": "31", "ERROR": "1;31", "CRITICAL": "1;31"}
+
+
+def coloured(level: str, colour: bool) -> str:
+    code = LEVEL_COLOURS.get(level) if colour else None
+    return f"\x1b[{code}m{level}\x1b[0m" if code else level
+
+
 class AccessLines:
     """Access lines exactly as ``logs.PlainFormatter`` / ``logs.JsonFormatter`` would print them."""
 
-    def __init__(self, writer: LineWriter, *, json: bool) -> None:
+    def __init__(self, writer: LineWriter, *, json: bool, time_format: str = "iso", colour: bool = False) -> None:
         self.writer = writer
         self.json = json
-        self._second = -1
-        self._stamp = ""
+        self.stamps = Stamps(time_format, json=json)
+        self._info = coloured("INFO", colour)
 
     def write(
         self, method: str, path: str, status: int, elapsed: float, operation: str, client: str, session: Any
     ) -> None:
-        now = time.time()
-        second = int(now)
-        if second != self._second:
-            self._second, self._stamp = second, self._stamp_of(second)
-        ms = int((now - second) * 1000)
+        stamp = self.stamps.of(time.time())
         message = f"{method} {path} {status} {elapsed * 1000:.1f}ms {operation} client={client}"
         if not self.json:
-            line = f"{self._stamp},{ms:03d} INFO {ACCESS_LOGGER}: {message}"
+            line = f"{stamp} {self._info} {ACCESS_LOGGER}: {message}"
             self.writer.put(f"{line} session={session}" if session else line)
             return
-        entry: dict[str, Any] = {
-            "time": f"{self._stamp}.{ms:03d}+00:00",
-            "level": "info",
-            "logger": ACCESS_LOGGER,
-            "message": message,
-        }
+        entry: dict[str, Any] = {"time": stamp, "level": "info", "logger": ACCESS_LOGGER, "message": message}
         if session:
             entry["session_id"] = session
         entry.update(
@@ -114,8 +142,3 @@ class AccessLines:
             client=client,
         )
         self.writer.put(orjson.dumps(entry).decode())
-
-    def _stamp_of(self, second: int) -> str:
-        if self.json:
-            return datetime.fromtimestamp(second, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-        return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(second))

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+import typing
 import warnings
 from typing import TYPE_CHECKING, Any
 
-from .config import Config, ConfigError, from_environment, keys, show_default
-from .configdoc import MEANING
+from . import errors
+from .config import Config, ConfigError, from_environment, keys
+from .configdoc import key_table
 from .members.cli import add_member_commands, run_members
 
 if TYPE_CHECKING:
@@ -29,62 +31,54 @@ def main(argv: list[str] | None = None) -> int:
         description=(
             "Serve the API. Every key below can be set in a YAML file in Neko's layout\n"
             "(--config FILE or NEKO_CONFIG) or as its NEKO_* environment variable;\n"
-            "the environment wins over the file."
+            "the environment wins over the file, and an option below over both."
         ),
         epilog=key_table(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     serve.add_argument("--config", metavar="FILE", help="YAML configuration file (default: $NEKO_CONFIG)")
-    serve.add_argument("--log-level", choices=["debug", "info", "warning", "error"], help="overrides log.level")
-    serve.add_argument(
-        "--workers", type=int, default=1, metavar="N", help="worker processes (N > 1 needs session.store redis)"
-    )
+    add_key_options(serve)
     add_member_commands(commands)
     args = parser.parse_args(argv)
     try:
-        config = from_environment(getattr(args, "config", None))
-        if args.command == "members":
-            return run_members(args, config)
-        _check_workers(args.workers, config)
-        app = _create_app(config)  # providers and stores may refuse their settings too
+        config = from_environment(getattr(args, "config", None), key_options(args))
     except ConfigError as exc:
         print(f"nekoapi: configuration error: {exc}", file=sys.stderr)
         return 2
-    if args.workers > 1:
-        return _serve_workers(config, args, args.log_level or config.log.level)
-    return _serve(config, app, args.log_level or config.log.level)
+    if args.command == "members":
+        return run_members(args, config)
+    try:
+        app = _create_app(config)
+    except errors.StoreUnusable as exc:
+        print(f"nekoapi: cannot start: {exc.text}", file=sys.stderr)
+        return 2
+    if config.server.workers > 1:
+        return _serve_workers(config, args)
+    return _serve(config, app)
 
 
-def _check_workers(workers: int, config: Config) -> None:
-    if workers < 1:
-        raise ConfigError(f"--workers: expected a number above 0, got {workers}")
-    if workers > 1 and config.session.store != "redis":
-        # Each worker would hold its own sessions: a login on one would be unknown to the others.
-        raise ConfigError(
-            f"--workers {workers} needs a shared session store; set NEKO_SESSION_STORE=redis "
-            f"(session.store: redis, with NEKO_REDIS_URL) or run one worker"
-        )
-    if workers > 1 and config.desktop.enabled:
-        # Every worker would drive (or start) its own X server.
-        raise ConfigError(f"--workers {workers}: the desktop runs in one process; set NEKO_DESKTOP_ENABLED=false")
+def add_key_options(parser: argparse.ArgumentParser) -> None:
+    """The keys declared with a ``flag``, as options that win over the file and the environment."""
+    for key in keys():
+        if key.spec.flag:
+            choices = typing.get_args(key.kind) if typing.get_origin(key.kind) is typing.Literal else None
+            parser.add_argument(
+                key.spec.flag,
+                dest=_dest(key.dotted),
+                choices=choices,
+                metavar="N" if key.kind is int else None,
+                help=f"{key.doc} (overrides {key.dotted})",
+            )
 
 
-def key_table() -> str:
-    rows = [(k.dotted, k.env, show_default(k.default) or '""', MEANING.get(k.dotted, "")) for k in keys()]
-    width = [max(len(row[i]) for row in rows) for i in range(3)]
-    lines = [f"  {d:<{width[0]}}  {e:<{width[1]}}  {v:<{width[2]}}  {m}" for d, e, v, m in rows]
-    return "configuration keys (file key, environment variable, default, meaning):\n" + "\n".join(lines)
+def key_options(args: argparse.Namespace) -> dict[str, str]:
+    """The key options given on the command line: dotted key -> their text."""
+    given = {k.dotted: getattr(args, _dest(k.dotted), None) for k in keys() if k.spec.flag}
+    return {dotted: value for dotted, value in given.items() if value is not None}
 
 
-def markdown_table() -> str:
-    """The README's configuration table; a test keeps the README equal to it."""
-    rows = [f"| `{k.dotted}` | `{k.env}` | {_md_default(k.default)} | {MEANING.get(k.dotted, '')} |" for k in keys()]
-    return "\n".join(["| file key | environment variable | default | meaning |", "|---|---|---|---|", *rows])
-
-
-def _md_default(value: object) -> str:
-    shown = show_default(value)
-    return f"`{shown}`" if shown else "(empty)"
+def _dest(dotted: str) -> str:
+    return "key_" + dotted.replace(".", "_")
 
 
 def _create_app(config: Config) -> NekoServer:
@@ -93,36 +87,50 @@ def _create_app(config: Config) -> NekoServer:
     return create_app(config)
 
 
-def _serve(config: Config, app: NekoServer, log_level: str) -> int:
+def _serve(config: Config, app: NekoServer) -> int:
     from . import logs
-    from .web.server import GracefulServer
+    from .web.server import GracefulServer, scheme
 
-    logs.configure(log_level, json=config.log.json)
+    log_level = logs.level_of(config)
+    logs.configure_from(config)
     prefix = config.server.path_prefix.rstrip("/")
-    print(f"nekoapi: serving on http://{config.server.bind}{prefix} (WebSocket at {prefix}/api/ws)", file=sys.stderr)
+    where = f"{scheme(config.server)}://{config.server.bind}{prefix}"
+    print(f"nekoapi: serving on {where} (WebSocket at {prefix}/api/ws)", file=sys.stderr)
     GracefulServer(_uvicorn_config(config, app, log_level), app).run()
     return 0
 
 
-def _serve_workers(config: Config, args: argparse.Namespace, log_level: str) -> int:
+def _serve_workers(config: Config, args: argparse.Namespace) -> int:
     """n uvicorn worker processes on one socket; each builds its app from the same configuration."""
     import os
 
     from . import logs
     from .config import CONFIG_FILE_ENV
-    from .web.server import Workers
+    from .web.server import Workers, scheme
 
     if args.config:
         os.environ[CONFIG_FILE_ENV] = args.config  # the workers read the same file
-    os.environ["NEKO_LOG_LEVEL"] = log_level  # and log as --log-level asks
-    logs.configure(log_level, json=config.log.json)
+    log_level, workers = logs.level_of(config), config.server.workers
+    os.environ["NEKO_LOG_LEVEL"] = config.log.level  # and log as --log-level asks
+    logs.configure_from(config)
     prefix = config.server.path_prefix.rstrip("/")
     bind = config.server.bind
-    print(f"nekoapi: serving on http://{bind}{prefix} with {args.workers} workers sharing Redis", file=sys.stderr)
-    server_config = _uvicorn_config(config, "nekoapi.web.asgi:app", log_level, workers=args.workers)
+    where = f"{scheme(config.server)}://{bind}{prefix}"
+    print(f"nekoapi: serving on {where} with {workers} workers sharing Redis", file=sys.stderr)
+    server_config = _uvicorn_config(config, "nekoapi.web.asgi:app", log_level, workers=workers)
     sock = server_config.bind_socket()
     Workers(server_config, sockets=[sock]).run()
     return 0
+
+
+# uvloop, whose transports cost the API less CPU per request than asyncio's own. Its subprocesses
+# would run the interpreter's after-fork clean-up in the child (a hang seen at a browser restart), so
+# nekoapi starts its children through nekoapi/children.py instead, never the loop's.
+EVENT_LOOP = "uvloop"
+# How long uvicorn's supervisor waits for a worker to answer its health check before it kills and
+# replaces it. A starting worker answers only once it has imported the app: at a load average of 8
+# that took longer than uvicorn's 5 s, and every worker was killed and started again.
+WORKER_HEALTHCHECK_TIMEOUT = 30
 
 
 def _uvicorn_config(config: Config, app: Any, log_level: str, workers: int = 1) -> Any:
@@ -130,10 +138,12 @@ def _uvicorn_config(config: Config, app: Any, log_level: str, workers: int = 1) 
 
     from .web.frames import FrameWebSocketProtocol
     from .web.httpguard import GuardedHttpToolsProtocol
+    from .web.server import tls_options
 
     server_config = uvicorn.Config(
         app,
         factory=isinstance(app, str),
+        loop=EVENT_LOOP,
         workers=workers,
         host=config.server.host,
         port=config.server.port,
@@ -152,6 +162,8 @@ def _uvicorn_config(config: Config, app: Any, log_level: str, workers: int = 1) 
         access_log=False,  # the request observer writes one line per request instead
         proxy_headers=False,  # forwarded headers are trusted only with server.proxy (see create_app)
         timeout_graceful_shutdown=5,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_TIMEOUT,
+        **tls_options(config.server),
     )
     return server_config
 

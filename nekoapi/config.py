@@ -1,21 +1,99 @@
-"""Typed configuration, read once from ``NEKO_*`` environment variables and an optional YAML file.
+"""Typed configuration, read once from a YAML file, ``NEKO_*`` environment variables and flags.
 
 The tree mirrors Neko's key layout: ``session.cookie.enabled`` is read from
-``NEKO_SESSION_COOKIE_ENABLED`` or from ``session: {cookie: {enabled: ...}}``
-in the file named by ``NEKO_CONFIG`` (or ``nekoapi serve --config``); the
-environment wins over the file. Nothing else in the project reads the
-environment.
+``NEKO_SESSION_COOKIE_ENABLED`` or from ``session: {cookie: {enabled: ...}}`` in the file named by
+``NEKO_CONFIG`` (or ``nekoapi serve --config``). Each key is declared once, in its concern's module
+under ``nekoapi/configkeys/`` (``declare.key``); this module reads them and is the one place that
+reports a value that cannot work (``ConfigError``, naming the key as the operator wrote it).
+
+Sources, each winning over the ones before: the defaults, the file, the environment, a key's
+Neko v2 names (``Legacy``: file, then environment; Neko lets them win over v3 names), and the
+``nekoapi serve`` flags. Nothing else in the project reads the environment.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
-import re
+import functools
+import logging
 import typing
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
+
+from .configkeys import v2, values
+from .configkeys.capture import (
+    RTMP_SCHEMES,
+    AudioCaptureConfig,
+    BroadcastConfig,
+    CaptureConfig,
+    MicrophoneConfig,
+    PulseConfig,
+    ScreencastConfig,
+    VideoCaptureConfig,
+)
+from .configkeys.declare import NOTHING, SKIP, Invalid, Legacy, Spec, env_name, key, section, spec_of
+from .configkeys.desktop import DesktopConfig, ScreenSize
+from .configkeys.ladder import Ladder, Rung
+from .configkeys.member import (
+    FileMemberConfig,
+    MemberConfig,
+    MultiuserConfig,
+    ObjectMemberConfig,
+    ObjectUser,
+    PostgresMemberConfig,
+    SqliteMemberConfig,
+)
+from .configkeys.plugins import ChatConfig, FileTransferConfig, OpenInAppConfig
+from .configkeys.root import LogConfig, RedisConfig
+from .configkeys.server import ServerConfig
+from .configkeys.session import MIN_API_TOKEN_LENGTH, CookieConfig, SessionConfig, ThrottleConfig
+from .configkeys.webrtc import IceServer, IceServersConfig, PortRange, WebRTCConfig
+
+__all__ = [
+    "MIN_API_TOKEN_LENGTH",
+    "RTMP_SCHEMES",
+    "AudioCaptureConfig",
+    "BroadcastConfig",
+    "CaptureConfig",
+    "ChatConfig",
+    "Config",
+    "ConfigError",
+    "CookieConfig",
+    "DesktopConfig",
+    "FileMemberConfig",
+    "FileTransferConfig",
+    "IceServer",
+    "IceServersConfig",
+    "Key",
+    "Ladder",
+    "LogConfig",
+    "MemberConfig",
+    "MicrophoneConfig",
+    "MultiuserConfig",
+    "ObjectMemberConfig",
+    "ObjectUser",
+    "OpenInAppConfig",
+    "PortRange",
+    "PostgresMemberConfig",
+    "PulseConfig",
+    "RedisConfig",
+    "Rung",
+    "ScreenSize",
+    "ScreencastConfig",
+    "ServerConfig",
+    "SessionConfig",
+    "SqliteMemberConfig",
+    "ThrottleConfig",
+    "VideoCaptureConfig",
+    "WebRTCConfig",
+    "env_names",
+    "from_environment",
+    "keys",
+    "load_config",
+]
+
+log = logging.getLogger(__name__)
 
 ENV_PREFIX = "NEKO_"
 # Names the file to read; it is not a key of the tree itself.
@@ -27,381 +105,97 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class ServerConfig:
-    bind: str = "127.0.0.1:8080"
-    proxy: bool = False
-    cors: tuple[str, ...] = ()
-    metrics: bool = True
-    path_prefix: str = "/"
-    # Requests whose headers or URL are larger are refused (431, 414) before any parsing.
-    max_header_size: int = 16 * 1024
-    max_url_length: int = 8 * 1024
-    # Most sub-requests one POST /api/batch may carry (not a Neko key).
-    batch_limit: int = 100
-    # nekoapi extension (not a Neko key): request bodies larger than this many
-    # bytes are refused with 413 before anything reads them.
-    max_body_size: int = 1024 * 1024
-    # nekoapi extensions (not Neko keys): a request's line and headers must arrive within
-    # header_timeout of the connection opening (or of the request's first byte), and its
-    # body within body_timeout of the headers; otherwise the connection is closed.
-    header_timeout: float = 10.0
-    body_timeout: float = 30.0
-    # nekoapi extension: the same for multipart/form-data bodies (file uploads).
-    max_upload_size: int = 256 * 1024 * 1024
-
-    @property
-    def host(self) -> str:
-        return self.bind.rpartition(":")[0] or "127.0.0.1"
-
-    @property
-    def port(self) -> int:
-        return int(self.bind.rpartition(":")[2])
-
-
-@dataclass(frozen=True)
-class CookieConfig:
-    enabled: bool = False
-    name: str = "NEKO_SESSION"
-    expiration: float = 24 * 3600.0  # seconds; accepts Go-style durations ("24h")
-    secure: bool = True
-    http_only: bool = True
-    domain: str = ""
-    path: str = "/"
-
-
-@dataclass(frozen=True)
-class ThrottleConfig:
-    """Back-off for failed logins, per client address and per username."""
-
-    enabled: bool = True
-    free_attempts: int = 5  # failures allowed without any wait
-    base_delay: float = 1.0  # seconds after the first throttled failure; doubles with each more
-    max_delay: float = 300.0
-    max_tracked: int = 10_000  # addresses and usernames remembered (each), most recent first
-
-
-@dataclass(frozen=True)
-class SessionConfig:
-    private_mode: bool = False
-    locked_logins: bool = False
-    locked_controls: bool = False
-    control_protection: bool = False
-    implicit_hosting: bool = False
-    inactive_cursors: bool = False
-    merciful_reconnect: bool = True
-    heartbeat_interval: int = 10
-    api_token: str = ""
-    file: str = ""
-    # Where the shared session state lives: "memory" (this process) or "redis" (shared by workers).
-    store: str = "memory"
-    # How long an abnormally closed WebSocket keeps its session connected,
-    # waiting for a reconnect (Neko hard-codes 5 s).
-    reconnect_grace: float = 5.0
-    # Events queued for one socket before it counts as too slow and is closed.
-    send_queue_size: int = 1024
-    # ... and bytes: a few large events (a big room's system/init) are as costly as many small ones.
-    send_queue_bytes: int = 4 * 1024 * 1024
-    # A session without a WebSocket for this long (since login, or since its last socket
-    # closed) is removed; 0 keeps it for ever, as Neko does. A day, as the session cookie lasts.
-    disconnected_expiry: float = 24 * 3600.0
-    # Largest WebSocket message a client may send, in bytes, and how many per second.
-    ws_max_message_size: int = 64 * 1024
-    ws_message_rate: int = 50
-    cookie: CookieConfig = field(default_factory=CookieConfig)
-    login_throttle: ThrottleConfig = field(default_factory=ThrottleConfig)
-
-
-@dataclass(frozen=True)
-class MultiuserConfig:
-    admin_password: str = "admin"
-    user_password: str = "neko"
-    admin_profile: dict[str, Any] = field(default_factory=dict)
-    user_profile: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SqliteMemberConfig:
-    path: str = "data/nekoapi.db"
-    # Password of the ``admin`` member created on first start; empty = random, printed once.
-    admin_password: str = ""
-
-
-@dataclass(frozen=True)
-class PostgresMemberConfig:
-    url: str = ""
-    admin_password: str = ""
-    # Lets several servers (or test runs) share one database without sharing members.
-    table: str = "neko_members"
-
-
-@dataclass(frozen=True)
-class FileMemberConfig:
-    path: str = ""
-    hash: bool = True
-
-
-@dataclass(frozen=True)
-class ObjectMemberConfig:
-    users: str = ""  # JSON list of {"username", "password", "profile"}
-
-
-@dataclass(frozen=True)
-class MemberConfig:
-    provider: str = "sqlite"
-    multiuser: MultiuserConfig = field(default_factory=MultiuserConfig)
-    sqlite: SqliteMemberConfig = field(default_factory=SqliteMemberConfig)
-    postgres: PostgresMemberConfig = field(default_factory=PostgresMemberConfig)
-    file: FileMemberConfig = field(default_factory=FileMemberConfig)
-    object: ObjectMemberConfig = field(default_factory=ObjectMemberConfig)
-    # argon2id cost of new password hashes (RFC 9106 "low memory" defaults); stored
-    # hashes carry their own parameters, so lowering these never breaks a login.
-    argon2_time_cost: int = 3
-    argon2_memory_kib: int = 65536
-
-
-@dataclass(frozen=True)
-class LogConfig:
-    json: bool = False  # one JSON object per line instead of plain text
-    level: str = "info"
-
-
-@dataclass(frozen=True)
-class RedisConfig:
-    url: str = "redis://127.0.0.1:6379/0"
-    # Every key and the event channel start with this, so several rooms can share one Redis.
-    prefix: str = "neko"
-
-
-# --- media (issue 14): capture.video / capture.audio / capture.microphone and webrtc ---
-
-
-@dataclass(frozen=True)
-class VideoCaptureConfig:
-    display: str = ""  # "" -> the desktop's display
-    codec: str = "vp8"  # vp8 or h264
-    ids: tuple[str, ...] = ()  # the ladder, best first; () -> the keys of pipelines, or ("main",)
-    # id -> {"width", "height", "fps", "bitrate", "min_bitrate", "max_bitrate"} (docs/room.md)
-    pipelines: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class AudioCaptureConfig:
-    enabled: bool = True
-    device: str = "audio_output.monitor"  # the PulseAudio source captured for the room
-    bitrate: int = 128  # kbit/s of the Opus stream
-
-
-@dataclass(frozen=True)
-class MicrophoneConfig:
-    enabled: bool = True
-    device: str = "audio_input"  # the PulseAudio sink a client's microphone plays into
-
-
-@dataclass(frozen=True)
-class PulseConfig:
-    server: str = ""  # "" -> nekoapi starts its own PulseAudio with a null sink when media starts
-
-
-# --- capture: broadcast and screencast (issue 13) ---
-@dataclass(frozen=True)
-class BroadcastConfig:
-    """The RTMP push of the screen (Neko's ``capture.broadcast``)."""
-
-    url: str = ""
-    autostart: bool = True  # with a url set, broadcasting starts with the server
-    audio_bitrate: int = 128  # kbit/s, AAC
-    video_bitrate: int = 4096  # kbit/s, H.264
-    preset: str = "veryfast"  # x264 speed preset
-    fps: int = 25  # frames per second grabbed and sent (ours)
-
-
-@dataclass(frozen=True)
-class ScreencastConfig:
-    """JPEG frames of the screen served at /api/room/screen/cast.jpg (Neko's ``capture.screencast``)."""
-
-    enabled: bool = False
-    rate: str = "10/1"  # frames per second, as Neko writes it: "10/1", "5/2" or "10"
-    quality: int = 60  # JPEG quality 1-100
-
-    @property
-    def fps(self) -> float:
-        return parse_rate(self.rate) or 10.0
-
-
-_RATE = re.compile(r"\s*(\d+(?:\.\d+)?)\s*(?:/\s*(\d+)\s*)?")
-
-
-def parse_rate(text: str) -> float | None:
-    """``"10/1"`` -> 10.0; None for text that is no positive rate (at most 60 per second)."""
-    match = _RATE.fullmatch(text)
-    if match is None or match.group(2) == "0":
-        return None
-    rate = float(match.group(1)) / int(match.group(2) or 1)
-    return rate if 0 < rate <= 60 else None
-
-
-@dataclass(frozen=True)
-class CaptureConfig:
-    video: VideoCaptureConfig = field(default_factory=VideoCaptureConfig)
-    audio: AudioCaptureConfig = field(default_factory=AudioCaptureConfig)
-    microphone: MicrophoneConfig = field(default_factory=MicrophoneConfig)
-    pulse: PulseConfig = field(default_factory=PulseConfig)
-    broadcast: BroadcastConfig = field(default_factory=BroadcastConfig)
-    screencast: ScreencastConfig = field(default_factory=ScreencastConfig)
-
-
-@dataclass(frozen=True)
-class IceServersConfig:
-    frontend: str = "[]"  # JSON [{urls, username?, credential?}] sent to clients
-    backend: str = "[]"  # JSON, used by the server itself
-
-
-@dataclass(frozen=True)
-class WebRTCConfig:
-    icelite: bool = False
-    icetrickle: bool = True
-    iceservers: IceServersConfig = field(default_factory=IceServersConfig)
-    nat1to1: tuple[str, ...] = ()
-    epr: str = ""  # UDP port range "min-max" for ICE host candidates; "" -> any port
-
-
-# --- plugins (issue 15): Neko's chat, filetransfer and openinapp keys ---
-
-
-@dataclass(frozen=True)
-class ChatConfig:
-    enabled: bool = True
-
-
-@dataclass(frozen=True)
-class FileTransferConfig:
-    enabled: bool = False
-    dir: str = "/home/neko/Downloads"
-    refresh_interval: float = 30.0  # seconds; the fallback when the directory cannot be watched
-    user_download: bool = False
-    user_upload: bool = False
-    user_delete: bool = False
-    # nekoapi extensions (not Neko keys): what one upload request may carry.
-    max_upload_size: int = 100 * 1024 * 1024
-    max_upload_files: int = 20
-
-
-@dataclass(frozen=True)
-class OpenInAppConfig:
-    enabled: bool = False
-    open_command: str = "xdg-open"
-
-
-# --- desktop (issue 13, desktop-core) ---
-
-
-@dataclass(frozen=True)
-class DesktopConfig:
-    # nekoapi: false runs a room without a desktop (its operations answer 503).
-    enabled: bool = True
-    # Neko's: the X display to drive; empty means $DISPLAY, and with neither nekoapi starts its own.
-    display: str = ""
-    screen: str = "1280x720@30"
-    # nekoapi: the X server started when there is no display: auto (Xorg-dummy, else Xvfb), xorg, xvfb.
-    xserver: str = "auto"
-    # nekoapi: the application shown in the room (a command line); empty shows none.
-    app: str = "/usr/bin/chromium"
-    # nekoapi: the browser profile directory.
-    profile: str = "data/browser"
-    # --- desktop-io: Neko's upload keys ---
-    # uploadDrop: files dropped onto the desktop through XDND.
-    upload_drop: bool = True
-    # uploadDialog: the GTK file chooser is taken over and filled with uploads.
-    file_chooser_dialog: bool = False
-
-
-# --- end desktop ---
-
-
-@dataclass(frozen=True)
 class Config:
-    server: ServerConfig = field(default_factory=ServerConfig)
-    session: SessionConfig = field(default_factory=SessionConfig)
-    member: MemberConfig = field(default_factory=MemberConfig)
-    log: LogConfig = field(default_factory=LogConfig)
-    redis: RedisConfig = field(default_factory=RedisConfig)
-    capture: CaptureConfig = field(default_factory=CaptureConfig)
-    webrtc: WebRTCConfig = field(default_factory=WebRTCConfig)
-    chat: ChatConfig = field(default_factory=ChatConfig)
-    filetransfer: FileTransferConfig = field(default_factory=FileTransferConfig)
-    openinapp: OpenInAppConfig = field(default_factory=OpenInAppConfig)
-    desktop: DesktopConfig = field(default_factory=DesktopConfig)
-
-
-def load_config(environ: Mapping[str, str], file: str | None = None) -> Config:
-    """Build the configuration: defaults, then the YAML file, then ``NEKO_*`` variables.
-
-    The file is ``file`` or else the one ``NEKO_CONFIG`` names. Unknown names
-    in either place are errors: a typo must not silently leave a default in force.
-    """
-    path = file or environ.get(CONFIG_FILE_ENV, "")
-    file_values = _flatten(read_file(path), Config, "") if path else {}
-    known: set[str] = set()
-    config = _load_section(Config, ENV_PREFIX, environ, known, file_values)
-    unknown = sorted(k for k in environ if k.startswith(ENV_PREFIX) and k not in known and k != CONFIG_FILE_ENV)
-    if unknown:
-        raise ConfigError(f"{unknown[0]}: unknown configuration key")
-    return _with_x_display(config, environ)
-
-
-def _with_x_display(config: Config, environ: Mapping[str, str]) -> Config:
-    """Neko's rule: an empty ``desktop.display`` means ``$DISPLAY``."""
-    if config.desktop.display or not environ.get("DISPLAY"):
-        return config
-    return dataclasses.replace(config, desktop=dataclasses.replace(config.desktop, display=environ["DISPLAY"]))
-
-
-MIN_API_TOKEN_LENGTH = 32
-
-
-def env_names() -> list[str]:
-    """Every environment variable the configuration reads, for help texts."""
-    known: set[str] = set()
-    _load_section(Config, ENV_PREFIX, {}, known)
-    return sorted(known)
+    legacy: bool = key(True, v2.SWITCH_DOC, legacy=v2.UNMAPPED)
+    debug: bool = key(False, "log at debug level whatever `log.level` says (Neko's debug mode)")
+    server: ServerConfig = section(ServerConfig)
+    session: SessionConfig = section(SessionConfig)
+    member: MemberConfig = section(MemberConfig)
+    log: LogConfig = section(LogConfig)
+    redis: RedisConfig = section(RedisConfig)
+    capture: CaptureConfig = section(CaptureConfig)
+    webrtc: WebRTCConfig = section(WebRTCConfig)
+    chat: ChatConfig = section(ChatConfig)
+    filetransfer: FileTransferConfig = section(FileTransferConfig)
+    openinapp: OpenInAppConfig = section(OpenInAppConfig)
+    desktop: DesktopConfig = section(DesktopConfig)
 
 
 @dataclass(frozen=True)
 class Key:
-    """One configuration key, as an operator sees it."""
+    """One declared key, as an operator sees it."""
 
     dotted: str  # the file form: session.cookie.enabled
-    env: str  # the environment form: NEKO_SESSION_COOKIE_ENABLED
+    kind: Any  # the declared type
     default: Any
+    spec: Spec
+
+    @property
+    def env(self) -> str:
+        """The environment form: NEKO_SESSION_COOKIE_ENABLED."""
+        return env_name(self.dotted)
+
+    @property
+    def doc(self) -> str:
+        return self.spec.doc
 
 
-def keys(cls: type = Config, path: str = "") -> list[Key]:
+def keys(tree: type = Config) -> list[Key]:
     """Every key of the tree with its default, in declaration order."""
-    hints = typing.get_type_hints(cls)
-    defaults = cls()
+    return list(_keys(tree))
+
+
+@functools.cache
+def _keys(tree: type, path: str = "") -> tuple[Key, ...]:
+    defaults = tree()
     found: list[Key] = []
-    for f in dataclasses.fields(cls):
-        dotted = path + f.name
-        section = hints[f.name]
-        if isinstance(section, type) and dataclasses.is_dataclass(section):
-            found.extend(keys(section, dotted + "."))
+    for name, (kind, spec) in _layout(tree).items():
+        dotted = path + name
+        if spec is None:
+            found.extend(_keys(kind, dotted + "."))
         else:
-            found.append(Key(dotted, ENV_PREFIX + dotted.replace(".", "_").upper(), getattr(defaults, f.name)))
-    return found
+            found.append(Key(dotted, kind, getattr(defaults, name), spec))
+    return tuple(found)
 
 
-def show_default(value: Any) -> str:
-    """A default as an operator would type it."""
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, tuple):
-        return ",".join(value)
-    if isinstance(value, dict):
-        return json.dumps(value) if value else ""
-    if isinstance(value, float) and value.is_integer():
-        seconds = int(value)
-        return f"{seconds // 3600}h" if seconds and seconds % 3600 == 0 else f"{seconds}s"
-    return str(value)
+def env_names(tree: type = Config) -> list[str]:
+    """Every environment variable the configuration reads (its v3 names), for help texts."""
+    return sorted(k.env for k in keys(tree))
+
+
+def load_config(
+    environ: Mapping[str, str], file: str | None = None, flags: Mapping[str, str] | None = None, *, tree: type = Config
+) -> Any:
+    """Build the configuration: defaults, the YAML file, ``NEKO_*`` variables, v2 names, then ``flags``.
+
+    The file is ``file`` or else the one ``NEKO_CONFIG`` names; ``flags`` maps dotted keys to the
+    text of their ``nekoapi serve`` option. Unknown names in the file or the environment are
+    errors: a typo must not silently leave a default in force.
+    """
+    declared = keys(tree)
+    path = file or environ.get(CONFIG_FILE_ENV, "")
+    document = _flatten(read_file(path), tree, _legacy_names(declared)) if path else {}
+    flags = flags or {}
+    v2_on = _v2_on(declared, environ, document, flags)
+    chosen, written = _choose(declared, environ, document, flags, v2_on)
+    _refuse_unknown(environ, declared)
+    if v2_on:
+        _refuse_legacy(environ, document, declared)
+    for line in v2.warnings(declared, environ, document, on=v2_on):
+        log.warning("%s", line)
+    config = _build(tree, chosen)
+    for k in declared:
+        problem = k.spec.cross_check(config) if k.spec.cross_check else None
+        if problem:
+            raise ConfigError(f"{written.get(k.dotted, k.env)}: {problem}")
+    return config
+
+
+def from_environment(file: str | None = None, flags: Mapping[str, str] | None = None) -> Config:
+    """The configuration of this process (the one place that reads ``os.environ``)."""
+    import os
+
+    return load_config(os.environ, file, flags)
 
 
 def read_file(path: str) -> dict[str, Any]:
@@ -423,255 +217,173 @@ def read_file(path: str) -> dict[str, Any]:
     return data
 
 
-def _flatten(data: Mapping[str, Any], cls: type, path: str) -> dict[str, Any]:
+# --- reading ---
+
+
+def _v2_on(
+    declared: list[Key], environ: Mapping[str, str], document: Mapping[str, Any], flags: Mapping[str, str]
+) -> bool:
+    """Whether Neko v2's names are read (the ``legacy`` key, on unless set false; trees without it: on)."""
+    switch = next((k for k in declared if k.dotted == v2.SWITCH), None)
+    given = _given(switch, environ, document, flags, v2_on=False) if switch else None
+    return True if given is None else bool(_parsed(switch, given[1], given[0]))  # type: ignore[arg-type]
+
+
+def _choose(
+    declared: list[Key],
+    environ: Mapping[str, str],
+    document: Mapping[str, Any],
+    flags: Mapping[str, str],
+    v2_on: bool = True,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The parsed value of every key that is set (dotted -> value), and the name each was given under."""
+    chosen: dict[str, Any] = {}
+    written: dict[str, str] = {}
+    implied: list[tuple[Legacy, str]] = []  # v2 names in use that set other keys too
+    for k in declared:
+        given = _given(k, environ, document, flags, v2_on)
+        if given is not None:
+            written[k.dotted], raw, legacy = given
+            chosen[k.dotted] = _parsed(k, raw, written[k.dotted])
+            if legacy is not None and legacy.implies:
+                implied.append((legacy, written[k.dotted]))
+        fallback = k.spec.fallback_env
+        if fallback and not chosen.get(k.dotted, k.default) and environ.get(fallback):
+            written[k.dotted] = fallback
+            chosen[k.dotted] = _parsed(k, environ[fallback], fallback)
+    by_name = {k.dotted: k for k in declared}
+    for legacy, name in implied:
+        for dotted, text in legacy.implies.items():
+            if dotted not in flags:  # as the v2 name itself, it loses only to an option
+                written[dotted], chosen[dotted] = name, _parsed(by_name[dotted], text, name)
+    return chosen, written
+
+
+def _given(
+    k: Key, environ: Mapping[str, str], document: Mapping[str, Any], flags: Mapping[str, str], v2_on: bool
+) -> Any:
+    """(the name the value was given under, the raw value, the v2 name used or None) from the source that
+    wins, or None: an option, then the key's v2 names (unless they yield to a v3 name that is set), then
+    its v3 names."""
+    if flags.get(k.dotted) is not None:
+        return k.spec.flag, flags[k.dotted], None
+    own = _v3_given(k, environ, document)
+    old = _v2_given(k, environ, document) if v2_on else None
+    if old is not None and not (old[2].yields and own is not None):
+        return old
+    return (*own, None) if own is not None else None
+
+
+def _v3_given(k: Key, environ: Mapping[str, str], document: Mapping[str, Any]) -> tuple[str, Any] | None:
+    if k.env in environ:
+        return k.env, environ[k.env]
+    if k.dotted in document:
+        return k.dotted, document[k.dotted]
+    return None
+
+
+def _v2_given(k: Key, environ: Mapping[str, str], document: Mapping[str, Any]) -> tuple[str, Any, Legacy] | None:
+    """What the key's v2 names give, in their declared order, a later one adding to (or overriding) the
+    earlier; None when none is set or every one set leaves the key alone."""
+    found: tuple[str, Any, Legacy] | None = None
+    so_far: Any = NOTHING
+    for legacy in k.spec.legacy:
+        given = None if legacy.refused else v2.given(legacy, environ, document)
+        if given is None:
+            continue
+        name, raw = given
+        if legacy.convert is not None:
+            try:
+                raw = legacy.convert(raw, so_far)
+            except Invalid as exc:
+                raise ConfigError(_message(name, exc, k.spec.secret)) from None
+            if raw is SKIP:
+                continue
+        so_far, found = raw, (name, raw, legacy)
+    return found
+
+
+def _parsed(k: Key, raw: Any, written: str) -> Any:
+    try:
+        value = k.spec.parse(raw) if k.spec.parse else values.by_type(k.kind, raw)
+        problem = k.spec.check(value) if k.spec.check else None
+        if problem:
+            raise Invalid(problem, got=value)
+    except Invalid as exc:
+        raise ConfigError(_message(written, exc, k.spec.secret)) from None
+    return value
+
+
+def _message(written: str, exc: Invalid, secret: bool) -> str:
+    """``<name>[.<place>]: <problem>[, got <value>]``; a secret's value is never shown."""
+    name = written
+    if exc.at:
+        name = f"{written}.{exc.at}" if written[:1].islower() else f"{written}: {exc.at}"
+    shown = "" if secret or exc.got is NOTHING else f", got {exc.got!r}"
+    return f"{name}: {exc.problem}{shown}"
+
+
+def _refuse_unknown(environ: Mapping[str, str], declared: list[Key]) -> None:
+    known = {k.env for k in declared} | {legacy.env for legacy in _legacies(declared)} | {CONFIG_FILE_ENV}
+    unknown = sorted(name for name in environ if name.startswith(ENV_PREFIX) and name not in known)
+    if unknown:
+        raise ConfigError(f"{unknown[0]}: unknown configuration key")
+
+
+def _refuse_legacy(environ: Mapping[str, str], document: Mapping[str, Any], declared: list[Key]) -> None:
+    for legacy in _legacies(declared):
+        if legacy.refused:
+            for name in (legacy.env, legacy.name):
+                if name in environ or name in document:
+                    raise ConfigError(f"{name}: {legacy.refused}")
+
+
+def _legacies(declared: list[Key]) -> list[Legacy]:
+    return [legacy for k in declared for legacy in k.spec.legacy]
+
+
+def _legacy_names(declared: list[Key]) -> frozenset[str]:
+    return frozenset(legacy.name for legacy in _legacies(declared))
+
+
+def _flatten(data: Mapping[str, Any], cls: type, legacy: frozenset[str], path: str = "") -> dict[str, Any]:
     """File values by dotted key, following the tree so that object-valued keys stay whole."""
-    hints = typing.get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls)}
+    layout = _layout(cls)
     flat: dict[str, Any] = {}
     for name, value in data.items():
         dotted = f"{path}{name}"
-        if name not in fields:
+        if dotted in legacy:
+            flat[dotted] = value
+        elif name not in layout:
             raise ConfigError(f"{dotted}: unknown configuration key")
-        if dataclasses.is_dataclass(hints[name]):
+        elif layout[name][1] is None:
             if not isinstance(value, dict):
                 raise ConfigError(f"{dotted}: expected a section of keys")
-            flat.update(_flatten(value, hints[name], dotted + "."))
+            flat.update(_flatten(value, layout[name][0], legacy, dotted + "."))
         else:
             flat[dotted] = value
     return flat
 
 
-def _load_section(
-    cls: type,
-    prefix: str,
-    environ: Mapping[str, str],
-    known: set[str],
-    file_values: Mapping[str, Any] | None = None,
-    path: str = "",
-) -> Any:
+def _build(cls: type, chosen: Mapping[str, Any], path: str = "") -> Any:
+    fields: dict[str, Any] = {}
+    for name, (kind, spec) in _layout(cls).items():
+        dotted = path + name
+        if spec is None:
+            fields[name] = _build(kind, chosen, dotted + ".")
+        elif dotted in chosen:
+            fields[name] = chosen[dotted]
+    return cls(**fields)
+
+
+@functools.cache
+def _layout(cls: type) -> dict[str, tuple[Any, Spec | None]]:
+    """A section's fields: name -> (type, the key's declaration), or (section type, None) for a section."""
     hints = typing.get_type_hints(cls)
-    values: dict[str, Any] = {}
+    layout: dict[str, tuple[Any, Spec | None]] = {}
     for f in dataclasses.fields(cls):
-        name = prefix + f.name.upper()
-        dotted = path + f.name
-        kind = hints[f.name]
-        if dataclasses.is_dataclass(kind):
-            values[f.name] = _load_section(kind, name + "_", environ, known, file_values, dotted + ".")
-            continue
-        known.add(name)
-        if name in environ:
-            values[f.name] = _checked(dotted, name, _parse(name, kind, environ[name]))
-        elif file_values and dotted in file_values:
-            values[f.name] = _checked(dotted, dotted, _from_file(dotted, kind, file_values[dotted]))
-    return cls(**values)
-
-
-def _check_bind(value: str) -> str | None:
-    host, _, port = value.rpartition(":")
-    return None if host and port.isdigit() and 0 < int(port) < 65536 else "expected host:port"
-
-
-def _check_prefix(value: str) -> str | None:
-    return None if value.startswith("/") else "expected a path starting with /"
-
-
-def _check_level(value: str) -> str | None:
-    return None if value.lower() in {"debug", "info", "warning", "error"} else "expected debug, info, warning or error"
-
-
-def _check_api_token(value: str) -> str | None:
-    # A short fixed token is guessable, and it is an administrator's.
-    return (
-        None
-        if not value or len(value) >= MIN_API_TOKEN_LENGTH
-        else f"must be at least {MIN_API_TOKEN_LENGTH} characters"
-    )
-
-
-def _check_store(value: str) -> str | None:
-    return None if value in {"memory", "redis"} else "expected memory or redis"
-
-
-def _check_xserver(value: str) -> str | None:
-    return None if value in {"auto", "xorg", "xvfb"} else "expected auto, xorg or xvfb"
-
-
-def _check_positive(value: int) -> str | None:
-    return None if value > 0 else "expected a number above 0"
-
-
-def _check_heartbeat(value: int) -> str | None:
-    # The spec's bound on the room setting, so the settings the server sends back always conform.
-    return None if 1 <= value <= 86400 else "expected seconds from 1 to 86400"
-
-
-def _check_rate(value: str) -> str | None:
-    return None if parse_rate(value) else "expected frames per second like 10/1 (above 0, at most 60)"
-
-
-def _check_quality(value: int) -> str | None:
-    return None if 1 <= value <= 100 else "expected a JPEG quality from 1 to 100"
-
-
-def _check_fps(value: int) -> str | None:
-    return None if 1 <= value <= 60 else "expected frames per second from 1 to 60"
-
-
-def _check_rtmp_url(value: str) -> str | None:
-    return None if not value or value.startswith(RTMP_SCHEMES) else "expected an rtmp:// or rtmps:// URL"
-
-
-RTMP_SCHEMES = ("rtmp://", "rtmps://")
-X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
-
-
-def _check_preset(value: str) -> str | None:
-    return None if value in X264_PRESETS else "expected an x264 preset: " + ", ".join(X264_PRESETS)
-
-
-# Values that parse but cannot work; checked here so start-up fails with the key's name.
-_CHECKS: dict[str, Callable[[Any], str | None]] = {
-    "server.bind": _check_bind,
-    "server.path_prefix": _check_prefix,
-    "server.batch_limit": _check_positive,
-    "session.send_queue_bytes": _check_positive,
-    "session.heartbeat_interval": _check_heartbeat,
-    "server.header_timeout": _check_positive,
-    "server.body_timeout": _check_positive,
-    "server.max_upload_size": _check_positive,
-    "log.level": _check_level,
-    "session.api_token": _check_api_token,
-    "session.store": _check_store,
-    "capture.broadcast.url": _check_rtmp_url,
-    "capture.broadcast.audio_bitrate": _check_positive,
-    "capture.broadcast.video_bitrate": _check_positive,
-    "capture.broadcast.fps": _check_fps,
-    "capture.broadcast.preset": _check_preset,
-    "capture.screencast.rate": _check_rate,
-    "capture.screencast.quality": _check_quality,
-    "filetransfer.max_upload_size": _check_positive,
-    "filetransfer.max_upload_files": _check_positive,
-    "desktop.xserver": _check_xserver,
-}
-# Never echoed in an error message.
-# redis.url may carry a password (redis://:secret@host); an RTMP URL usually carries a stream key.
-_SECRET_KEYS = frozenset(
-    {
-        "capture.broadcast.url",
-        "redis.url",
-        "session.api_token",
-        "member.multiuser.admin_password",
-        "member.multiuser.user_password",
-    }
-)
-
-
-def _checked(dotted: str, name: str, value: Any) -> Any:
-    check = _CHECKS.get(dotted)
-    problem = check(value) if check else None
-    if problem:
-        raise ConfigError(f"{name}: {problem}" + ("" if dotted in _SECRET_KEYS else f", got {value!r}"))
-    return value
-
-
-def _from_file(dotted: str, kind: Any, value: Any) -> Any:
-    """A YAML value: native types are taken as they are, text goes through the env parser."""
-    if isinstance(value, str):
-        return _parse(dotted, kind, value)
-    if kind is bool and isinstance(value, bool):
-        return value
-    if kind is int and isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if kind is float and isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    if kind is str and isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)  # a numeric password or token written without quotes
-    origin = typing.get_origin(kind)
-    if origin is tuple and isinstance(value, list) and all(isinstance(i, str) for i in value):
-        return tuple(value)
-    if origin is dict and isinstance(value, dict):
-        return value
-    raise ConfigError(f"{dotted}: expected {_expected(kind)}, got {value!r}")
-
-
-def _expected(kind: Any) -> str:
-    origin = typing.get_origin(kind)
-    names = {bool: "true or false", int: "a whole number", float: "seconds or a duration like 24h", str: "text"}
-    if origin is tuple:
-        return "a list of strings"
-    if origin is dict:
-        return "a mapping"
-    return names.get(kind, str(kind))
-
-
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)")
-_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-
-
-def _parse(name: str, kind: Any, raw: str) -> Any:
-    text = raw.strip()
-    if kind is bool:
-        if text.lower() in _TRUE:
-            return True
-        if text.lower() in _FALSE:
-            return False
-        raise ConfigError(f"{name}: expected true or false, got {raw!r}")
-    if kind is int:
-        try:
-            return int(text)
-        except ValueError:
-            raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
-    if kind is float:
-        return _parse_duration(name, text)
-    if kind is str:
-        return raw
-    origin = typing.get_origin(kind)
-    if origin is tuple:
-        return _parse_list(name, text)
-    if origin is dict:
-        return _parse_object(name, text)
-    raise ConfigError(f"{name}: unsupported type {kind!r}")  # pragma: no cover
-
-
-def _parse_duration(name: str, text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    parts = _DURATION.findall(text)
-    if not parts or "".join(n + u for n, u in parts) != text:
-        raise ConfigError(f"{name}: expected seconds or a duration like 24h, got {text!r}")
-    return sum(float(n) * _DURATION_UNITS[u] for n, u in parts)
-
-
-def _parse_list(name: str, text: str) -> tuple[str, ...]:
-    if text.startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{name}: invalid JSON list ({exc.msg})") from None
-        if not all(isinstance(i, str) for i in items):
-            raise ConfigError(f"{name}: expected a list of strings")
-        return tuple(items)
-    return tuple(part.strip() for part in text.split(",") if part.strip())
-
-
-def _parse_object(name: str, text: str) -> dict[str, Any]:
-    if not text:
-        return {}
-    try:
-        value = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise ConfigError(f"{name}: invalid JSON object ({exc.msg})") from None
-    if not isinstance(value, dict):
-        raise ConfigError(f"{name}: expected a JSON object")
-    return value
-
-
-def from_environment(file: str | None = None) -> Config:
-    """The configuration of this process (the one place that reads ``os.environ``)."""
-    import os
-
-    return load_config(os.environ, file)
+        kind, spec = hints[f.name], spec_of(f)
+        if spec is None and not (isinstance(kind, type) and dataclasses.is_dataclass(kind)):
+            raise TypeError(f"{cls.__name__}.{f.name}: declare it with configkeys.declare.key()")
+        layout[f.name] = (kind, spec)
+    return layout

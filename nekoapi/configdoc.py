@@ -1,128 +1,117 @@
-"""What each configuration key means, for ``nekoapi serve --help`` and the README table.
+"""The configuration table of ``nekoapi serve --help`` and of the README, and the table of Neko v2's
+names in docs/migrating.md, generated from the declarations.
 
-A test fails when a key of the tree has no line here (or a line here names no
-key), so the help and the README cannot fall behind the configuration.
+``python -m nekoapi.configdoc`` rewrites both tables in place; a test fails while a document holds
+another one, so the documentation cannot fall behind the keys.
 """
 
 from __future__ import annotations
 
-MEANING: dict[str, str] = {
-    "server.bind": "address and port to serve on",
-    "server.proxy": "trust X-Forwarded-For/-Proto (enable only behind a reverse proxy)",
-    "server.cors": "origins allowed to call the API from a browser (list; `*` for any)",
-    "server.metrics": "serve Prometheus metrics at /metrics",
-    "server.path_prefix": "serve every route (API, /api/ws, /openapi.json) under this path",
-    "server.batch_limit": "most sub-requests in one POST /api/batch (ours)",
-    "server.max_header_size": "requests with more header bytes are refused with 431 (ours)",
-    "server.max_url_length": "requests with a longer URL are refused with 414 (ours)",
-    "server.max_body_size": "request bodies with more bytes are refused with 413 before being read (ours)",
-    "server.header_timeout": "a request line and headers not received in this time close the connection (ours)",
-    "server.body_timeout": "a request body not received in this time after the headers is answered 408 (ours)",
-    "server.max_upload_size": "the same for multipart/form-data bodies: file uploads (ours)",
-    "session.private_mode": "room setting: private mode",
-    "session.locked_logins": "only administrators may log in",
-    "session.locked_controls": "only administrators may take control",
-    "session.control_protection": "lock controls while no administrator is connected",
-    "session.implicit_hosting": "room setting: implicit hosting",
-    "session.inactive_cursors": "room setting: show inactive cursors",
-    "session.merciful_reconnect": "a second socket replaces the first instead of being refused",
-    "session.heartbeat_interval": "seconds between system/heartbeat events and protocol pings (1-86400)",
-    "session.api_token": (
-        "fixed token (32+ chars) acting as the built-in administrator session `API`, with Neko's profile for it"
-        " (empty: off)"
-    ),
-    "session.file": "SQLite file that keeps sessions across restarts (empty: memory only)",
-    "session.store": "where sessions, host, settings and stats live: `memory` or `redis` (shared by workers; ours)",
-    "session.reconnect_grace": "how long an abnormally dropped socket keeps its session connected (ours)",
-    "session.send_queue_size": "events queued for one socket before it is closed as too slow (ours)",
-    "session.send_queue_bytes": "bytes queued for one socket before it is closed as too slow (ours)",
-    "session.disconnected_expiry": (
-        "a session without a WebSocket this long, since login or its last socket, is removed; 0: never (ours)"
-    ),
-    "session.ws_max_message_size": "largest WebSocket message a client may send, in bytes (ours)",
-    "session.ws_message_rate": "WebSocket messages a client may send per second, bursts of twice that (ours)",
-    "session.login_throttle.enabled": "throttle failed logins per client address and per username (ours)",
-    "session.login_throttle.free_attempts": "failed logins allowed before the back-off starts (ours)",
-    "session.login_throttle.base_delay": "wait after the first throttled failure; doubles with each more (ours)",
-    "session.login_throttle.max_delay": "longest wait between login attempts (ours)",
-    "session.login_throttle.max_tracked": "addresses and usernames the throttle remembers, each (ours)",
-    "session.cookie.enabled": "login sets the token in a cookie instead of the body",
-    "session.cookie.name": "cookie name",
-    "session.cookie.expiration": "cookie lifetime",
-    "session.cookie.secure": "cookie only over HTTPS",
-    "session.cookie.http_only": "cookie hidden from scripts",
-    "session.cookie.domain": "cookie domain",
-    "session.cookie.path": "cookie path",
-    "member.provider": "where members live: sqlite, postgres, file, object, multiuser, noauth",
-    "member.sqlite.path": "sqlite: database file; missing directories are created",
-    "member.sqlite.admin_password": "sqlite: password of the first-start `admin` (empty: random, printed once)",
-    "member.postgres.url": "postgres: database URL, e.g. postgresql://user@127.0.0.1:5432/neko",
-    "member.postgres.admin_password": "postgres: password of the first-start `admin` (empty: random, printed once)",
-    "member.postgres.table": "postgres: table name, so several servers can share one database (ours)",
-    "member.file.path": "file: Neko's members JSON file",
-    "member.file.hash": "file: entries hold base64(SHA-256) passwords, not plain text",
-    "member.object.users": "object: JSON list of {username, password, profile}",
-    "member.argon2_time_cost": "argon2id passes for new password hashes (ours)",
-    "member.argon2_memory_kib": "argon2id memory for new password hashes, in KiB (ours)",
-    "member.multiuser.admin_password": "multiuser: the password that logs in as an administrator",
-    "member.multiuser.user_password": "multiuser: the password that logs in as a user",
-    "member.multiuser.admin_profile": "multiuser: JSON merged onto the administrator profile",
-    "member.multiuser.user_profile": "multiuser: JSON merged onto the user profile",
-    "log.json": "one JSON object per log line instead of plain text",
-    "log.level": "debug, info, warning or error",
-    "redis.url": "Redis server of `session.store: redis` (ours)",
-    "redis.prefix": "prefix of every Redis key and of the event channel (ours)",
-    # media (issue 14)
-    "capture.video.display": "X display the video grabs and the data channel drives; empty means the desktop's (ours)",
-    "capture.video.codec": "video codec of every ladder id: `vp8` or `h264`",
-    "capture.video.ids": "the quality ladder, best first; empty means the keys of `capture.video.pipelines`",
-    "capture.video.pipelines": "JSON: id -> {width, height, fps, bitrate, ...} (our schema, docs/room.md)",
-    "capture.audio.enabled": "send the room's audio (ours)",
-    "capture.audio.device": "PulseAudio source captured for the room's audio",
-    "capture.audio.bitrate": "Opus bitrate in kbit/s (ours)",
-    "capture.microphone.enabled": "play clients' microphones into the desktop",
-    "capture.microphone.device": "PulseAudio sink clients' microphones play into",
-    "capture.pulse.server": "PulseAudio server to use; empty: nekoapi starts its own with null sinks (ours)",
-    "webrtc.icelite": (
-        "the server is an ICE-lite agent: `a=ice-lite` in its offers, controlled role, host (and nat1to1)"
-        " candidates only, `webrtc.iceservers.backend` ignored"
-    ),
-    "webrtc.icetrickle": (
-        "send `signal/provide` before ICE gathering and trickle the server's candidates as"
-        " `signal/candidate`; false puts them all in the offer"
-    ),
-    "webrtc.iceservers.frontend": "JSON list of {urls, username?, credential?} sent to clients",
-    "webrtc.iceservers.backend": "JSON list of ICE servers the server itself uses; none means no STUN at all",
-    "webrtc.nat1to1": "public addresses offered as extra host candidates (1:1 NAT)",
-    "webrtc.epr": "UDP port range `min-max` of the server's ICE host candidates; empty means any port",
-    # capture: broadcast and screencast (issue 13)
-    "capture.broadcast.url": "RTMP URL to push the screen to (rtmp:// or rtmps://; empty: none)",
-    "capture.broadcast.autostart": "with a URL set, start broadcasting when the server starts",
-    "capture.broadcast.audio_bitrate": "broadcast AAC audio bitrate in kbit/s",
-    "capture.broadcast.video_bitrate": "broadcast H.264 video bitrate in kbit/s",
-    "capture.broadcast.preset": "x264 speed preset of the broadcast (ultrafast ... veryslow)",
-    "capture.broadcast.fps": "broadcast frames per second, 1-60 (ours)",
-    "capture.screencast.enabled": "serve JPEG frames at /api/room/screen/cast.jpg",
-    "capture.screencast.rate": "screencast frames per second, as a fraction (`10/1`)",
-    "capture.screencast.quality": "screencast JPEG quality, 1-100",
-    "chat.enabled": "chat plugin: chat/message between sessions and POST /api/chat/",
-    "filetransfer.enabled": "file transfer plugin: list, download, upload and delete files of `filetransfer.dir`",
-    "filetransfer.dir": "file transfer: the shared directory (created if missing)",
-    "filetransfer.refresh_interval": "file transfer: seconds between rescans of the directory (besides inotify)",
-    "filetransfer.user_download": "file transfer: non-administrators may download",
-    "filetransfer.user_upload": "file transfer: non-administrators may upload",
-    "filetransfer.user_delete": "file transfer: non-administrators may delete",
-    "filetransfer.max_upload_size": "file transfer: most bytes of files in one upload (ours)",
-    "filetransfer.max_upload_files": "file transfer: most files in one upload request (ours)",
-    "openinapp.enabled": "open-in-app plugin: POST /api/openinapp/openlink opens links on the desktop",
-    "openinapp.open_command": "open-in-app: command run as `<command> <url>` on the desktop's display",
-    # desktop (issue 13)
-    "desktop.enabled": "false: a room without a desktop, whose operations answer 503 (ours)",
-    "desktop.display": "X display to drive; empty means `$DISPLAY`; with neither, nekoapi starts its own X server",
-    "desktop.screen": "screen size applied at start, `WxH@R`; not matching means the default",
-    "desktop.xserver": "X server started without a display: `auto` (Xorg-dummy, else Xvfb), `xorg`, `xvfb` (ours)",
-    "desktop.app": "application shown in the room, a command line; empty shows none (ours)",
-    "desktop.profile": "the browser's profile directory (ours)",
-    "desktop.upload_drop": "uploadDrop: drop uploaded files onto the desktop at x,y (XDND)",
-    "desktop.file_chooser_dialog": "uploadDialog: take over the browser's file chooser and fill it with uploads",
-}
+import json
+import sys
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .config import Key, keys
+from .configkeys.v2 import SWITCH
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+MIGRATING = README.parent / "docs" / "migrating.md"
+TABLE_START = "<!-- configuration table: written by `python -m nekoapi.configdoc`, checked by a test -->"
+TABLE_END = "<!-- end of the configuration table -->"
+V2_START = "<!-- v2 names: written by `python -m nekoapi.configdoc`, checked by a test -->"
+V2_END = "<!-- end of the v2 names -->"
+
+
+def show_default(key: Key) -> str:
+    """A key's default as an operator would type it."""
+    if key.spec.shown is not None:
+        return key.spec.shown
+    value: Any = key.default
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
+        return ",".join(value)
+    if isinstance(value, dict):
+        return json.dumps(value) if value else ""
+    if isinstance(value, float) and value.is_integer():
+        seconds = int(value)
+        return f"{seconds // 3600}h" if seconds and seconds % 3600 == 0 else f"{seconds}s"
+    if isinstance(value, Fraction):
+        return f"{value.numerator}/{value.denominator}"
+    return str(value)
+
+
+def key_table() -> str:
+    """The epilogue of ``nekoapi serve --help``."""
+    rows = [(k.dotted, k.env, show_default(k) or '""', k.doc) for k in keys()]
+    width = [max(len(row[i]) for row in rows) for i in range(3)]
+    lines = [f"  {d:<{width[0]}}  {e:<{width[1]}}  {v:<{width[2]}}  {m}" for d, e, v, m in rows]
+    return "configuration keys (file key, environment variable, default, meaning):\n" + "\n".join(lines)
+
+
+def markdown_table() -> str:
+    """The README's configuration table."""
+    rows = [f"| `{k.dotted}` | `{k.env}` | {_md_default(k)} | {_md_meaning(k)} |" for k in keys()]
+    return "\n".join(["| file key | environment variable | default | meaning |", "|---|---|---|---|", *rows])
+
+
+def _md_default(key: Key) -> str:
+    shown = show_default(key)
+    return f"`{shown}`" if shown else "(empty)"
+
+
+def _md_meaning(key: Key) -> str:
+    flag = f" (`nekoapi serve {key.spec.flag}`)" if key.spec.flag else ""
+    return key.doc.replace("|", "\\|") + flag
+
+
+def v2_table() -> str:
+    """Neko v2's names, each with the v3 key(s) it sets (or none) and how its value maps."""
+    maps: dict[str, list[tuple[Key, str]]] = {}
+    for k in keys():
+        for legacy in k.spec.legacy:
+            maps.setdefault(legacy.env, []).append((k, legacy.refused or legacy.note))
+    rows = [_v2_row(env, targets) for env, targets in sorted(maps.items())]
+    return "\n".join(["| v2 name | sets | how |", "|---|---|---|", *rows])
+
+
+def _v2_row(env: str, targets: list[tuple[Key, str]]) -> str:
+    sets = ", ".join(f"`{k.env}`" for k, _ in targets if k.dotted != SWITCH) or "nothing"
+    notes = "; ".join(dict.fromkeys(note for _, note in targets if note)) or "as it is"
+    return f"| `{env}` | {sets} | {notes.replace('|', chr(92) + '|')} |"
+
+
+def with_table(readme: str) -> str:
+    """``readme`` with the text between the table's markers replaced by the current table."""
+    return _between(readme, TABLE_START, TABLE_END, markdown_table(), "the README")
+
+
+def with_v2_table(document: str) -> str:
+    """docs/migrating.md with its table of v2 names replaced by the current one."""
+    return _between(document, V2_START, V2_END, v2_table(), "docs/migrating.md")
+
+
+def _between(document: str, first: str, last: str, table: str, what: str) -> str:
+    head, start, rest = document.partition(first)
+    _, end, tail = rest.partition(last)
+    if not (start and end):
+        raise ValueError(f"{what} has no table markers ({first!r} ... {last!r})")
+    return f"{head}{start}\n{table}\n{end}{tail}"
+
+
+def main() -> int:
+    for path, rewrite in ((README, with_table), (MIGRATING, with_v2_table)):
+        before = path.read_text(encoding="utf-8")
+        after = rewrite(before)
+        if after != before:
+            path.write_text(after, encoding="utf-8")
+        print(f"{path}: table {'rewritten' if after != before else 'already current'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -50,6 +50,7 @@ class ReservedMemberId(NekoError):
     """A member whose id is the API session's (a members file or multiuser login named API)."""
 
     message = "the member id API is reserved for the API session"
+    guests = "member ids starting with guest~ are reserved for the guests of share links"
 
 
 # --- sessions --------------------------------------------------------------
@@ -69,7 +70,7 @@ class CannotLogout(NekoError):
     message = "this session cannot log out"
 
 
-# --- members (issue 3) -----------------------------------------------------
+# --- members ---------------------------------------------------------------
 class MemberNotFound(NekoError):
     message = "member not found"
 
@@ -94,7 +95,7 @@ class MemberOperationUnsupported(NekoError):
     message = "the member provider cannot do this"
 
 
-# --- room (issue 4) --------------------------------------------------------
+# --- room ------------------------------------------------------------------
 class CannotHost(NekoError):
     message = "session cannot host"
 
@@ -123,9 +124,16 @@ class TargetCannotHost(NekoError):
     message = "target session is not allowed to host"
 
 
-# --- operability (issue 7) -------------------------------------------------
+# --- operability -----------------------------------------------------------
 class BackingStoreUnavailable(NekoError):
     message = "a backing store is unreachable"
+
+
+class StoreUnusable(NekoError):
+    """A file the configuration names cannot be opened or read when the server is built (the
+    message names the key); ``nekoapi`` reports it in one line and does not start."""
+
+    message = "a configured store cannot be used"
 
 
 class MetricsDisabled(NekoError):
@@ -140,7 +148,7 @@ class BatchTooLarge(NekoError):
     message = "too many sub-requests in one batch"
 
 
-# --- security (issue 8) ----------------------------------------------------
+# --- security --------------------------------------------------------------
 class LoginThrottled(NekoError):
     message = "too many failed logins; try again later"
 
@@ -149,7 +157,19 @@ class LoginThrottled(NekoError):
         self.retry_after = retry_after
 
 
-# --- desktop (issue 13) ----------------------------------------------------
+class UploadsInFlight(NekoError):
+    """The session's uploads being received would pass ``server.upload_in_flight_per_session``."""
+
+    message = "this session is already sending as many upload bytes as it may; retry when one is done"
+
+
+class ServerUploadsInFlight(NekoError):
+    """All uploads being received would pass ``server.upload_in_flight``."""
+
+    message = "the server is receiving as many upload bytes as it may; retry later"
+
+
+# --- desktop ---------------------------------------------------------------
 class CannotWatch(NekoError):
     message = "session cannot watch"
 
@@ -170,7 +190,19 @@ class DesktopUnavailable(NekoError):
     message = "desktop is not available"
 
 
-# --- broadcast and screencast (issue 13) -----------------------------------
+class MediaCaptureFailing(NekoError):
+    """A capture someone watches keeps failing (it is being started again); the message names it."""
+
+    message = "a media capture is failing"
+
+
+class AudioUnavailable(NekoError):
+    """nekoapi's own PulseAudio is down (it is being restarted): the room has no sound meanwhile."""
+
+    message = "desktop audio is not available: PulseAudio is not running"
+
+
+# --- broadcast and screencast ----------------------------------------------
 class BroadcastUrlMissing(NekoError):
     message = "missing broadcast URL"
 
@@ -187,8 +219,15 @@ class BroadcastInactive(NekoError):
     message = "server is not broadcasting"
 
 
+class BroadcastUnreachable(NekoError):
+    """The RTMP address the caller gave led to no server that took the stream (refused, unknown,
+    silent): the caller's input, so a 4xx; the message says why."""
+
+    message = "broadcast could not start: the RTMP server cannot be reached"
+
+
 class BroadcastFailed(NekoError):
-    """The RTMP server could not be reached or refused the stream."""
+    """The push could not start for a reason of ours (no ffmpeg, the encoder or the grab failed)."""
 
     message = "broadcast could not start"
 
@@ -207,7 +246,7 @@ class ScreencastUnavailable(NekoError):
     message = "timed out waiting for the first screencast image"
 
 
-# --- plugins (issue 15) ----------------------------------------------------
+# --- plugins ---------------------------------------------------------------
 class ChatForbidden(NekoError):
     message = "not allowed to send chat messages"
 
@@ -278,7 +317,7 @@ class KeyboardMapInvalid(NekoError):
     message = "cannot set keyboard map"
 
 
-# --- desktop-io (issue 13): clipboard and uploads ---------------------------
+# --- desktop-io: clipboard and uploads --------------------------------------
 class ClipboardEmpty(NekoError):
     """Nothing in the clipboard can be read as the requested type (Neko answers 500)."""
 
@@ -303,3 +342,79 @@ class DesktopRefused(NekoError):
     """The desktop did not do what was asked (a drop nobody accepted, a dialog that stayed open)."""
 
     message = "the desktop did not accept the upload"
+
+
+# --- automation: the room's browser over CDP, the human hand-over ----------
+class AutomationForbidden(NekoError):
+    message = "session cannot automate (profile field can_automate)"
+
+
+class AutomationUnavailable(NekoError):
+    """No browser to drive: the desktop or its app is down, or the app is not Chromium."""
+
+    message = "automation is not available: the room's browser is not running"
+
+
+class UpgradeRequired(NekoError):
+    message = "this endpoint is a WebSocket: connect with a WebSocket client (Upgrade: websocket)"
+
+
+class ControlHeld(NekoError):
+    """Taking the browser over needs control of the desktop, which another session holds."""
+
+    message = "another session holds control of the desktop; it was asked to give it"
+
+
+class NotTakenOver(NekoError):
+    message = "the browser is not taken over: automation is running"
+
+
+class GiveBackForbidden(NekoError):
+    message = "only the session that took the browser over, or an administrator, can give it back"
+
+
+# --- share links -----------------------------------------------------------
+class LinkNotFound(NekoError):
+    message = "share link not found"
+
+
+class LinkInvalid(NekoError):
+    """An unknown, revoked, expired or used-up link token: which one is not told."""
+
+    message = "invalid, expired or used share link"
+
+
+# --- browser profile -------------------------------------------------------
+class ProfileArchiveInvalid(NekoError):
+    message = "not a valid browser profile archive"
+
+
+class ProfileArchiveTooLarge(NekoError):
+    message = "the profile archive unpacks to more than desktop.profile_max_size"
+
+
+class ProfileBusy(NekoError):
+    message = "another profile reset, import or export is running"
+
+
+# --- Neko's legacy (v2) HTTP paths -----------------------------------------
+class V2Disabled(NekoError):
+    message = "Neko's v2 API is off (legacy: false)"
+
+
+class V2Banned(NekoError):
+    """An address an administrator banned over the v2 WebSocket (``admin/ban``), on a v2 path."""
+
+    message = "banned ip"
+
+
+class V2PasswordRefused(NekoError):
+    """Any refused ``?pwd=`` (and ``?usr=``): Neko's legacy layer answers every failed login 403."""
+
+    message = "wrong password"
+
+
+class V2AdminRequired(NekoError):
+    """A user's password on a v2 path for administrators: Neko answers 401 with this text."""
+
+    message = "bad authorization"

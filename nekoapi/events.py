@@ -32,7 +32,11 @@ class SessionDeleted:
 
 @dataclass(frozen=True)
 class SessionConnected:
+    """A socket is the session's now. Unless it ``replaced`` another (the session stayed connected),
+    a ``StateChanged`` with ``connect`` set follows."""
+
     session: Session
+    replaced: bool = False
 
 
 @dataclass(frozen=True)
@@ -49,7 +53,11 @@ class ProfileChanged:
 
 @dataclass(frozen=True)
 class StateChanged:
+    """``connect``: the change is a connect, whose ``session/state`` the connect's greeting sends
+    in Neko's order (``ws/greeter.py``), before the parts' own greetings."""
+
     session: Session
+    connect: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,7 +82,7 @@ class ControlRequested:
 
 @dataclass(frozen=True)
 class Delivered:
-    """A message for sockets, sent by another worker (relays and plugins, issue 15).
+    """A message for sockets, sent by another worker (relays and plugins).
 
     ``to`` names the recipients; None means every connected session but ``exclude``.
     """
@@ -85,7 +93,7 @@ class Delivered:
     exclude: str | None = None
 
 
-# --- operability (issue 7): what metrics and logs observe ---
+# --- operability: what metrics and logs observe ---
 
 
 @dataclass(frozen=True)
@@ -112,7 +120,7 @@ Subscriber = Callable[[Any], None]
 class EventBus:
     def __init__(self) -> None:
         self._subscribers: dict[type, list[Subscriber]] = defaultdict(list)
-        # Subscribers that also want events another worker caused (scale-out, issue 9).
+        # Subscribers that also want events another worker caused (scale-out).
         self._remote: dict[type, list[Subscriber]] = defaultdict(list)
 
     def subscribe(self, event_type: type[E], callback: Callable[[E], None], *, remote: bool = False) -> None:
@@ -139,7 +147,7 @@ class EventBus:
                 log.exception("event subscriber failed on %s", type(event).__name__)
 
 
-# --- desktop (issue 13) ---
+# --- desktop ---
 
 
 @dataclass(frozen=True)

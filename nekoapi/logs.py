@@ -14,15 +14,16 @@ import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from .accesslog import ACCESS_LOGGER, AccessLines, LineWriter, WriterHandler
+from .accesslog import ACCESS_LOGGER, AccessLines, LineWriter, Stamps, WriterHandler, coloured
+from .config import Config
+from .logfile import open_log_file
 
 _SECRETS = re.compile(
-    r"(?P<key>(?:token|password)=)[^&\s\"']+"
+    r"(?P<key>(?:token|password|pwd)=)[^&\s\"']+"  # pwd: Neko v2's password parameter
     r"|(?P<scheme>Bearer\s+)[^\s\"']+"
     r"|(?P<cookie>NEKO_SESSION=)[^;\s\"']+",
     re.IGNORECASE,
@@ -94,11 +95,22 @@ class AddContext(logging.Filter):
 
 
 class PlainFormatter(logging.Formatter):
-    def __init__(self) -> None:
-        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    """``<time> <LEVEL> <logger>: <message>``; the level coloured when ``colour`` (a terminal)."""
 
-    def format(self, record: logging.LogRecord) -> str:
-        line = super().format(record)
+    def __init__(self, time_format: str = "iso", *, colour: bool = False) -> None:
+        super().__init__()
+        self.stamps = Stamps(time_format)
+        self.colour = colour
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        return str(self.stamps.of(record.created))
+
+    def usesTime(self) -> bool:
+        return True
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        level = coloured(record.levelname, self.colour)
+        line = f"{record.asctime} {level} {record.name}: {record.message}"
         session_id = getattr(record, "session_id", None)
         return f"{line} session={session_id}" if session_id else line
 
@@ -106,9 +118,13 @@ class PlainFormatter(logging.Formatter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per line, for log shippers."""
 
+    def __init__(self, time_format: str = "iso") -> None:
+        super().__init__()
+        self.stamps = Stamps(time_format, json=True)
+
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": self.stamps.of(record.created),
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
@@ -122,10 +138,17 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(entry, default=str).decode()
 
 
-def make_handler(*, json: bool = False, stream: Any = None, writer: LineWriter | None = None) -> logging.Handler:
+def make_handler(
+    *,
+    json: bool = False,
+    stream: Any = None,
+    writer: LineWriter | None = None,
+    time_format: str = "iso",
+    colour: bool = False,
+) -> logging.Handler:
     """Writes to ``stream`` as each record comes, or through ``writer``'s thread in batches."""
     handler = logging.StreamHandler(stream) if writer is None else WriterHandler(writer)
-    handler.setFormatter(JsonFormatter() if json else PlainFormatter())
+    handler.setFormatter(JsonFormatter(time_format) if json else PlainFormatter(time_format, colour=colour))
     handler.addFilter(AddContext())
     handler.addFilter(RedactSecrets())
     return handler
@@ -137,19 +160,42 @@ _writer: LineWriter | None = None
 _served: tuple[logging.Handler, AccessLines] | None = None
 
 
-def configure(level: str, *, json: bool = False, stream: Any = None) -> None:
+def configure(
+    level: str, *, json: bool = False, stream: Any = None, time_format: str = "iso", colour: bool = False
+) -> None:
     """The server's logging: every line through one batching writer thread (nekoapi/accesslog.py)."""
     global _writer, _served
     if _writer is None or stream is not None:
         _writer = LineWriter(stream or sys.stderr)
-    handler = make_handler(json=json, writer=_writer)
-    _served = (handler, AccessLines(_writer, json=json))
+    handler = make_handler(json=json, writer=_writer, time_format=time_format, colour=colour)
+    _served = (handler, AccessLines(_writer, json=json, time_format=time_format, colour=colour))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     # Connexion logs every 401 at info ("No auth provided"), which the access line says already,
     # at the cost of a whole logging call; its warnings and errors still show.
     logging.getLogger("connexion").setLevel(logging.DEBUG if level.lower() == "debug" else logging.WARNING)
+
+
+def level_of(config: Config) -> str:
+    """``log.level``, or debug in Neko's debug mode (``debug``)."""
+    return "debug" if config.debug else config.log.level
+
+
+def configure_from(config: Config, *, rotate: bool = True) -> None:
+    """Logging as the configuration asks: to ``log.dir``'s file (``rotate``: the previous one is kept under
+    its time; worker processes append to their parent's) or standard error, coloured only on a terminal."""
+    settings = config.log
+    stream = open_log_file(settings.dir, rotate=rotate) if settings.dir else sys.stderr
+    colour = not settings.json and not settings.nocolor and _is_terminal(stream)
+    configure(level_of(config), json=settings.json, stream=stream, time_format=settings.time, colour=colour)
+
+
+def _is_terminal(stream: Any) -> bool:
+    try:
+        return bool(stream.isatty())
+    except (AttributeError, ValueError):
+        return False
 
 
 def access_lines() -> AccessLines | None:

@@ -6,7 +6,7 @@ share counters.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -34,7 +34,8 @@ class _ConnectedSessions(Collector):
 
 
 class Metrics:
-    def __init__(self, bus: EventBus, sessions: SessionManager) -> None:
+    def __init__(self, bus: EventBus, sessions: SessionManager, collectors: Iterable[Collector] = ()) -> None:
+        """``collectors`` add what the room's parts report at scrape time (the media's)."""
         self.registry = CollectorRegistry()
         r = self.registry
         self.requests = Counter("neko_http_requests", "HTTP requests answered.", ["operation", "status"], registry=r)
@@ -50,6 +51,8 @@ class Metrics:
         self.logins = Counter("neko_logins", "Login attempts by outcome.", ["outcome"], registry=r)
         self._request_children: dict[tuple[str, int], tuple[Counter, Histogram]] = {}
         r.register(_ConnectedSessions(sessions))
+        for collector in collectors:
+            r.register(collector)
         bus.subscribe(LoginAttempted, lambda e: self.logins.labels(e.outcome).inc())
         bus.subscribe(SocketMessage, lambda e: self.messages.labels(e.direction).inc(e.count))
         bus.subscribe(SocketClosed, lambda e: self.disconnects.labels(e.reason).inc())

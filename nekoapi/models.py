@@ -20,6 +20,8 @@ class MemberProfile:
     can_access_clipboard: bool = True
     sends_inactive_cursor: bool = True
     can_see_inactive_cursors: bool = False
+    # ours: may drive the room's browser over CDP (/api/room/cdp) and ask for a human hand-over
+    can_automate: bool = False
     plugins: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -45,8 +47,24 @@ ADMIN_PROFILE = MemberProfile(is_admin=True, can_see_inactive_cursors=True)
 API_SESSION_ID = "API"
 
 
+# Sessions opened by share links have ids with this prefix; no member may have such an id, or
+# a guest's session could be taken for a member's (and the member's changes applied to it).
+GUEST_ID_PREFIX = "guest~"
+
+
+def is_guest_id(session_id: str) -> bool:
+    return session_id.casefold().startswith(GUEST_ID_PREFIX)
+
+
 def reserved_member_id(member_id: str) -> bool:
-    return member_id.casefold() == API_SESSION_ID.casefold()
+    return member_id.casefold() == API_SESSION_ID.casefold() or is_guest_id(member_id)
+
+
+def reserved_reason(member_id: str) -> str:
+    """Why ``member_id`` may not be a member's (it is ``reserved_member_id``)."""
+    if is_guest_id(member_id):
+        return f"ids starting with {GUEST_ID_PREFIX} are reserved for the guests of share links"
+    return f"the username {API_SESSION_ID} is reserved for the API session"
 
 
 USER_PROFILE = MemberProfile()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from .models import MemberProfile
@@ -64,6 +64,10 @@ class SessionStore(Protocol):
 
     def __len__(self) -> int: ...
 
+    async def flush(self) -> None:
+        """Returns when every change so far is stored (a store that writes a file writes it off the loop)."""
+        ...
+
 
 class HealthCheck(Protocol):
     """A component with a backing store that can be unreachable (database, file, Redis)."""
@@ -73,15 +77,73 @@ class HealthCheck(Protocol):
         ...
 
 
+# A complete WebSocket frame, or one in parts written one after the other (a large system/init).
+Frame = bytes | tuple[bytes, ...]
+
+
+class Peer(Protocol):
+    """A session's connected WebSocket as the sessions see it (``ws/peer.py`` implements it).
+
+    Sending never blocks; a peer that cannot keep up closes itself."""
+
+    def send(self, event: str, payload: Any) -> None: ...
+
+    def send_frame(self, frame: Frame) -> None:
+        """A message framed once (``ws/protocol.frame``) for every recipient of a broadcast."""
+        ...
+
+    def destroy(self, reason: str) -> None:
+        """Tell the client why (``system/disconnect``, a ``sessions/reasons`` text), then close."""
+        ...
+
+
+# A client event's handler: the sending session and the payload decoded as ``ws/payloads.py`` types it.
+EventHandler = Callable[["Session", Any], Awaitable[None]]
+
+
+class RoomPart(Protocol):
+    """One part of the room (desktop, media, clipboard, uploads, broadcast, plugins, ...), as the
+    composition root (``services.py``) wires it. Subclass it for the defaults: a part does nothing
+    of what it does not override.
+
+    A connect runs Neko's order: ``system/init`` (with every part's ``init_fields``),
+    ``system/admin`` to administrators (``admin_fields``), the connect's ``session/state``, then each
+    part's ``greet`` in the order of the parts' list.
+    """
+
+    def events(self) -> Mapping[str, EventHandler]:
+        """The client events this part handles (each declared in ``spec/openapi.yaml`` x-websocket)."""
+        return {}
+
+    def init_fields(self, session: Session) -> Mapping[str, Any]:
+        """What this part adds to ``system/init``."""
+        return {}
+
+    def admin_fields(self, session: Session) -> Mapping[str, Any]:
+        """What this part adds to ``system/admin``."""
+        return {}
+
+    def greet(self, session: Session) -> None:
+        """Messages of its own to a session that just connected, after ``system/init``."""
+        return None
+
+    async def startup(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+
 class Connection(Protocol):
-    """The little a WebSocket peer needs from the socket underneath."""
+    """The little a WebSocket peer needs from the socket underneath. Both raise ``ConnectionError``
+    once the client has gone."""
 
     async def send_text(self, data: str) -> None: ...
 
     async def close(self, code: int = 1000, reason: str = "") -> None: ...
 
 
-# --- broadcast and screencast (issue 13) -------------------------------------------------
+# --- broadcast and screencast ------------------------------------------------------------
 
 # The desktop's X display name (":57"), or None while no X server is up.
 DisplaySource = Callable[[], "str | None"]
@@ -112,11 +174,11 @@ class LinkOpener(Protocol):
         ...
 
 
-# --- the desktop (issue 13) and what the data channel (issue 14) needs of it ---
+# --- the desktop and what the data channel needs of it ---
 
 
 class PointerKeyboard(Protocol):
-    """Input applied to the desktop (``Desktop`` below provides these; so does media/xinput.py)."""
+    """Input applied to the desktop (``Desktop`` below provides these)."""
 
     async def move(self, x: int, y: int) -> None: ...
 

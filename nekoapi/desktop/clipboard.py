@@ -19,6 +19,8 @@ from .. import errors
 from ..events import ScreenChanged
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
+from ..types import EventHandler, RoomPart
+from ..ws.payloads import ClipboardData
 from . import guards
 from .selection import SelectionOwner, read_selection, read_targets
 
@@ -33,7 +35,7 @@ IMAGE_TARGET = "image/png"
 TIMEOUT = 5.0
 
 
-class ClipboardManager:
+class ClipboardManager(RoomPart):
     def __init__(self, display: Callable[[], str | None], sessions: SessionManager) -> None:
         self._display = display
         self._sessions = sessions
@@ -45,7 +47,10 @@ class ClipboardManager:
         self._tasks: set[asyncio.Task[None]] = set()
         sessions.bus.subscribe(ScreenChanged, lambda e: self._rewatch())
 
-    async def start(self) -> None:
+    def events(self) -> dict[str, EventHandler]:
+        return {CLIPBOARD_SET: self.on_client_set}
+
+    async def startup(self) -> None:
         """Watches the clipboard from the start when a display is up (for clipboard/updated)."""
         self._loop = asyncio.get_running_loop()
         await self._watch()
@@ -63,7 +68,7 @@ class ClipboardManager:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self._spawn, self._watch)
 
-    async def stop(self) -> None:
+    async def shutdown(self) -> None:
         owner, self._owner = self._owner, None
         if owner is not None:
             await asyncio.to_thread(owner.close)
@@ -97,14 +102,14 @@ class ClipboardManager:
             raise errors.ClipboardEmpty("clipboard holds no image/png")
         return image
 
-    async def on_client_set(self, session: Session, payload: Any) -> None:
+    async def on_client_set(self, session: Session, payload: ClipboardData) -> None:
         """WebSocket ``clipboard/set {text}``: the text only (UTF8_STRING), same guards."""
         self._check(session)
-        await self._set(_text_of(payload), None)
+        await self._set(payload.text, None)
 
     async def paste_text(self, session: Session, text: str) -> None:
-        """``control/paste {text}`` sets the clipboard first, under the same guards (desktop-core's
-        input layer then presses Ctrl+V: ``DesktopMessages.clipboard_setter``)."""
+        """``control/paste {text}`` sets the clipboard first, under the same guards (the desktop's
+        part then presses Ctrl+V: ``DesktopMessages``' ``paste_text``)."""
         self._check(session)
         await self._set(text, None)
 
@@ -196,9 +201,3 @@ class ClipboardManager:
             return
         if text is not None:
             host.send(CLIPBOARD_UPDATED, {"text": text.decode("utf-8", "replace")})
-
-
-def _text_of(payload: Any) -> str:
-    if not isinstance(payload, dict) or not isinstance(payload.get("text", ""), str):
-        raise errors.NekoError("clipboard/set needs {text: string}")  # only logged (WebSocket)
-    return str(payload.get("text", ""))

@@ -65,13 +65,16 @@ def cvt(width: int, height: int, refresh: float) -> Timings:
     h_blank = math.floor(width * duty / (100 - duty) / (2 * _CELL)) * 2 * _CELL
     h_total = width + h_blank
     h_sync = math.floor(h_total * _H_SYNC_PERCENT / 100 / _CELL) * _CELL
-    clock_khz = math.floor(h_total * 1000 / h_period_us / _CLOCK_STEP_KHZ) * _CLOCK_STEP_KHZ
+    exact_hz = h_total * 1e6 / h_period_us
+    # The standard rounds the clock down to 0.25 MHz; a tiny mode at a low rate (64x64 at 30 Hz) needs
+    # less than one step, so it keeps its exact clock (RandR takes Hz) rather than a clock of 0.
+    clock_hz = math.floor(exact_hz / 1000 / _CLOCK_STEP_KHZ) * _CLOCK_STEP_KHZ * 1000 or math.floor(exact_hz)
     h_sync_end = width + h_blank // 2
     v_sync_start = height + _MIN_V_PORCH
     return Timings(
         width=width,
         height=height,
-        dot_clock=clock_khz * 1000,
+        dot_clock=clock_hz,
         h_sync_start=h_sync_end - h_sync,
         h_sync_end=h_sync_end,
         h_total=h_total,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .. import errors
 from ..models import Settings
+from ..sessions import rules
 from ..sessions.session import Session
 
 
@@ -17,10 +18,7 @@ def can_watch(session: Session) -> None:
 
 
 def can_host(session: Session, settings: Settings) -> None:
-    if not session.profile.can_host:
-        raise errors.CannotHost()
-    if settings.private_mode and not session.profile.is_admin:
-        raise errors.PrivateModeEnabled()
+    rules.check_may_host(session, settings)
 
 
 def host(session: Session, host_id: str | None) -> None:
@@ -35,7 +33,5 @@ def clipboard(session: Session) -> None:
 
 def upload(session: Session, host_id: str | None, settings: Settings) -> None:
     """The host, or anyone who may host when implicit hosting is on (private mode is not checked, as in Neko)."""
-    if host_id == session.id:
-        return
-    if not (session.profile.can_host and settings.implicit_hosting):
+    if not rules.acts_as_host(session, host_id, settings):
         raise errors.UploadForbidden()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,24 +20,16 @@ from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from . import guards, keyboard, screen
 from .app import AppSupervisor
+from .chromium import DevToolsPipe
 from .runtime import DesktopRuntime
 from .screen import ScreenSize
 from .screenshot import clamp_quality
 
 log = logging.getLogger("nekoapi.desktop")
 
-SCREEN_PATTERN = re.compile(r"([0-9]{1,4})x([0-9]{1,4})@([0-9]{1,3})")  # Neko's, unanchored
-DEFAULT_SCREEN = ScreenSize(1280, 720, 30)
 # setxkbmap names: letters, digits and its punctuation; never starting with "-" (an option).
 XKB_NAME = re.compile(r"(?:[A-Za-z0-9_][A-Za-z0-9_()+,.-]*)?")
 KEY_PAUSE = 0.01  # Neko's pause between the downs of a multi-key press
-
-
-def parse_screen(text: str) -> ScreenSize:
-    match = SCREEN_PATTERN.search(text)
-    if match is None:
-        return DEFAULT_SCREEN
-    return ScreenSize(*(int(g) for g in match.groups()))
 
 
 def _admin(session: Session) -> None:
@@ -46,13 +38,30 @@ def _admin(session: Session) -> None:
 
 
 class DesktopManager:
-    def __init__(self, config: DesktopConfig, sessions: SessionManager) -> None:
+    def __init__(
+        self,
+        config: DesktopConfig,
+        sessions: SessionManager,
+        *,
+        app_environment: Callable[[], dict[str, str]] = dict,
+        on_devtools: Callable[[DevToolsPipe], None] | None = None,
+    ) -> None:
+        """``app_environment`` and ``on_devtools`` go to the app's supervisor (``AppSupervisor``)."""
         self._config, self._sessions = config, sessions
         self.runtime = DesktopRuntime(config, self._on_up)
-        self._size = parse_screen(config.screen)
+        self._size = config.screen
         self._configurations: list[ScreenSize] = []
         self._switching = asyncio.Lock()
-        self.app = AppSupervisor(config.app, Path(config.profile), lambda: self.display, lambda: self._size)
+        self.app = AppSupervisor(
+            config.app,
+            Path(config.profile),
+            lambda: self.display,
+            lambda: self._size,
+            policies=config.browser_policies,
+            extensions=config.browser_extensions,
+            environment=app_environment,
+            on_devtools=on_devtools,
+        )
 
     # --- lifecycle ---
 

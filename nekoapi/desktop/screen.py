@@ -6,7 +6,7 @@ timings (dot clock / (h_total x v_total)) and rounded, as RandR 1.1 would report
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
 from typing import Any
 
 from Xlib import X
@@ -14,21 +14,17 @@ from Xlib import error as xerror
 from Xlib.display import Display
 from Xlib.ext import randr
 
+from ..config import ScreenSize
 from .cvt import cvt
 from .xconn import XRequestFailed, checked
 
+log = logging.getLogger("nekoapi.desktop.screen")
+
 UNKNOWN_RATE = 60  # Xvfb's one mode has no timings
 DPI = 96.0
-
-
-@dataclass(frozen=True)
-class ScreenSize:
-    width: int
-    height: int
-    rate: int
-
-    def to_dict(self) -> dict[str, int]:
-        return {"width": self.width, "height": self.height, "rate": self.rate}
+# The name of a mode a switch created ("1000x700_60+switch"): it lives while it is shown, so sizes
+# asked for once do not pile up on the output (the configured modes have no suffix).
+ADDED = "+switch"
 
 
 class ScreenSizeError(Exception):
@@ -69,14 +65,23 @@ def current(d: Display) -> ScreenSize:
 
 
 def configurations(d: Display) -> list[ScreenSize]:
-    """The output's sizes and rates, largest first; rates are Neko's: none above 60, and above 30 only
-    multiples of 10."""
-    res = d.screen().root.xrandr_get_screen_resources()
+    """The output's sizes and rates that the screen can show, largest first; rates are Neko's: none
+    above 60, and above 30 only multiples of 10."""
+    root = d.screen().root
+    res = root.xrandr_get_screen_resources()
     _, info = _output(d, res)
+    limits = root.xrandr_get_screen_size_range()
     modes = {m.id: m for m in res.modes}
     found = {ScreenSize(modes[i].width, modes[i].height, mode_rate(modes[i])) for i in info.modes if i in modes}
-    offered = [s for s in found if s.rate <= 30 or (s.rate <= 60 and s.rate % 10 == 0)]
+    offered = [s for s in found if _fits(s, limits) and (s.rate <= 30 or (s.rate <= 60 and s.rate % 10 == 0))]
     return sorted(offered, key=lambda s: (s.width * s.height, s.width, s.rate), reverse=True)
+
+
+def _fits(size: ScreenSize, limits: Any) -> bool:
+    """Whether the screen can take ``size`` (RandR's screen size range; never an empty side)."""
+    return max(1, limits.min_width) <= size.width <= limits.max_width and (
+        max(1, limits.min_height) <= size.height <= limits.max_height
+    )
 
 
 def normalize(width: int, height: int, rate: int) -> ScreenSize:
@@ -92,6 +97,8 @@ def change(d: Display, wanted: ScreenSize) -> ScreenSize:
     except (XRequestFailed, xerror.XError) as exc:
         size = f"{wanted.width}x{wanted.height}@{wanted.rate}"
         raise ScreenSizeError(f"unsupported screen configuration {size}: {exc}") from None
+    finally:
+        _forget_added_modes(d)
     return current(d)
 
 
@@ -99,14 +106,12 @@ def _switch(d: Display, wanted: ScreenSize) -> None:
     root = d.screen().root
     res = root.xrandr_get_screen_resources()
     output, info = _output(d, res)
-    mode = _find_mode(res, info, wanted) or _add_mode(d, root, output, wanted)
     if not info.crtc:
         raise ScreenSizeError("the output has no CRTC")
-    size_range = root.xrandr_get_screen_size_range()
-    if not (size_range.min_width <= wanted.width <= size_range.max_width) or not (
-        size_range.min_height <= wanted.height <= size_range.max_height
-    ):
-        raise ScreenSizeError(f"outside the screen size range {size_range.max_width}x{size_range.max_height}")
+    limits = root.xrandr_get_screen_size_range()
+    if not _fits(wanted, limits):  # checked before a mode is made for it
+        raise ScreenSizeError(f"outside the screen size range {limits.max_width}x{limits.max_height}")
+    mode = _find_mode(d, res, output, info, wanted) or _add_mode(d, root, output, wanted)
     crtc = d.xrandr_get_crtc_info(info.crtc, res.config_timestamp)
     # The CRTC must fit the screen at every step: grow the screen first, shrink it last.
     _set_screen_size(root, max(crtc.width, wanted.width), max(crtc.height, wanted.height))
@@ -120,19 +125,37 @@ def _set_screen_size(root: Any, width: int, height: int) -> None:
     root.xrandr_set_screen_size(width, height, round(width * 25.4 / DPI), round(height * 25.4 / DPI))
 
 
-def _find_mode(res: Any, info: Any, wanted: ScreenSize) -> int | None:
-    offered = set(info.modes)
-    for mode in res.modes:
-        size = (mode.width, mode.height, mode_rate(mode))
-        if mode.id in offered and size == (wanted.width, wanted.height, wanted.rate):
+def _find_mode(d: Display, res: Any, output: int, info: Any, wanted: ScreenSize) -> int | None:
+    """A mode of this size and rate on the output, or the one an earlier switch made for it: CVT's
+    rate is off for tiny sizes (64x64 at 60 Hz comes out at 47), and a second RRCreateMode with the
+    same name is BadName."""
+    offered, ours = set(info.modes), _mode_name(wanted)
+    for mode, _ in _named(res):
+        if mode.id in offered and (mode.width, mode.height, mode_rate(mode)) == (
+            wanted.width,
+            wanted.height,
+            wanted.rate,
+        ):
+            return int(mode.id)
+    for mode, name in _named(res):
+        if name == ours:
+            if mode.id not in offered:
+                d.xrandr_add_output_mode(output, mode.id)
             return int(mode.id)
     return None
+
+
+def _mode_name(wanted: ScreenSize) -> str:
+    return f"{wanted.width}x{wanted.height}_{wanted.rate}{ADDED}"
 
 
 def _add_mode(d: Display, root: Any, output: int, wanted: ScreenSize) -> int:
     """Create ``WxH_R`` with CVT timings (Neko uses libxcvt) and offer it on the output."""
     timings = cvt(wanted.width, wanted.height, wanted.rate)
-    name = f"{wanted.width}x{wanted.height}_{wanted.rate}"
+    lines = (timings.h_total, timings.v_total, timings.h_sync_end, timings.v_sync_end)
+    if not (0 < timings.dot_clock < 2**32 and timings.width > 0 and all(0 < v <= 0xFFFF for v in lines)):
+        raise ScreenSizeError("no mode line can be made for it")  # e.g. a pixel clock past RandR's 32 bits
+    name = _mode_name(wanted)
     info = {
         "id": 0,
         "width": timings.width,
@@ -151,6 +174,37 @@ def _add_mode(d: Display, root: Any, output: int, wanted: ScreenSize) -> int:
     mode = root.xrandr_create_mode(info, name).mode
     d.xrandr_add_output_mode(output, mode)
     return int(mode)
+
+
+def _forget_added_modes(d: Display) -> None:
+    """Remove the modes switches added that the screen does not show now (one that failed among them).
+    Best effort: a mode X will not let go of is tried again after the next switch."""
+    try:
+        with checked(d):
+            res = d.screen().root.xrandr_get_screen_resources()
+            output, info = _output(d, res)
+            shown = d.xrandr_get_crtc_info(info.crtc, res.config_timestamp).mode if info.crtc else None
+            for mode in _added(res):
+                if mode != shown:
+                    if mode in info.modes:
+                        d.xrandr_delete_output_mode(output, mode)
+                    d.xrandr_destroy_mode(mode)
+    except (XRequestFailed, xerror.XError, ScreenSizeError) as exc:
+        log.debug("screen: an added mode could not be removed: %s", exc)
+
+
+def _named(res: Any) -> list[tuple[Any, str]]:
+    """Every mode with its name (``mode_names`` holds them end to end)."""
+    named, start = [], 0
+    for mode in res.modes:
+        named.append((mode, res.mode_names[start : start + mode.name_length]))
+        start += mode.name_length
+    return named
+
+
+def _added(res: Any) -> list[int]:
+    """The ids of the modes a switch added, found by their names."""
+    return [int(mode.id) for mode, name in _named(res) if name.endswith(ADDED)]
 
 
 def fit_windows(d: Display, size: ScreenSize) -> None:

@@ -1,10 +1,10 @@
 """Uploads onto the desktop: files dropped at x,y (XDND), and the browser's file chooser filled.
 
-The uploaded files sit in the form's private directory (0700, see
-``web/multipart.py``). Unlike Neko, which leaves them in /tmp forever, they are
-removed: at once when the desktop refused them, else ``keep_for`` seconds
-after the drop or the dialog (the page reads a dropped file when it uploads
-it, not at the drop), and at shutdown at the latest.
+The uploaded files sit in the form's private directory (0700, made by the web
+layer's multipart parser; see ``nekoapi/forms.py``). Unlike Neko, which leaves
+them in /tmp forever, they are removed: at once when the desktop refused them,
+else ``keep_for`` seconds after the drop or the dialog (the page reads a dropped
+file when it uploads it, not at the drop), and at shutdown at the latest.
 """
 
 from __future__ import annotations
@@ -17,10 +17,11 @@ from Xlib import error as xerror
 
 from .. import errors
 from ..config import DesktopConfig
-from ..events import ScreenChanged, SessionConnected, SessionDisconnected
+from ..events import ScreenChanged, SessionDisconnected
+from ..forms import Form
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
-from ..web.multipart import Form
+from ..types import RoomPart
 from . import filechooser, guards, xdnd
 
 log = logging.getLogger(__name__)
@@ -33,7 +34,7 @@ KEEP_FOR = 300.0
 X_ERRORS = (xerror.DisplayError, xerror.ConnectionClosedError, OSError)
 
 
-class UploadManager:
+class UploadManager(RoomPart):
     def __init__(
         self,
         display: Callable[[], str | None],
@@ -55,12 +56,10 @@ class UploadManager:
         self._lock = asyncio.Lock()  # one drop or fill at a time, as Neko's desktop mutex
         self._watch_lock = asyncio.Lock()
         self._tasks: set[asyncio.Future[None]] = set()
-        # After the broadcaster: a session connecting while the dialog is open hears it after system/init.
-        sessions.bus.subscribe(SessionConnected, lambda e: self._greet(e.session))
         sessions.bus.subscribe(SessionDisconnected, lambda e: self._on_left(e.session))
         sessions.bus.subscribe(ScreenChanged, lambda e: self._rewatch())
 
-    async def start(self) -> None:
+    async def startup(self) -> None:
         self._loop = asyncio.get_running_loop()
         await self._watch(close_open=True)
 
@@ -80,48 +79,65 @@ class UploadManager:
         if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(lambda: self._spawn(self._watch()))
 
-    async def stop(self) -> None:
+    async def shutdown(self) -> None:
         watcher, self._watcher = self._watcher, None
         if watcher is not None:
             await asyncio.to_thread(watcher.close)
         for task in list(self._tasks):
             task.cancel()
-        for handle, form in list(self._kept.items()):
-            handle.cancel()
-            form.close()
+        kept = list(self._kept.items())
         self._kept.clear()
+        for handle, _ in kept:
+            handle.cancel()
+        await asyncio.to_thread(_close_all, [form for _, form in kept])
 
     # --- operations ---
 
+    def check_drop(self, caller: Session) -> None:
+        """Whether ``caller`` may drop files now; the web layer asks before it reads the files."""
+        self._check(caller)
+        if not self._config.upload_drop:
+            raise errors.UploadDisabled()
+
+    def check_dialog(self, caller: Session) -> None:
+        """Whether ``caller`` may fill the file chooser now; asked before the files are read, too."""
+        self._check(caller)
+        self._check_dialog_enabled()
+
     async def drop(self, caller: Session, form: Form) -> None:
-        try:
-            self._check(caller)
-            if not self._config.upload_drop:
-                raise errors.UploadDisabled()
-            x, y = _coordinates(form)
-            paths = _paths(form)
-            display = self._require_display()
-            async with self._lock:
-                if self._release_input is not None:
-                    await self._release_input()
-                await self._run(xdnd.drop_files, display, x, y, paths, DROP_TIMEOUT)
-        except BaseException:
-            form.close()
-            raise
-        self._keep(form)
+        await self._taking(form, self._drop(caller, form))
+
+    async def _drop(self, caller: Session, form: Form) -> None:
+        self.check_drop(caller)
+        x, y = _coordinates(form)
+        paths = _paths(form)
+        display = self._require_display()
+        async with self._lock:
+            if self._release_input is not None:
+                await self._release_input()
+            await self._run(xdnd.drop_files, display, x, y, paths, DROP_TIMEOUT)
 
     async def dialog(self, caller: Session, form: Form) -> None:
+        await self._taking(form, self._dialog_fill(caller, form))
+
+    async def _dialog_fill(self, caller: Session, form: Form) -> None:
+        self.check_dialog(caller)
+        paths = _paths(form)
+        display = self._require_display()
+        await self._ensure_watcher()
+        window = self._open_dialog()
+        async with self._lock:
+            await self._run(filechooser.fill, display, window, paths, DIALOG_TIMEOUT)
+
+    async def _taking(self, form: Form, work: Awaitable[None]) -> None:
+        """The form's files are kept a while when ``work`` succeeds, else removed at once."""
         try:
-            self._check(caller)
-            self._check_dialog_enabled()
-            paths = _paths(form)
-            display = self._require_display()
-            await self._ensure_watcher()
-            window = self._open_dialog()
-            async with self._lock:
-                await self._run(filechooser.fill, display, window, paths, DIALOG_TIMEOUT)
+            await work
+        except Exception:
+            await form.aclose()
+            raise
         except BaseException:
-            form.close()
+            form.close()  # cancelled: nothing may be awaited any more
             raise
         self._keep(form)
 
@@ -211,7 +227,8 @@ class UploadManager:
         if not gone:
             log.warning("uploads: the file chooser dialog did not close")
 
-    def _greet(self, session: Session) -> None:
+    def greet(self, session: Session) -> None:
+        """A session connecting while the dialog is open hears who holds it."""
         if self.dialog_owner is not None:
             session.send(OPENED, {"id": self.dialog_owner})
 
@@ -235,10 +252,15 @@ class UploadManager:
 
         def remove() -> None:
             self._kept.pop(handle, None)
-            form.close()
+            self._spawn(form.aclose())
 
         handle = loop.call_later(self.keep_for, remove)
         self._kept[handle] = form
+
+
+def _close_all(forms: list[Form]) -> None:
+    for form in forms:
+        form.close()
 
 
 def _coordinates(form: Form) -> tuple[int, int]:

@@ -1,51 +1,70 @@
 """The desktop's WebSocket events: input from the host (Neko's implicit hosting), screen and
 keyboard changes from clients, and ``screen/updated`` to everyone.
 
-Like Neko, a refused or malformed event is only logged; nothing is sent back.
+Payloads arrive decoded and checked against their schemas (``ws/messages.py``); like Neko,
+a refused event is only logged and nothing is sent back.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from ..events import ControlRequested, HostChanged, ScreenChanged
+from ..events import HostChanged, ScreenChanged
 from ..sessions.manager import SessionManager
 from ..sessions.room import RoomManager
 from ..sessions.session import Session
+from ..types import RoomPart
+from ..ws.payloads import (
+    ClipboardData,
+    ControlButton,
+    ControlKey,
+    ControlPos,
+    ControlScroll,
+    ControlTouch,
+    KeyboardMapRequest,
+    KeyboardModifiersRequest,
+    ScreenSizeRequest,
+)
 from .manager import DesktopManager
 
-log = logging.getLogger("nekoapi.desktop.ws")
-
 Handler = Callable[[Session, Any], Awaitable[None]]
+# Without a desktop (desktop.enabled false) clients still expect these fields in system/init.
+NEUTRAL_SCREEN_SIZE = {"width": 1280, "height": 720, "rate": 30}
 CONTROL_L = 0xFFE3
 CUT, COPY, PASTE, SELECT_ALL = 0x78, 0x63, 0x76, 0x61  # keysyms of x, c, v, a
-MODIFIER_NAMES = ("shift", "capslock", "control", "alt", "numlock", "meta", "super", "altgr")
-MAX_COORD = 0xFFFF
-MAX_SCROLL = 100  # units per event, so a bad client cannot queue millions of clicks
 
 
-class BadPayload(ValueError):
-    pass
+class DesktopMessages(RoomPart):
+    """The desktop's part of the room: its client events, and the screen in ``system/init``/``system/admin``.
 
+    ``paste_text`` sets the clipboard's text of a ``control/paste`` (the clipboard part checks
+    its guards there); ``send_all`` sends to every connected session."""
 
-def _int(payload: Any, name: str, low: int = 0, high: int = 0xFFFFFFFF, default: int | None = None) -> int:
-    value = payload.get(name, default) if isinstance(payload, dict) else default
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise BadPayload(f"{name}: expected an integer in {low}..{high}")
-    return value
-
-
-class DesktopMessages:
-    def __init__(self, sessions: SessionManager, room: RoomManager, desktop: DesktopManager, send_all: Any) -> None:
+    def __init__(
+        self,
+        sessions: SessionManager,
+        room: RoomManager,
+        desktop: DesktopManager,
+        send_all: Callable[[str, Any], None],
+        paste_text: Callable[[Session, str], Awaitable[None]] | None = None,
+    ) -> None:
         self._sessions, self._room, self._desktop, self._send_all = sessions, room, desktop, send_all
         sessions.bus.subscribe(HostChanged, self._on_host_changed)
         sessions.bus.subscribe(ScreenChanged, self._on_screen_changed)
         self._pending_release: set[asyncio.Future[None]] = set()
-        # Seam for desktop-io: sets the clipboard text of a control/paste (Clip + Host checked there).
-        self.clipboard_setter: Callable[[Session, str], Awaitable[None]] | None = None
+        self._paste_text = paste_text
+
+    def events(self) -> dict[str, Handler]:
+        return self.table()
+
+    def init_fields(self, session: Session) -> dict[str, Any]:
+        screen = self._desktop.screen() if self._desktop.enabled else NEUTRAL_SCREEN_SIZE
+        return {"screen_size": screen, "touch_events": False}
+
+    def admin_fields(self, session: Session) -> dict[str, Any]:
+        return {"screen_sizes_list": self._desktop.configurations() if self._desktop.enabled else []}
 
     def table(self) -> dict[str, Handler]:
         control = {
@@ -61,6 +80,9 @@ class DesktopMessages:
             "control/copy": self._shortcut(COPY),
             "control/paste": self._paste,
             "control/select_all": self._shortcut(SELECT_ALL),
+            "control/touchbegin": self._touch,
+            "control/touchupdate": self._touch,
+            "control/touchend": self._touch,
         }
         return {
             **{event: self._as_host(handler) for event, handler in control.items()},
@@ -71,103 +93,71 @@ class DesktopMessages:
 
     # --- Neko's implicit control request, before every control/* input ---
 
-    async def may_control(self, session: Session) -> bool:
-        settings, profile, host_id = self._sessions.settings, session.profile, self._sessions.host_id
-        if not profile.can_host or (settings.private_mode and not profile.is_admin):
-            return False
-        if host_id == session.id:
-            return True
-        if settings.locked_controls and not profile.is_admin:
-            return False
-        if settings.implicit_hosting or host_id is None:
-            await self._room.take_control(session)
-            return True
-        self._sessions.backend.control_requested(host_id, session.id)
-        self._sessions.bus.publish(ControlRequested(host_id, session.id))
-        return False
-
     def _as_host(self, handler: Handler) -> Handler:
         async def guarded(session: Session, payload: Any) -> None:
-            try:
-                if await self.may_control(session):
-                    await handler(session, payload)
-            except BadPayload as exc:
-                log.info("ignored control event from session %s: %s", session.id, exc)
+            if await self._room.control_by_input(session):
+                await handler(session, payload)
 
         return guarded
 
-    async def _move_to(self, payload: Any) -> None:
+    async def _move_to(self, payload: ControlButton | ControlKey) -> None:
         """The optional ``x``/``y`` of a button or key event: the pointer moves there first."""
-        if isinstance(payload, dict) and ("x" in payload or "y" in payload):
-            await self._desktop.move(_int(payload, "x", 0, MAX_COORD, 0), _int(payload, "y", 0, MAX_COORD, 0))
+        if payload.x is not None or payload.y is not None:
+            await self._desktop.move(payload.x or 0, payload.y or 0)
 
-    async def _move(self, session: Session, payload: Any) -> None:
-        await self._desktop.move(_int(payload, "x", 0, MAX_COORD), _int(payload, "y", 0, MAX_COORD))
+    async def _move(self, session: Session, payload: ControlPos) -> None:
+        await self._desktop.move(payload.x, payload.y)
 
-    async def _scroll(self, session: Session, payload: Any) -> None:
-        dx = _int(payload, "delta_x", -MAX_SCROLL, MAX_SCROLL, 0)
-        dy = _int(payload, "delta_y", -MAX_SCROLL, MAX_SCROLL, 0)
-        if dx == 0 and dy == 0 and isinstance(payload, dict) and ("x" in payload or "y" in payload):
-            # Neko's old clients send {x, y} as the deltas.
-            dx, dy = _int(payload, "x", -MAX_SCROLL, MAX_SCROLL, 0), _int(payload, "y", -MAX_SCROLL, MAX_SCROLL, 0)
-        control_key = isinstance(payload, dict) and payload.get("control_key") is True
-        await self._desktop.scroll(dx, dy, control_key)
+    async def _scroll(self, session: Session, payload: ControlScroll) -> None:
+        dx, dy = payload.delta_x, payload.delta_y
+        if dx == 0 and dy == 0:
+            dx, dy = payload.x, payload.y  # Neko's old clients send {x, y} as the deltas
+        await self._desktop.scroll(dx, dy, payload.control_key)
 
     def _button(self, kind: str) -> Handler:
-        async def handle(session: Session, payload: Any) -> None:
-            code = _int(payload, "code", 1, 255)
+        async def handle(session: Session, payload: ControlButton) -> None:
             await self._move_to(payload)
             action = {"press": self._desktop.button_press, "down": self._desktop.button_down}
-            await action.get(kind, self._desktop.button_up)(code)
+            await action.get(kind, self._desktop.button_up)(payload.code)
 
         return handle
 
     def _key(self, kind: str) -> Handler:
-        async def handle(session: Session, payload: Any) -> None:
-            keysym = _int(payload, "keysym", 1)
+        async def handle(session: Session, payload: ControlKey) -> None:
             await self._move_to(payload)
             action = {"press": self._desktop.key_press, "down": self._desktop.key_down}
-            await action.get(kind, self._desktop.key_up)(keysym)
+            await action.get(kind, self._desktop.key_up)(payload.keysym)
 
         return handle
 
     def _shortcut(self, keysym: int) -> Handler:
-        async def handle(session: Session, payload: Any) -> None:
+        async def handle(session: Session, payload: None) -> None:
             await self._desktop.key_press(CONTROL_L, keysym)
 
         return handle
 
-    async def _paste(self, session: Session, payload: Any) -> None:
-        # The text (when given) goes to the clipboard first: desktop-io's clipboard manager does
-        # that part (``clipboard_setter``); the keys are ours.
-        text = payload.get("text") if isinstance(payload, dict) else None
-        if text and self.clipboard_setter is not None:
-            await self.clipboard_setter(session, text)
+    async def _paste(self, session: Session, payload: ClipboardData) -> None:
+        # The text (when given) goes to the clipboard first, the clipboard part's work; the keys are ours.
+        if payload.text and self._paste_text is not None:
+            await self._paste_text(session, payload.text)
         await self._desktop.key_press(CONTROL_L, PASTE)
+
+    async def _touch(self, session: Session, payload: ControlTouch) -> None:
+        """Taken after the implicit control request and dropped: our X server has no touch driver
+        (``system/init`` says ``touch_events`` false), as the data channel's TOUCH_* messages."""
 
     # --- other client events ---
 
-    async def _screen_set(self, session: Session, payload: Any) -> None:
-        try:
-            width, height = _int(payload, "width", 1, 4096), _int(payload, "height", 1, 4096)
-            rate = _int(payload, "rate", 0, 1000, 0)
-        except BadPayload as exc:
-            log.info("ignored screen/set from session %s: %s", session.id, exc)
-            return
-        await self._desktop.set_screen(session, width, height, rate)
+    async def _screen_set(self, session: Session, payload: ScreenSizeRequest) -> None:
+        await self._desktop.set_screen(session, payload.width, payload.height, payload.rate)
 
-    async def _keyboard_map(self, session: Session, payload: Any) -> None:
-        if self._sessions.host_id != session.id or not isinstance(payload, dict):
-            return
-        layout, variant = payload.get("layout", ""), payload.get("variant", "")
-        if isinstance(layout, str) and isinstance(variant, str):
-            await self._desktop.apply_keyboard_map(layout, variant)
+    async def _keyboard_map(self, session: Session, payload: KeyboardMapRequest) -> None:
+        if self._sessions.host_id == session.id:
+            await self._desktop.apply_keyboard_map(payload.layout, payload.variant)
 
-    async def _keyboard_modifiers(self, session: Session, payload: Any) -> None:
-        if self._sessions.host_id != session.id or not isinstance(payload, dict):
-            return
-        changes = {k: v for k, v in payload.items() if k in MODIFIER_NAMES and (v is None or isinstance(v, bool))}
-        await self._desktop.apply_keyboard_modifiers(changes)
+    async def _keyboard_modifiers(self, session: Session, payload: KeyboardModifiersRequest) -> None:
+        if self._sessions.host_id == session.id:
+            await self._desktop.apply_keyboard_modifiers(payload.changes())
 
     # --- bus ---
 

@@ -70,7 +70,9 @@ class _Drag:
         """The deepest XdndAware window under x,y (a proxy's answer counts for its owner)."""
         aware = self.atom("XdndAware")
         window, found = self.root, None
-        while found is None:
+        screen = self.root.get_geometry()
+        # Off the screen there is no window; X's coordinates are 16-bit, so it could not even be asked.
+        while found is None and 0 <= x < screen.width and 0 <= y < screen.height:
             child = window.translate_coords(self.root, x, y).child
             if not child:
                 break

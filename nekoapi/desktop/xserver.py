@@ -158,12 +158,6 @@ class XServer:
             self._dir = None
         self.display = None
 
-    def log_tail(self, lines: int = 15) -> str:
-        path = self._path("x.log")
-        if path is None or not path.exists():
-            return ""
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
     def _path(self, name: str) -> Path | None:
         return Path(self._dir.name) / name if self._dir else None
 

@@ -1,7 +1,11 @@
-"""The room's audio: PulseAudio's monitor read with ``parec``, encoded to Opus once (PyAV).
+"""The room's audio: PulseAudio's monitor read with ``parec``, encoded once (PyAV).
 
-The PyAV wheel has no ``pulse`` input, so raw 48 kHz stereo s16 comes through a pipe; the
-thread reads 20 ms at a time and hands Opus packets to the loop.
+The PyAV wheel has no ``pulse`` input, so raw s16 comes through a pipe, at the codec's own rate
+and channels (PulseAudio resamples); the thread reads 20 ms at a time and hands packets to the
+loop. ``capture.audio.codec``: Opus (48 kHz stereo, the default), or Neko's others: G.722 (16 kHz
+mono, an 8 kHz RTP clock), PCMU and PCMA (G.711, 8 kHz mono).
+When ``parec`` ends (PulseAudio died and is being restarted), it is started again with back-off
+while anyone listens.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from fractions import Fraction
 
 import av
@@ -21,9 +26,31 @@ from ..config import AudioCaptureConfig
 from .fanout import Fanout
 
 log = logging.getLogger(__name__)
-RATE = 48000
-FRAME = 960  # samples per 20 ms
-CHUNK = FRAME * 2 * 2  # stereo s16
+
+
+@dataclass(frozen=True)
+class AudioCodec:
+    encoder: str  # FFmpeg's
+    rate: int
+    channels: int
+
+    @property
+    def frame(self) -> int:
+        return self.rate // 50  # samples per 20 ms
+
+    @property
+    def chunk(self) -> int:
+        return self.frame * self.channels * 2  # s16
+
+
+AUDIO_CODECS = {
+    "opus": AudioCodec("libopus", 48000, 2),
+    "g722": AudioCodec("g722", 16000, 1),
+    "pcmu": AudioCodec("pcm_mulaw", 8000, 1),
+    "pcma": AudioCodec("pcm_alaw", 8000, 1),
+}
+RETRY_DELAY, MAX_RETRY_DELAY = 0.25, 5.0
+STEADY_AFTER = 10.0  # a parec that ran this long starts the back-off over
 
 
 class AudioStage(Fanout):
@@ -33,22 +60,35 @@ class AudioStage(Fanout):
         super().__init__("audio", loop)
         self._config = config
         self._pulse = pulse
+        self.codec = AUDIO_CODECS[config.codec]
 
     def request_keyframe(self) -> None:
         return None  # every Opus packet stands alone
 
     def produce(self, stop: threading.Event, emit: Callable[[av.Packet], None]) -> None:
-        server = self._pulse()
-        if server is None:
-            log.warning("audio: no PulseAudio server")
-            return
+        delay = RETRY_DELAY
+        while not stop.is_set():
+            started = time.monotonic()
+            server = self._pulse()
+            if server is None:
+                level = logging.WARNING if delay == RETRY_DELAY else logging.DEBUG  # once, not every try
+                log.log(level, "audio: no PulseAudio server; trying again in %.2f s", delay)
+            else:
+                self._capture(server, stop, emit)
+            if time.monotonic() - started >= STEADY_AFTER:
+                delay = RETRY_DELAY
+            if stop.wait(delay):
+                return
+            delay = min(delay * 2, MAX_RETRY_DELAY)
+
+    def _capture(self, server: str, stop: threading.Event, emit: Callable[[av.Packet], None]) -> None:
         command = [
             "parec",
             f"--server={server}",
             f"--device={self._config.device}",
             "--format=s16le",
-            f"--rate={RATE}",
-            "--channels=2",
+            f"--rate={self.codec.rate}",
+            f"--channels={self.codec.channels}",
             "--latency-msec=20",
             "--raw",
         ]
@@ -62,24 +102,27 @@ class AudioStage(Fanout):
     def _encode(
         self, process: subprocess.Popen[bytes], stop: threading.Event, emit: Callable[[av.Packet], None]
     ) -> None:
-        encoder = av.CodecContext.create("libopus", "w")
-        encoder.sample_rate, encoder.layout, encoder.format = RATE, "stereo", "s16"
-        encoder.bit_rate = self._config.bitrate * 1000
-        encoder.time_base = Fraction(1, RATE)
-        base = int(time.monotonic() * RATE)
+        codec = self.codec
+        layout = "stereo" if codec.channels == 2 else "mono"
+        clock = Fraction(1, codec.rate)
+        encoder = av.CodecContext.create(codec.encoder, "w")
+        encoder.sample_rate, encoder.layout, encoder.format = codec.rate, layout, "s16"
+        if codec.encoder == "libopus":
+            encoder.bit_rate = self._config.bitrate * 1000  # G.711 and G.722 have fixed rates
+        encoder.time_base = clock
+        base = int(time.monotonic() * codec.rate)
         samples = 0
         assert process.stdout is not None
         while not stop.is_set():
-            data = process.stdout.read(CHUNK)
-            if len(data) < CHUNK:
+            data = process.stdout.read(codec.chunk)
+            if len(data) < codec.chunk:
                 log.warning("audio: parec ended")
                 return
-            frame = av.AudioFrame.from_ndarray(
-                np.frombuffer(data, np.int16).reshape(1, -1), format="s16", layout="stereo"
-            )
-            frame.sample_rate, frame.pts, frame.time_base = RATE, samples, Fraction(1, RATE)
-            samples += FRAME
+            samples_in = np.frombuffer(data, np.int16).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(samples_in, format="s16", layout=layout)
+            frame.sample_rate, frame.pts, frame.time_base = codec.rate, samples, clock
+            samples += codec.frame
             for packet in encoder.encode(frame):
                 packet.pts = base + (packet.pts or 0)
-                packet.time_base = Fraction(1, RATE)
+                packet.time_base = clock
                 emit(packet)

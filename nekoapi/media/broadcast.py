@@ -16,7 +16,8 @@ from .. import errors
 from ..config import RTMP_SCHEMES, BroadcastConfig
 from ..events import ScreenChanged
 from ..sessions.manager import SessionManager
-from ..types import AudioSource, DisplaySource
+from ..sessions.session import Session
+from ..types import AudioSource, DisplaySource, RoomPart
 from . import rtmp
 from .rtmp import RtmpPush, reason, safe_url
 
@@ -28,7 +29,7 @@ CONNECT_BACKSTOP = 3.0
 STALL_TIMEOUT = 5.0  # a push that could send no frame for this long has dropped
 
 
-class BroadcastManager:
+class BroadcastManager(RoomPart):
     def __init__(
         self,
         config: BroadcastConfig,
@@ -81,6 +82,9 @@ class BroadcastManager:
         log.info("broadcast to %s stopped", safe_url(self.url))
         self._tell_admins()
 
+    def admin_fields(self, session: Session) -> dict[str, Any]:
+        return {"broadcast_status": self.status()}
+
     async def startup(self) -> None:
         """Neko's autostart: a configured URL starts broadcasting with the server."""
         if not (self.config.url and self.config.autostart):
@@ -106,15 +110,14 @@ class BroadcastManager:
             await asyncio.wait_for(asyncio.to_thread(push.connect), rtmp.CONNECT_TIMEOUT + CONNECT_BACKSTOP)
         except errors.NekoError:
             raise
-        except Exception as exc:
+        except (ConnectionError, TimeoutError) as exc:  # ffmpeg ended or never got an answer: the address's
             push.abandon()
-            raise self._failed(url, reason(exc) if exc.args else "the RTMP server did not answer") from None
+            why = reason(exc) if exc.args else "the RTMP server did not answer"
+            raise _logged(url, errors.BroadcastUnreachable(f"broadcast could not start: {why}")) from None
+        except Exception as exc:  # the grab or the encoder: ours
+            push.abandon()
+            raise _logged(url, errors.BroadcastFailed(f"broadcast could not start: {reason(exc)}")) from None
         return push
-
-    @staticmethod
-    def _failed(url: str, why: str) -> errors.BroadcastFailed:
-        log.error("broadcast to %s could not start: %s", safe_url(url), why)
-        return errors.BroadcastFailed(f"broadcast could not start: {why}")
 
     async def _watch(self, push: RtmpPush) -> None:
         """A send that blocks (the RTMP server stopped reading) never fails by itself: time it out."""
@@ -140,3 +143,8 @@ class BroadcastManager:
         for session in self._sessions.connected():
             if session.profile.is_admin:
                 session.send(BROADCAST_STATUS, status)
+
+
+def _logged(url: str, error: errors.NekoError) -> errors.NekoError:
+    log.error("broadcast to %s %s", safe_url(url), error.text.removeprefix("broadcast "))
+    return error

@@ -2,27 +2,22 @@
 
 aiortc starts each transport's aioice ``Connection`` once, and a renegotiated offer keeps its
 ufrag/pwd, so the client sees no restart. Replacing the ``Connection`` would lose the sockets
-and the receive queue the DTLS transport reads from; it is rewound instead. The next offer
-carries new local credentials (aiortc reads them from the ``Connection``); the old check list
-and remote candidates are dropped; checks that arrive with the new credentials are answered
-and held, as before a first ``connect()``; the answer's credentials then start ``connect()``
-again. The sockets stay, and so does the selected pair until a new one is nominated: the
-DTLS session, SRTP and SCTP above never notice. Private aioice and aiortc attributes are
-used (aioice 0.13, aiortc 1.16).
+and the receive queue the DTLS transport reads from; it is rewound instead
+(``rtc_internals.new_ice_generation``). The next offer carries new local credentials (aiortc
+reads them from the ``Connection``); the old check list and remote candidates are dropped; the
+answer's credentials then start ``connect()`` again. The sockets stay, and so does the selected
+pair until a new one is nominated: the DTLS session, SRTP and SCTP above never notice.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import types
 
-from aioice import Connection
-from aioice.utils import random_string
 from aiortc import RTCIceTransport
 from aiortc.sdp import SessionDescription
 
+from . import rtc_internals as rtc
 from .ports import transports
 
 log = logging.getLogger(__name__)
@@ -43,8 +38,8 @@ class IceRestart:
             raise ValueError("ICE restart before ICE is connected")
         self.cancel()
         for transport in found:
-            await _rewind(transport._connection)
-            transport.iceGatherer._remote_candidates_end = False
+            await rtc.new_ice_generation(rtc.ice_agent(transport))
+            rtc.expect_remote_candidates(transport)
         self._rewound = found
 
     def finish(self, answer: str) -> None:
@@ -53,7 +48,7 @@ class IceRestart:
             return
         remote = SessionDescription.parse(answer).media[0].ice  # one BUNDLE, one ufrag/pwd
         for transport in self._rewound:
-            connection = transport._connection
+            connection = rtc.ice_agent(transport)
             connection.remote_username = remote.usernameFragment
             connection.remote_password = remote.password
             connection.remote_is_lite = remote.iceLite
@@ -67,45 +62,12 @@ class IceRestart:
             task.cancel()
 
 
-async def _rewind(connection: Connection) -> None:
-    consent = connection._query_consent_task
-    if consent is not None:
-        consent.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await consent
-    connection._query_consent_task = None
-    for pair in connection._check_list:
-        if pair.task is not None:
-            pair.task.cancel()
-    connection._local_username = random_string(4)
-    connection._local_password = random_string(22)
-    # Unknown until the answer: incoming checks are then matched on our half of USERNAME only.
-    connection.remote_username = connection.remote_password = None
-    connection._remote_candidates = []
-    connection._remote_candidates_end = False
-    connection._check_list = []
-    connection._check_list_done = False
-    connection._check_list_state = asyncio.Queue()
-    connection._nominating = set()
-    connection._early_checks.clear()
-    connection._early_checks_done = False
-    connection._check_list_maybe_complete = types.MethodType(_maybe_complete, connection)  # type: ignore[method-assign]
-
-
-def _maybe_complete(self: Connection) -> bool:
-    # The old generation's pair stays nominated (it carries the media, and recv() needs a
-    # nominated pair), but it is in no check list of the new one: it must not complete it.
-    if any(pair not in self._check_list for pair in self._nominated.values()):
-        return False
-    return Connection._check_list_maybe_complete(self)
-
-
 async def _connect(transport: RTCIceTransport) -> None:
-    connection = transport._connection
+    connection = rtc.ice_agent(transport)
     try:
         await connection.connect()
     except ConnectionError:
         log.info("ICE restart failed on %s", connection)
-        transport._RTCIceTransport__setState("failed")  # aiortc then fails the peer connection
+        rtc.fail(transport)
     else:
-        log.debug("ICE restarted on %s: %s", connection, connection._nominated)
+        log.debug("ICE restarted on %s: %s", connection, rtc.nominated(connection))

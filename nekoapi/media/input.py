@@ -12,6 +12,10 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from Xlib.error import XError
+
+from ..desktop.xconn import XRequestFailed
+from ..errors import NekoError
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from ..types import PointerKeyboard
@@ -79,8 +83,10 @@ class DataChannelInput:
             elif message.name in ("button_down", "button_up"):
                 await getattr(pointer, message.name)(values["code"])
             # TOUCH_*: no touch driver on our X server (system/init says touch_events false)
-        except Exception as exc:  # an X error is only logged, as in Neko
+        except (NekoError, XRequestFailed, XError) as exc:  # the display is down, or X refused: only logged, as in Neko
             log.info("data channel %s from session %s failed: %s", message.name, session.id, exc)
+        except Exception:
+            log.exception("data channel %s from session %s failed", message.name, session.id)
 
     def moved(self, x: int, y: int, host_id: str) -> None:
         """The host's pointer moved: every other peer draws it."""
@@ -96,12 +102,17 @@ class DataChannelInput:
             viewer.peer.send(message)
 
     def remote_track(self, session: Session, viewer: Viewer, track: Any) -> None:
-        target = self._microphone()
-        if track.kind != "audio" or target is None or not session.profile.can_share_media:
+        if track.kind != "audio" or not session.profile.can_share_media:
             return
         for task in viewer.remote:  # a new track of the same kind stops the previous one
             task.cancel()
-        viewer.remote = [asyncio.ensure_future(play_microphone(track, *target))]
+        viewer.remote = [asyncio.ensure_future(self._play(track))]
+
+    async def _play(self, track: Any) -> None:
+        # Finding the sound server may wait for our PulseAudio to start or restart: off the event loop.
+        target = await asyncio.to_thread(self._microphone)
+        if target is not None:
+            await play_microphone(track, *target)
 
     def cursors(self) -> list[dict[str, Any]]:
         """``session/cursors``: the inactive cursors of sessions still connected and not hosting."""

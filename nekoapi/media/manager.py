@@ -1,37 +1,50 @@
 """The room over WebRTC (``services.media``): Neko's signalling, watching state and permissions.
 
 The server is the offerer: ``signal/request`` replaces the session's peer and answers
-``signal/provide``. Refusals are only logged, as in Neko.
+``signal/provide``. Refusals and failures are only logged, as in Neko: a missing peer, an
+unknown stream or an SDP the peer refuses is ``EventFailed``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
+
+from aiortc.exceptions import InvalidAccessError, InvalidStateError, OperationError
 
 from .. import errors
 from ..config import Config
 from ..desktop import guards
-from ..events import ProfileChanged, SessionDeleted, SessionDisconnected, SettingsChanged, StateChanged
-from ..sessions.manager import SessionManager, utcnow
+from ..events import ProfileChanged, SessionDeleted, SessionDisconnected, SettingsChanged
+from ..sessions import rules
+from ..sessions.manager import SessionManager
 from ..sessions.session import Session
-from ..types import PointerKeyboard
+from ..types import PointerKeyboard, RoomPart
 from ..ws import protocol
+from ..ws.messages import EventFailed
+from ..ws.payloads import IceCandidateInit, PeerAudioRequest, PeerVideoRequest, SignalDescription, SignalRequest
 from . import ice
 from .cursor import CursorWatcher
+from .gathering import Candidates
 from .input import DataChannelInput
+from .legacy_input import V2ChannelInput
 from .peer import Peer
-from .stages import Stages
+from .stages import LEGACY_ID, Stages
+from .stats import MediaCounters
 from .viewer import Viewer, select
 
 log = logging.getLogger(__name__)
+# What aiortc raises for a description or candidate it cannot take (parsing, wrong state).
+_REFUSED_BY_PEER = (ValueError, IndexError, InvalidAccessError, InvalidStateError, OperationError)
 CURSORS_INTERVAL = 0.75
+CAPTURE_GRACE = 3.0  # s of failing before /health says so: a burst of screen changes is no outage
 REVOKE_DELAY = 1.0  # Neko kills the peer 1 s after can_watch/can_connect/can_login is taken away
 
 
-class MediaManager:
+class MediaManager(RoomPart):
     def __init__(
         self,
         config: Config,
@@ -43,9 +56,11 @@ class MediaManager:
         self._config = config.webrtc
         self._ice = ice.rtc_configuration(config.webrtc)
         self._frontend = ice.servers(config.webrtc, "frontend")
-        self._ports = ice.port_range(config.webrtc)
+        self.candidates = Candidates(config.webrtc)  # the mux, the port range, the public address
+        self._desktop = config.desktop.enabled  # without one (n workers), no worker binds the mux's port
         self._sessions = sessions
-        self.stages = Stages(config.capture, display, pulse)
+        self.stages = Stages(config.capture, display, pulse, legacy=config.legacy)
+        self.counters = MediaCounters()  # what the peers sent and heard, for /metrics (media/metrics.py)
         self.viewers: dict[str, Viewer] = {}
         self._ticker: asyncio.Task[None] | None = None
         self._display = display
@@ -58,75 +73,120 @@ class MediaManager:
             return (server, microphone.device) if microphone.enabled and server else None
 
         self.input = DataChannelInput(sessions, pointer, lambda: self.viewers, mic_target)
+        # Neko's v2 UI sends its input on a data channel of its own, read only with ``legacy``.
+        self.v2_input = V2ChannelInput(sessions, pointer) if config.legacy else None
         bus = sessions.bus
         bus.subscribe(SettingsChanged, lambda e: self._apply_private_mode())
         bus.subscribe(ProfileChanged, self._on_profile)
         bus.subscribe(SessionDisconnected, self._on_gone)
         bus.subscribe(SessionDeleted, self._on_gone)
 
+    def health(self) -> None:
+        """Raises ``MediaCaptureFailing`` while a watched capture keeps failing (it is restarted meanwhile)."""
+        problem = self.stages.failing(CAPTURE_GRACE)
+        if problem is not None:
+            raise errors.MediaCaptureFailing(problem)
+
     @property
     def video_ids(self) -> list[str]:
         return self.stages.ladder.ids
 
+    @property
+    def _hidden_ids(self) -> tuple[str, ...]:
+        """Ids a client may ask for by name but that are not listed (Neko's ``legacy``)."""
+        return (LEGACY_ID,) if self.stages.legacy else ()
+
+    def init_fields(self, session: Session) -> dict[str, Any]:
+        return {"webrtc": {"videos": self.video_ids}}
+
     # --- signal/* from clients ---
 
-    async def request(self, session: Session, payload: Any) -> None:
+    def events(self) -> dict[str, Callable[[Session, Any], Awaitable[None]]]:
+        """The client events the media handle (Neko's signalling)."""
+        return {
+            protocol.SIGNAL_REQUEST: self.request,
+            protocol.SIGNAL_ANSWER: self.answer,
+            protocol.SIGNAL_CANDIDATE: self.candidate,
+            protocol.SIGNAL_OFFER: self.offer,
+            protocol.SIGNAL_RESTART: self.restart,
+            protocol.SIGNAL_VIDEO: self.video,
+            protocol.SIGNAL_AUDIO: self.audio,
+        }
+
+    async def request(self, session: Session, payload: SignalRequest) -> None:
         guards.can_watch(session)
         self._watch_cursor()
-        payload = payload if isinstance(payload, dict) else {}
-        video, audio = payload.get("video") or {}, payload.get("audio") or {}
-        video_id = select(self.stages.ladder, None, video.get("selector"))
-        await self.close(session)
-        peer = Peer(self._ice, self.stages.ladder.codec, self._ports, self._config.nat1to1, self._config.icelite)
-        viewer = Viewer(peer, video_id, bool(video.get("disabled")), bool(audio.get("disabled")))
-        self.viewers[session.id] = viewer
+        video, audio = payload.video or PeerVideoRequest(), payload.audio or PeerAudioRequest()
+        video_id = select(self.stages.ladder, None, video.selector, self._hidden_ids)
+        if self._session(session.id) is None:
+            raise EventFailed("signal/request: the session is gone")
+        peer = Peer(
+            self._ice,
+            self.stages.ladder.codec,
+            self.candidates,
+            self._config.icelite,
+            audio_codec=self.stages.audio_codec,
+            low_latency=self.stages.low_latency,
+            counters=self.counters,
+        )
+        viewer = Viewer(peer, video_id, bool(video.disabled), bool(audio.disabled))
+        # One peer per session: the newest request takes the place at once (no await before it), and
+        # whoever takes a viewer out of ``viewers`` closes it, so overlapping requests leave none open.
+        previous, self.viewers[session.id] = self.viewers.get(session.id), viewer
+        if previous is not None:
+            await self._closed(session, previous)
+        if self.viewers.get(session.id) is not viewer:
+            return  # replaced meanwhile; the replacing request closed this one
         self._wire(session, viewer)
         self._route(session, viewer)
         trickle = self._trickle(session, viewer) if self._config.icetrickle else None
         sdp = await peer.offer(trickle)
         if self.viewers.get(session.id) is not viewer:
-            return  # replaced while gathering
+            await peer.close()  # replaced while gathering (closed already by the replacing request)
+            return
         # No await from here to the provide: the trickled candidates must follow it.
         session.send(
             "signal/provide",
             {"sdp": sdp, "iceservers": self._frontend, "video": viewer.video_state(), "audio": viewer.audio_state()},
         )
 
-    async def answer(self, session: Session, payload: Any) -> None:
+    async def answer(self, session: Session, payload: SignalDescription) -> None:
         viewer = self._viewer(session)
-        await viewer.peer.accept_answer(_sdp(payload))
+        with _refused_by_peer("answer"):
+            await viewer.peer.accept_answer(payload.sdp)
 
-    async def candidate(self, session: Session, payload: Any) -> None:
-        if not isinstance(payload, dict):
-            raise ValueError("candidate: expected an object")
-        await self._viewer(session).peer.add_candidate(payload)
-
-    async def offer(self, session: Session, payload: Any) -> None:
+    async def candidate(self, session: Session, payload: IceCandidateInit) -> None:
         viewer = self._viewer(session)
-        sdp = await viewer.peer.answer_offer(_sdp(payload))
+        with _refused_by_peer("candidate"):
+            await viewer.peer.add_candidate(payload.candidate, payload.sdp_mid, payload.sdp_mline_index)
+
+    async def offer(self, session: Session, payload: SignalDescription) -> None:
+        viewer = self._viewer(session)
+        with _refused_by_peer("offer"):
+            sdp = await viewer.peer.answer_offer(payload.sdp)
         session.send("signal/answer", {"sdp": sdp})
 
-    async def restart(self, session: Session, payload: Any) -> None:
+    async def restart(self, session: Session, payload: None) -> None:
         viewer = self._viewer(session)
-        session.send("signal/restart", {"sdp": await viewer.peer.restart()})
+        with _refused_by_peer("ICE restart"):
+            sdp = await viewer.peer.restart()
+        session.send("signal/restart", {"sdp": sdp})
 
-    async def video(self, session: Session, payload: Any) -> None:
+    async def video(self, session: Session, payload: PeerVideoRequest) -> None:
         viewer = self._viewer(session)
-        payload = payload if isinstance(payload, dict) else {}
         before = viewer.video_state()
-        viewer.video_id = select(self.stages.ladder, viewer.video_id, payload.get("selector"))
-        if "disabled" in payload:
-            viewer.video_disabled = bool(payload["disabled"])
+        viewer.video_id = select(self.stages.ladder, viewer.video_id, payload.selector, self._hidden_ids)
+        if payload.disabled is not None:
+            viewer.video_disabled = payload.disabled
         viewer.auto = False  # no bitrate estimator: Neko forces auto off then
         self._route(session, viewer)
         if viewer.video_state() != before:
             session.send("signal/video", viewer.video_state())
 
-    async def audio(self, session: Session, payload: Any) -> None:
+    async def audio(self, session: Session, payload: PeerAudioRequest) -> None:
         viewer = self._viewer(session)
-        payload = payload if isinstance(payload, dict) else {}
-        if "disabled" in payload and bool(payload["disabled"]) != viewer.audio_disabled:
-            viewer.audio_disabled = bool(payload["disabled"])
+        if payload.disabled is not None and payload.disabled != viewer.audio_disabled:
+            viewer.audio_disabled = payload.disabled
             self._route(session, viewer)
             session.send("signal/audio", viewer.audio_state())
 
@@ -142,7 +202,7 @@ class MediaManager:
     def _viewer(self, session: Session) -> Viewer:
         viewer = self.viewers.get(session.id)
         if viewer is None:
-            raise ValueError("no webrtc peer")
+            raise EventFailed("webrtc peer does not exist")
         return viewer
 
     def _trickle(self, session: Session, viewer: Viewer) -> Callable[[dict[str, Any]], None]:
@@ -156,7 +216,7 @@ class MediaManager:
         """Point the tracks at their stages, or at nothing when disabled."""
         viewer.peer.video.attach(None if viewer.video_disabled else self.stages.video(viewer.video_id))
         viewer.peer.audio.attach(None if viewer.audio_disabled else self.stages.audio())
-        paused = self._sessions.settings.private_mode and not session.profile.is_admin
+        paused = rules.private_for(session.profile, self._sessions.settings)
         viewer.peer.video.pause(paused)
         viewer.peer.audio.pause(paused)
 
@@ -174,6 +234,11 @@ class MediaManager:
         peer.channel.on("open", lambda: self.input.opened(session, peer))
         peer.channel.on("message", lambda data: self.input.received(session, peer, data))
         peer.on("track", lambda track: self.input.remote_track(session, viewer, track))
+        v2_input = self.v2_input
+        if v2_input is not None:
+            peer.pc.on(
+                "datachannel", lambda channel: channel.on("message", lambda data: v2_input.received(session, data))
+            )
 
     async def _closed(self, session: Session, viewer: Viewer) -> None:
         if self.viewers.get(session.id) is viewer:
@@ -200,22 +265,15 @@ class MediaManager:
         task.add_done_callback(self._closing.discard)
 
     def _watching(self, session: Session, watching: bool) -> None:
-        state = session.state
-        if state.is_watching == watching:
-            return
-        state.is_watching = watching
-        state.watching_since = utcnow() if watching else None
-        state.not_watching_since = None if watching else utcnow()
-        self._sessions.backend.put_state(session, None)
-        self._sessions.bus.publish(StateChanged(session))
+        self._sessions.state.set_watching(session, watching)
 
     # --- the room's reactions ---
 
     def _apply_private_mode(self) -> None:
-        private = self._sessions.settings.private_mode
+        settings = self._sessions.settings
         for session_id, viewer in self.viewers.items():
             session = self._session(session_id)
-            paused = private and not (session is not None and session.profile.is_admin)
+            paused = settings.private_mode if session is None else rules.private_for(session.profile, settings)
             viewer.peer.video.pause(paused)
             viewer.peer.audio.pause(paused)
 
@@ -236,7 +294,9 @@ class MediaManager:
         except errors.SessionNotFound:
             return None
 
-    def start(self) -> None:
+    async def startup(self) -> None:
+        if self._desktop:
+            await self.candidates.start()
         self._ticker = asyncio.create_task(self._cursors())
 
     async def _cursors(self) -> None:
@@ -254,7 +314,7 @@ class MediaManager:
                 if session.profile.can_see_inactive_cursors:
                     session.send(protocol.SESSION_CURSORS, cursors)
 
-    async def stop(self) -> None:
+    async def shutdown(self) -> None:
         if self._ticker is not None:
             self._ticker.cancel()
         if self._cursor is not None:
@@ -265,11 +325,13 @@ class MediaManager:
             await viewer.peer.close()
             if session is not None:
                 self._watching(session, False)
+        self.candidates.close()
         self.stages.stop()
 
 
-def _sdp(payload: Any) -> str:
-    sdp = payload.get("sdp") if isinstance(payload, dict) else None
-    if not isinstance(sdp, str) or not sdp:
-        raise ValueError("expected {sdp}")
-    return sdp
+@contextlib.contextmanager
+def _refused_by_peer(what: str) -> Iterator[None]:
+    try:
+        yield
+    except _REFUSED_BY_PEER as exc:
+        raise EventFailed(f"the peer refused the {what}: {type(exc).__name__}: {exc}") from exc

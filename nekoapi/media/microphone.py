@@ -2,41 +2,30 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
+import subprocess
 from typing import Any
 
 import av
 from aiortc.mediastreams import MediaStreamError
 
+from ..children import spawn
+
 log = logging.getLogger(__name__)
 
 
 async def play_microphone(track: Any, server: str, sink: str) -> None:
-    process = await asyncio.create_subprocess_exec(
-        "pacat",
-        f"--server={server}",
-        f"--device={sink}",
-        "--format=s16le",
-        "--rate=48000",
-        "--channels=2",
-        "--latency-msec=40",
-        "--raw",
-        stdin=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    argv = ["pacat", f"--server={server}", f"--device={sink}", "--format=s16le", "--rate=48000", "--channels=2"]
+    process = await spawn([*argv, "--latency-msec=40", "--raw"], stdin=subprocess.PIPE)
     resampler = av.AudioResampler(format="s16", layout="stereo", rate=48000)
-    assert process.stdin is not None
     try:
         while True:
             frame = await track.recv()
             for out in resampler.resample(frame):
-                process.stdin.write(bytes(out.planes[0])[: out.samples * 4])
-            await process.stdin.drain()
+                await process.write(bytes(out.planes[0])[: out.samples * 4])
     except (MediaStreamError, ConnectionError):
         pass
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            process.kill()
+        process.kill()
         await process.wait()
+        process.close_stdin()

@@ -16,13 +16,25 @@ from aiortc import RTCConfiguration, RTCIceCandidate, RTCPeerConnection, RTCRtpS
 from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 from aiortc.sdp import SessionDescription, candidate_from_sdp, candidate_to_sdp
 
+from . import rtc_internals as rtc
+from .gathering import Candidates
 from .icerestart import IceRestart
-from .ports import connections, restrict, transports
+from .ports import connections, transports
+from .stats import MediaCounters
 from .tracks import PacketTrack
 
 log = logging.getLogger(__name__)
 STREAM_ID = "stream"
-_MIME = {"vp8": "video/VP8", "h264": "video/H264"}
+_MIME = {
+    "vp8": "video/VP8",
+    "vp9": "video/VP9",
+    "av1": "video/AV1",
+    "h264": "video/H264",
+    "opus": "audio/opus",
+    "g722": "audio/G722",
+    "pcmu": "audio/PCMU",
+    "pcma": "audio/PCMA",
+}
 
 
 class Peer:
@@ -30,36 +42,40 @@ class Peer:
         self,
         configuration: RTCConfiguration,
         codec: str,
-        ports: tuple[int, int] | None = None,
-        nat1to1: tuple[str, ...] = (),
+        candidates: Candidates | None = None,
         lite: bool = False,
+        audio_codec: str = "opus",
+        low_latency: bool = True,
+        counters: MediaCounters | None = None,
     ) -> None:
         self.pc = RTCPeerConnection(configuration)
-        self._nat1to1 = nat1to1
         self._lite = lite
         self._gathering: asyncio.Future[None] | None = None
         self._restart = IceRestart(self.pc)
         self.video = PacketTrack("video", "video")
         self.audio = PacketTrack("audio", "audio")
         self.channel = self.pc.createDataChannel("data")  # Neko's defaults: ordered, reliable
-        self._add(self.audio, "audio/opus")
+        audio_sender = self._add(self.audio, _MIME[audio_codec])
         self._video_sender = self._add(self.video, _MIME[codec])
-        self._video_sender._send_keyframe = self._keyframe  # type: ignore[method-assign]
-        self._rtcp = self._video_sender._handle_rtcp_packet
-        self._video_sender._handle_rtcp_packet = self._on_rtcp  # type: ignore[method-assign]
+        self._counters = counters
+        if counters is not None:
+            counters.opened(self, {"audio": audio_sender, "video": self._video_sender})
+        self.video_loss: float | None = None  # the fraction of video packets lost, from the last report
+        if low_latency:
+            rtc.with_playout_delay(self._video_sender)  # Chromium renders each frame at once
+        rtc.on_keyframe_request(self._video_sender, self._keyframe)
+        self._rtcp = rtc.intercept_rtcp(self._video_sender, self._on_rtcp)
         self.closed = False
-        if ports is not None:
+        if candidates is not None:
             for agent in connections(self.pc):
-                restrict(agent, ports)
+                candidates.install(agent)
         if lite:
-            # An ICE-lite agent is controlled; aiortc would make the offerer controlling.
             for transport in transports(self.pc):
-                transport._connection.ice_controlling = False
-                transport._role_set = True
+                rtc.make_controlled(transport)
 
     def _add(self, track: PacketTrack, mime: str) -> RTCRtpSender:
         transceiver = self.pc.addTransceiver(track, direction="sendrecv")
-        transceiver.sender._stream_id = STREAM_ID  # Neko's msid: stream "stream", tracks "audio"/"video"
+        rtc.set_stream_id(transceiver.sender, STREAM_ID)  # Neko's msid: stream "stream", tracks "audio"/"video"
         wanted = {mime.lower(), f"{track.kind}/rtx"}
         codecs = RTCRtpSender.getCapabilities(track.kind).codecs
         transceiver.setCodecPreferences([c for c in codecs if c.mimeType.lower() in wanted])
@@ -70,7 +86,15 @@ class Peer:
         if stage is not None:
             stage.request_keyframe()  # type: ignore[attr-defined]
 
+    @property
+    def round_trip_time(self) -> float | None:
+        return rtc.round_trip_time(self._video_sender)
+
     async def _on_rtcp(self, packet: Any) -> None:
+        if self._counters is not None:
+            self._counters.heard(packet)
+        for report in rtc.own_reports(self._video_sender, packet):
+            self.video_loss = report.fraction_lost / 256
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             try:
                 bitrate, _ = unpack_remb_fci(packet.fci)
@@ -89,7 +113,8 @@ class Peer:
         m-line. The task only starts once the caller yields, after it has sent the offer."""
         offer = await self.pc.createOffer()
         if trickle is None:
-            await self.pc.setLocalDescription(offer)
+            self._gathering = asyncio.ensure_future(self.pc.setLocalDescription(offer))
+            await asyncio.shield(self._gathering)
             return self._outgoing(self.pc.localDescription.sdp)
         self._gathering = asyncio.ensure_future(self._trickle(offer, trickle))
         return self._outgoing(offer.sdp)
@@ -99,9 +124,7 @@ class Peer:
         for index, media in enumerate(SessionDescription.parse(self.pc.localDescription.sdp).media):
             where = {"sdpMid": media.rtp.muxId, "sdpMLineIndex": index, "usernameFragment": media.ice.usernameFragment}
             for candidate in media.ice_candidates:
-                line = "candidate:" + candidate_to_sdp(candidate)
-                for text in [line, *nat1to1_candidates(line, self._nat1to1)]:
-                    send({"candidate": text, **where})
+                send({"candidate": "candidate:" + candidate_to_sdp(candidate), **where})
             send({"candidate": "", **where})
 
     async def _gathered(self) -> None:
@@ -117,7 +140,6 @@ class Peer:
         return self._outgoing(self.pc.localDescription.sdp)
 
     def _outgoing(self, sdp: str) -> str:
-        sdp = with_nat1to1(sdp, self._nat1to1)
         return with_ice_lite(sdp) if self._lite else sdp
 
     async def accept_answer(self, sdp: str) -> None:
@@ -131,10 +153,11 @@ class Peer:
         await self.pc.setLocalDescription(await self.pc.createAnswer())
         return self.pc.localDescription.sdp
 
-    async def add_candidate(self, payload: dict[str, Any]) -> None:
-        candidate = candidate_from_payload(payload)
+    async def add_candidate(self, text: str, sdp_mid: str | None, sdp_mline_index: int | None) -> None:
+        """One of the viewer's ``signal/candidate``; an empty one ends them (aiortc needs no word of it)."""
+        candidate = _candidate(text, sdp_mid, sdp_mline_index)
         if candidate is None:
-            return  # end of candidates
+            return
         await self._gathered()
         await self.pc.addIceCandidate(candidate)
 
@@ -149,43 +172,29 @@ class Peer:
         if self.closed:
             return
         self.closed = True
-        if self._gathering is not None:
-            self._gathering.cancel()
+        # Gathering is let finish, never cancelled: aioice keeps the sockets it is opening out of
+        # its list until the gathering ends, so a cancelled or overtaken gathering leaks them.
+        await self._gathered()
         self._restart.cancel()
         self.video.stop()
         self.audio.stop()
         await self.pc.close()
+        if self._counters is not None:
+            self._counters.closed(self)
 
 
 def candidate_from_payload(payload: dict[str, Any]) -> RTCIceCandidate | None:
     """A ``signal/candidate`` payload as aiortc's candidate; None for an end-of-candidates."""
-    text = payload.get("candidate") or ""
+    return _candidate(payload.get("candidate") or "", payload.get("sdpMid"), payload.get("sdpMLineIndex"))
+
+
+def _candidate(text: str, sdp_mid: str | None, sdp_mline_index: int | None) -> RTCIceCandidate | None:
     if not text:
         return None
     candidate = candidate_from_sdp(text.removeprefix("candidate:"))
-    candidate.sdpMid = payload.get("sdpMid")
-    candidate.sdpMLineIndex = payload.get("sdpMLineIndex")
+    candidate.sdpMid = sdp_mid
+    candidate.sdpMLineIndex = sdp_mline_index
     return candidate
-
-
-def with_nat1to1(sdp: str, addresses: tuple[str, ...]) -> str:
-    """``webrtc.nat1to1``: each host candidate also offered at the public addresses (1:1 NAT)."""
-    if not addresses:
-        return sdp
-    out: list[str] = []
-    for line in sdp.split("\r\n"):
-        out.append(line)
-        if line.startswith("a=candidate:"):
-            out += ["a=" + extra for extra in nat1to1_candidates(line.removeprefix("a="), addresses)]
-    return "\r\n".join(out)
-
-
-def nat1to1_candidates(candidate: str, addresses: tuple[str, ...]) -> list[str]:
-    """The copies of one ``candidate:...`` line at each public address, if it is an IPv4 host one."""
-    parts = candidate.split(" ")
-    if len(parts) <= 7 or parts[7] != "host" or "." not in parts[4]:
-        return []
-    return [" ".join([parts[0] + "n" + str(i), *parts[1:4], ip, *parts[5:]]) for i, ip in enumerate(addresses)]
 
 
 def with_ice_lite(sdp: str) -> str:

@@ -1,9 +1,8 @@
 """``webrtc.epr``: ICE host candidates on UDP ports within a range, which a firewall can open.
 
-aioice (under aiortc) has no option for this: it binds port 0. Each connection's candidate
-gathering is replaced by one that binds the host sockets within the range, asks the STUN
-server (if any) about those sockets, and leaves TURN to aioice (a relay's socket talks to
-the TURN server, not to the viewer, so it needs no open port).
+aioice (under aiortc) has no option for this: it binds port 0. ``RangeSockets`` binds an agent's
+host sockets within the range instead (gathering.py asks the STUN server about them and leaves
+TURN to aioice).
 """
 
 from __future__ import annotations
@@ -12,59 +11,58 @@ import asyncio
 import logging
 import random
 import socket
-import types
 from typing import Any
 
-from aioice import ice
-from aioice.candidate import Candidate, candidate_foundation, candidate_priority
+from aioice import Candidate, Connection
+
+from . import rtc_internals as rtc
 
 log = logging.getLogger(__name__)
 
 
-def restrict(connection: ice.Connection, ports: tuple[int, int]) -> None:
-    original = connection.get_component_candidates
+class RangeSockets:
+    """An agent's host sockets, one per local address, each on a free port of ``ports``."""
 
-    async def gather(self: ice.Connection, component: int, addresses: list[str], timeout: int = 5) -> list[Candidate]:
-        protocols = [p for p in [await _bind(self, component, a, ports) for a in addresses] if p is not None]
-        self._protocols += protocols
-        candidates = [p.local_candidate for p in protocols]
-        if self.stun_server:
-            found = await asyncio.gather(
-                *(ice.server_reflexive_candidate(p, self.stun_server) for p in protocols), return_exceptions=True
-            )
-            candidates += [c for c, _ in (f for f in found if not isinstance(f, BaseException))]
-        return candidates + await original(component, [], timeout)  # TURN only
+    def __init__(self, ports: tuple[int, int]) -> None:
+        self.ports = ports
 
-    connection.get_component_candidates = types.MethodType(gather, connection)  # type: ignore[method-assign]
+    async def bind(self, agent: Connection, component: int, addresses: list[str]) -> list[Any]:
+        found = [await _bind(agent, component, address, self.ports) for address in addresses]
+        return [protocol for protocol in found if protocol is not None]
 
 
-async def _bind(connection: ice.Connection, component: int, address: str, ports: tuple[int, int]) -> Any:
+async def _bind(connection: Connection, component: int, address: str, ports: tuple[int, int]) -> Any:
     loop = asyncio.get_running_loop()
     candidates = list(range(ports[0], ports[1] + 1))
     random.shuffle(candidates)
     for port in candidates:
         try:
             _, protocol = await loop.create_datagram_endpoint(
-                lambda: ice.StunProtocol(connection), local_addr=(address, port)
+                lambda: rtc.StunProtocol(connection), local_addr=(address, port)
             )
         except OSError:
             continue
         sock = protocol.transport.get_extra_info("socket")
         if sock is not None:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, ice.turn.UDP_SOCKET_BUFFER_SIZE)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rtc.UDP_SOCKET_BUFFER_SIZE)
         host, bound = protocol.transport.get_extra_info("sockname")[:2]
-        protocol.local_candidate = Candidate(
-            foundation=candidate_foundation("host", "udp", host),
-            component=component,
-            transport="udp",
-            priority=candidate_priority(component, "host"),
-            host=host,
-            port=bound,
-            type="host",
-        )
+        protocol.local_candidate = host_candidate(component, host, bound)
         return protocol
     log.warning("webrtc.epr: no free UDP port in %d-%d on %s", ports[0], ports[1], address)
     return None
+
+
+def host_candidate(component: int, host: str, port: int) -> Candidate:
+    """A UDP host candidate, as aioice makes them."""
+    return Candidate(
+        foundation=rtc.candidate_foundation("host", "udp", host),
+        component=component,
+        transport="udp",
+        priority=rtc.candidate_priority(component, "host"),
+        host=host,
+        port=port,
+        type="host",
+    )
 
 
 def transports(pc: Any) -> list[Any]:
@@ -76,6 +74,6 @@ def transports(pc: Any) -> list[Any]:
     return list(found.values())
 
 
-def connections(pc: Any) -> list[ice.Connection]:
+def connections(pc: Any) -> list[Connection]:
     """The ICE agents of a peer connection."""
-    return [t._connection for t in transports(pc)]
+    return [rtc.ice_agent(t) for t in transports(pc)]

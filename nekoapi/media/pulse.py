@@ -3,7 +3,8 @@
 ``audio_output`` is the default sink: the app plays into it and its monitor is the room's
 audio. ``audio_input`` is where clients' microphones play; its monitor, remapped as the
 source ``microphone``, is the desktop's default microphone. Runs with ``-n`` (no default
-script) and only the modules listed, so it needs no D-Bus and works as root.
+script) and only the modules listed, so it needs no D-Bus and works as root. ``restart()`` brings
+a dead one back on the same socket, so ``PULSE_SERVER`` stays what it was.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class PulseServer:
     def __init__(self) -> None:
         self._dir = Path(tempfile.mkdtemp(prefix="nekoapi-pulse-"))
         self.socket = self._dir / "native"
+        self._log = self._dir / "pulseaudio.log"
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -53,6 +55,19 @@ class PulseServer:
             *loads,
         ]
 
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def alive(self) -> bool:
+        """Whether the server process runs (a dead one is reaped here, so it lingers as no zombie)."""
+        return self._process is not None and self._process.poll() is None
+
+    def restart(self) -> None:
+        """Blocking: end what is left of the server and start it again on the same socket."""
+        self._end()
+        self.start()
+
     def start(self) -> None:
         """Blocking (call it off the loop); returns once the socket answers."""
         env = {
@@ -61,19 +76,22 @@ class PulseServer:
             "XDG_RUNTIME_DIR": str(self._dir),
             "PULSE_RUNTIME_PATH": str(self._dir),
         }
-        self._process = subprocess.Popen(
-            self._command(), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
-        )
+        # Its complaints go to a file: a pipe nobody reads would stop the server once full.
+        with open(self._log, "wb") as log_file:
+            self._process = subprocess.Popen(
+                self._command(), env=env, stdout=subprocess.DEVNULL, stderr=log_file, start_new_session=True
+            )
         end_with_nekoapi(self._process.pid)
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
-                error = (self._process.stderr.read() if self._process.stderr else b"").decode(errors="replace")
-                raise RuntimeError(f"pulseaudio exited: {error.strip()[-300:]}")
+                error = self._log.read_bytes()[-300:].decode(errors="replace")
+                raise RuntimeError(f"pulseaudio exited: {error.strip()}")
             if self._ready():
                 self._defaults()
                 return
             time.sleep(0.05)
+        self._end()  # one that never answers is no server
         raise RuntimeError("pulseaudio did not start in time")
 
     def _ready(self) -> bool:
@@ -88,11 +106,17 @@ class PulseServer:
         return done.returncode
 
     def stop(self) -> None:
-        if self._process is not None and self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(3)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-        self._process = None
+        self._end()
         shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _end(self) -> None:
+        process, self._process = self._process, None
+        if process is None:
+            return
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(3)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

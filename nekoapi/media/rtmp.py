@@ -39,7 +39,10 @@ RECONNECT_PAUSE = 0.2
 
 def safe_url(url: str) -> str:
     """The URL without its path: stream keys live there and are not for logs."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed "[" of an IPv6 host
+        return f"{url.partition(':')[0]}://(unparsable)/..."
     return f"{parts.scheme}://{parts.netloc}/..."
 
 
@@ -100,8 +103,10 @@ class _Output:
     def _mux(self, packets: list[av.Packet]) -> None:
         try:
             self.container.mux(packets)
-        except OSError:
-            if self.sender.ended(wait=1.0):  # the pipe broke because ffmpeg gave up: say why
+        except (OSError, av.error.FFmpegError):
+            # The pipe broke because ffmpeg gave up: say why. A write after the other thread's
+            # broken one fails with FFmpeg's remembered error instead (a PyAVCallbackError).
+            if self.sender.ended(wait=1.0):
                 raise ConnectionError(self.sender.failure()) from None
             raise
 
@@ -157,12 +162,22 @@ class RtmpPush:
             if self.with_audio:  # the RTMP side wants to see both streams before it connects
                 self._threads.append(threading.Thread(target=self._run_audio, name="broadcast-audio", daemon=True))
                 self._threads[-1].start()
-            self._output = self._open(self._grabber.size, CONNECT_TIMEOUT)
+            self._output = self._open_at_the_current_size()
         except BaseException:
             self._stop.set()
             self._release()
             raise
         self.last_sent = time.monotonic()
+
+    def _open_at_the_current_size(self) -> _Output:
+        """The first stream; a screen switched while it connects starts it again at the new size."""
+        assert self._grabber is not None
+        deadline = time.monotonic() + CONNECT_TIMEOUT
+        while True:
+            try:
+                return self._open(self._grabber.size, max(deadline - time.monotonic(), CONNECT_POLL))
+            except Resized:
+                log.info("broadcast: the screen switched while connecting; connecting at the new size")
 
     def abandon(self) -> None:
         """Give up without waiting: a connect or a send that is stuck ends (its ffmpeg is killed)."""
@@ -186,7 +201,7 @@ class RtmpPush:
                         output.send_video(frame)
                     next_frame = time.monotonic() + 1 / self.config.fps
                 if self._stop.wait(CONNECT_POLL):
-                    raise ConnectionAbortedError("abandoned")
+                    raise self._interrupted()
         except BaseException:
             with self._lock:
                 self._connecting = None
@@ -195,6 +210,13 @@ class RtmpPush:
         with self._lock:
             self._connecting = None
         return output
+
+    def _interrupted(self) -> Exception:
+        """Why a connect ends early: the failure the sound's thread met first (it writes to the same
+        ffmpeg, so it may see it end before this thread does), else the manager abandoned it."""
+        if self._error is not None:
+            return ConnectionError(self._error)
+        return ConnectionAbortedError("abandoned")
 
     def start(self) -> None:
         self._threads.append(threading.Thread(target=self._run_video, name="broadcast-video", daemon=True))

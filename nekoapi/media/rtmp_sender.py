@@ -27,9 +27,12 @@ class RtmpSender:
         command = [ffmpeg, "-hide_banner", "-loglevel", "error", "-probesize", "1000000"]
         command += ["-analyzeduration", "500000", "-f", "flv", "-i", "pipe:0", "-c", "copy", "-f", "flv"]
         command += ["-progress", "pipe:1", "-stats_period", "0.2", url]
-        self._process = subprocess.Popen(
-            command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
-        )
+        try:
+            self._process = subprocess.Popen(
+                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, bufsize=0
+            )
+        except ValueError:  # a NUL or a character no file name can hold: the caller's URL
+            raise errors.BroadcastUnreachable("broadcast could not start: the URL cannot be used") from None
         self._connected = threading.Event()  # ffmpeg reports progress only once the server took the stream
         self._errors: list[bytes] = []
         threading.Thread(target=self._read_progress, name="broadcast-progress", daemon=True).start()

@@ -13,6 +13,7 @@ import asyncio
 import logging
 import threading
 import time
+from typing import Any
 
 import simplejpeg
 
@@ -20,9 +21,10 @@ from .. import errors
 from ..config import ScreencastConfig
 from ..desktop import guards
 from ..events import EventBus, ScreenChanged, SettingsChanged
+from ..sessions import rules
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
-from ..types import DisplaySource
+from ..types import DisplaySource, RoomPart
 from .screengrab import Frame, Pacer, Resized, ScreenGrabber, take
 
 log = logging.getLogger(__name__)
@@ -92,7 +94,7 @@ class _Caster:
         self.first.set()
 
 
-class ScreencastManager:
+class ScreencastManager(RoomPart):
     def __init__(
         self, config: ScreencastConfig, display: DisplaySource, sessions: SessionManager, bus: EventBus
     ) -> None:
@@ -111,10 +113,13 @@ class ScreencastManager:
         """system/init's ``screencast_enabled``."""
         return self.config.enabled
 
+    def init_fields(self, session: Session) -> dict[str, Any]:
+        return {"screencast_enabled": self.enabled}
+
     async def image(self, session: Session) -> bytes:
         """cast.jpg for ``session``, with Neko's checks in Neko's order."""
         guards.can_watch(session)
-        if self._sessions.settings.private_mode and not session.profile.is_admin:
+        if rules.private_for(session.profile, self._sessions.settings):
             return await self._fallback_image()
         if not self.config.enabled:
             raise errors.ScreencastDisabled()

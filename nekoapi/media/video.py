@@ -1,8 +1,14 @@
-"""One video rung: the screen grabbed with XShm (mss) at the rung's fps, encoded once (PyAV).
+"""One video rung: the screen grabbed when it changes (X damage), at most at the rung's fps, encoded once.
 
-Everything here runs in the stage's own thread; the event loop only receives packets.
-Packets carry a 90 kHz timestamp from one monotonic clock, so a viewer switching rungs
-sees time go on.
+Everything here runs in the stage's own thread; the event loop only receives packets. A frame is
+grabbed as soon as the screen changed and the rung's frame interval since the last grab has passed,
+so a change is sent at once and an idle desktop costs no grab and no encode. One more frame follows
+the last change of a burst, a frame interval later: the rate control spends what it saved on the
+static screen to sharpen it, and receivers that hand a frame to their decoder only when the next one
+begins (aiortc's jitter buffer does) show the last change too. Per frame: one XShm grab
+(no copy), one BGRX->I420 conversion into a reused picture (yuv.py), one encode reading that picture
+in place (encoders.py). Packets carry a 90 kHz timestamp from one monotonic clock taken at the grab,
+so a viewer switching rungs sees time go on.
 """
 
 from __future__ import annotations
@@ -12,132 +18,135 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from fractions import Fraction
+from typing import Any
 
-import av
-import mss
-import numpy as np
-
+from ..config import Rung
+from .encoders import open_encoder
 from .fanout import Fanout
-from .ladder import Rung
+from .pointer_overlay import PointerOverlay
+from .vpx import Tuning
+from .xcapture import CaptureError, ScreenCapture
+from .yuv import I420, Converter
 
 log = logging.getLogger(__name__)
 
-CLOCK = Fraction(1, 90000)
-KEYFRAME_INTERVAL = 2.0  # seconds: a lost keyframe heals without a PLI even so
+KEYFRAME_INTERVAL = 2.0  # seconds while frames flow: a lost keyframe heals without a PLI even so
+IDLE_WAIT = 1.0  # s: how long a wait for damage lasts before the loop looks at ``stop`` again
 
 
 class VideoStage(Fanout):
     def __init__(
-        self, rung: Rung, codec: str, display: Callable[[], str | None], loop: asyncio.AbstractEventLoop
+        self,
+        rung: Rung,
+        codec: str,
+        display: Callable[[], str | None],
+        loop: asyncio.AbstractEventLoop,
+        tuning: Tuning | None = None,
+        draw_pointer: bool = False,
     ) -> None:
         super().__init__(f"video-{rung.id}", loop)
         self.rung = rung
+        self.draw_pointer = draw_pointer  # for clients without a cursor of their own (pointer_overlay.py)
         self.codec = codec
+        self.tuning = tuning
         self._display = display
         self._keyframe = threading.Event()
+        self._capture: ScreenCapture | None = None
+        self._capture_lock = threading.Lock()
         self.bitrate = rung.bitrate * 1000  # bit/s, moved by receivers' feedback
         self.frames = 0
+        self.keyframes = 0
+        self.cpu_seconds = 0.0  # the CPU time this stage's thread spent on its frames: grab, convert, encode
+        self.encoder: Any = None  # the running encoder, for its counters
 
     def request_keyframe(self) -> None:
         self._keyframe.set()
-
-    def feedback(self, bitrate: int) -> None:
-        """A receiver's estimate (REMB), kept within the rung's bounds."""
-        self.bitrate = max(self.rung.min_bitrate * 1000, min(bitrate, self.rung.max_bitrate * 1000))
-
-    def produce(self, stop: threading.Event, emit: Callable[[av.Packet], None]) -> None:
-        display = self._display()
-        if display is None:
-            log.warning("video %s: no display to capture", self.rung.id)
-            return
-        with mss.MSS(display=display, backend="xshmgetimage") as grabber:
-            self._loop_frames(grabber, stop, emit)
-
-    def _loop_frames(self, grabber: mss.base.MSSBase, stop: threading.Event, emit: Callable[[av.Packet], None]) -> None:
-        monitor = grabber.monitors[0]
-        width, height = self.rung.size(monitor["width"], monitor["height"])
-        encoder = _Encoder(self.codec, width, height, self.rung.fps, self.bitrate)
-        period = 1.0 / self.rung.fps
-        deadline = time.monotonic()
-        last_key = 0.0
-        while not stop.is_set():
-            shot = grabber.grab(monitor)
-            now = time.monotonic()
-            key = self._keyframe.is_set() or now - last_key > KEYFRAME_INTERVAL
-            if key:
-                self._keyframe.clear()
-                last_key = now
-            encoder.set_bitrate(self.bitrate)
-            for packet in encoder.encode(shot.raw, shot.width, shot.height, now, key):
-                emit(packet)
-            self.frames += 1
-            deadline += period
-            delay = deadline - time.monotonic()
-            if delay < -period:  # too far behind (a busy machine): start counting again from now
-                deadline, delay = time.monotonic(), 0.0
-            if delay > 0:
-                stop.wait(delay)
-
-
-class _Encoder:
-    """libvpx (VP8) or libx264 (H264, baseline, Annex B) tuned for real time."""
-
-    def __init__(self, codec: str, width: int, height: int, fps: int, bitrate: int) -> None:
-        self.width, self.height, self.fps = width, height, fps
-        self.name = "libvpx" if codec == "vp8" else "libx264"
-        self.bitrate = bitrate
-        self.context = self._open(bitrate)
-        self.count = 0
-
-    def _open(self, bitrate: int) -> av.VideoCodecContext:
-        context = av.CodecContext.create(self.name, "w")
-        context.width, context.height = self.width, self.height
-        context.pix_fmt = "yuv420p"
-        context.time_base = Fraction(1, self.fps)
-        context.framerate = Fraction(self.fps, 1)
-        context.bit_rate = bitrate
-        context.gop_size = self.fps * 10
-        context.thread_count = 1  # on two shared cores, more threads made libvpx several times slower
-        if self.name == "libvpx":
-            context.options = {
-                "deadline": "realtime",
-                "cpu-used": "8",
-                "lag-in-frames": "0",
-                "static-thresh": "100",
-                "error-resilient": "1",
-                "qmin": "4",
-                "qmax": "48",
-                "maxrate": str(bitrate),
-                "minrate": str(bitrate // 4),
-                "bufsize": str(bitrate),
-            }
-        else:
-            context.profile = "Constrained Baseline"
-            context.options = {"preset": "veryfast", "tune": "zerolatency", "bufsize": str(bitrate)}
-        context.open()
-        return context
+        self.interrupt()
 
     def set_bitrate(self, bitrate: int) -> None:
-        # Re-opened only on a change above 10 %: each re-open costs a keyframe.
-        if abs(bitrate - self.bitrate) > self.bitrate // 10:
-            self.bitrate = bitrate
-            self.context = self._open(bitrate)
+        """A new target (bit/s) within the rung's bounds; the running encoder takes it at its next frame."""
+        self.bitrate = max(self.rung.min_bitrate * 1000, min(bitrate, self.rung.max_bitrate * 1000))
 
-    def encode(self, bgra: bytes | bytearray, width: int, height: int, now: float, key: bool) -> list[av.Packet]:
-        frame = av.VideoFrame(width, height, "bgra")
-        plane = frame.planes[0]
-        if plane.line_size == width * 4:
-            plane.update(bgra)  # one copy into FFmpeg's buffer, none through numpy
-        else:
-            frame = av.VideoFrame.from_ndarray(np.frombuffer(bgra, np.uint8).reshape(height, width, 4), format="bgra")
-        frame = frame.reformat(self.width, self.height, "yuv420p")
-        frame.pts = self.count
-        self.count += 1
-        if key:
-            frame.pict_type = av.video.frame.PictureType.I
-        packets = self.context.encode(frame)
-        for packet in packets:
-            packet.pts = int(now * 90000)
-            packet.time_base = CLOCK
-        return packets
+    def feedback(self, bitrate: int) -> None:
+        """A receiver's estimate (REMB)."""
+        self.set_bitrate(bitrate)
+
+    def screen_changed(self) -> None:
+        """The grab follows the screen's size by itself; this only makes the next grab come at once."""
+        self.request_keyframe()
+
+    def interrupt(self) -> None:
+        with self._capture_lock:
+            if self._capture is not None:
+                self._capture.wake()
+
+    def produce(self, stop: threading.Event, emit: Callable[[Any], None]) -> None:
+        display = self._display()
+        if display is None:
+            raise CaptureError("no display to capture")
+        capture = ScreenCapture(display)
+        with self._capture_lock:
+            self._capture = capture
+        overlay = PointerOverlay(display) if self.draw_pointer else None
+        try:
+            self._loop_frames(capture, overlay, stop, emit)
+        finally:
+            with self._capture_lock:
+                self._capture = None
+            capture.close()
+            if overlay is not None:
+                overlay.close()
+
+    def _loop_frames(
+        self, capture: ScreenCapture, overlay: PointerOverlay | None, stop: threading.Event, emit: Callable[[Any], None]
+    ) -> None:
+        converter = Converter()
+        interval = 1.0 / self.rung.fps
+        encoder: Any = None
+        picture: I420 | None = None
+        next_grab = last_key = 0.0
+        tail_at: float | None = None  # when the frame after the last change is due
+        try:
+            while not stop.is_set():
+                now = time.monotonic()
+                # The pointer's moves make no damage: with an overlay, it is looked at every frame interval.
+                moved = overlay is not None and overlay.moved()
+                changed = capture.damaged or self._keyframe.is_set() or moved
+                if not changed and (tail_at is None or now < tail_at):
+                    wait = IDLE_WAIT if tail_at is None else tail_at - now
+                    capture.wait(min(wait, interval) if overlay is not None else wait)
+                    continue
+                if now < next_grab:
+                    capture.sleep_until(next_grab)
+                    continue
+                tail_at = None
+                began = time.thread_time()
+                grabbed_at = time.monotonic()
+                screen = capture.grab()
+                if overlay is not None:
+                    overlay.draw(screen)
+                size = self.rung.size(screen.shape[1], screen.shape[0])
+                if encoder is None or (encoder.width, encoder.height) != size:
+                    if encoder is not None:
+                        encoder.close()
+                    encoder = self.encoder = open_encoder(self.codec, *size, self.rung.fps, self.bitrate, self.tuning)
+                    picture = I420(*size)
+                    self._keyframe.set()  # a new encoder starts with one anyway
+                assert picture is not None
+                converter.convert(screen, picture)
+                key = self._keyframe.is_set() or grabbed_at - last_key > KEYFRAME_INTERVAL
+                if key:
+                    self._keyframe.clear()
+                    last_key = grabbed_at
+                encoder.set_bitrate(self.bitrate)
+                for packet in encoder.encode(picture, int(grabbed_at * 90000), key):
+                    self.keyframes += bool(packet.is_keyframe)
+                    emit(packet)
+                self.frames += 1
+                self.cpu_seconds += time.thread_time() - began
+                next_grab = grabbed_at + interval
+                if changed:
+                    tail_at = next_grab
+        finally:
+            if encoder is not None:
+                encoder.close()

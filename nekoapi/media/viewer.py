@@ -5,11 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .ladder import Ladder
+from ..config import Ladder
+from ..ws.messages import EventFailed
+from ..ws.payloads import StreamSelector
 from .peer import Peer
 
 
-class StreamNotFound(ValueError):
+class StreamNotFound(EventFailed):
     """A selector names no rung (Neko logs "webrtc stream not found")."""
 
 
@@ -31,18 +33,20 @@ class Viewer:
         return {"disabled": self.audio_disabled}
 
 
-def select(ladder: Ladder, current: str | None, selector: Any) -> str:
-    """The rung a ``{type, id, bitrate}`` selector picks (by id, else by bitrate in bytes/s)."""
+def select(ladder: Ladder, current: str | None, selector: StreamSelector | None, hidden: tuple[str, ...] = ()) -> str:
+    """The rung a ``{type, id, bitrate}`` selector picks (by id, else by bitrate in bytes/s). ``hidden``
+    ids are picked only by their exact name: they have no place among the rungs (Neko's ``legacy``)."""
     ids = ladder.ids
-    if not isinstance(selector, dict):
+    if selector is None:
         return current or ids[0]
-    kind, rung_id = selector.get("type") or "exact", selector.get("id") or ""
-    if rung_id:
-        return _by_id(ids, kind, rung_id)
-    bitrate = selector.get("bitrate")
-    if not isinstance(bitrate, int) or bitrate <= 0:
+    kind = selector.type or "exact"
+    if selector.id in hidden and kind in ("exact", "nearest"):
+        return selector.id
+    if selector.id:
+        return _by_id(ids, kind, selector.id)
+    if selector.bitrate <= 0:
         return current or ids[0]
-    return _by_bitrate(ladder, kind, bitrate)
+    return _by_bitrate(ladder, kind, selector.bitrate)
 
 
 def _by_id(ids: list[str], kind: str, rung_id: str) -> str:

@@ -14,8 +14,8 @@ import json
 import sys
 from typing import Any, TextIO
 
-from ..config import Config, ConfigError
-from ..errors import NekoError
+from ..config import Config
+from ..errors import NekoError, StoreUnusable
 from ..models import ADMIN_PROFILE
 from . import create_provider
 from .manager import MemberManager
@@ -79,12 +79,12 @@ def run_members(args: argparse.Namespace, config: Config, out: TextIO | None = N
     except CommandError as exc:
         print(f"nekoapi: {exc}", file=sys.stderr)
         return FAILED
+    except StoreUnusable as exc:  # the configured store itself, as `nekoapi serve` reports it
+        print(f"nekoapi: cannot start: {exc.text}", file=sys.stderr)
+        return 2
     except NekoError as exc:
         print(f"nekoapi: {exc.text}", file=sys.stderr)
         return FAILED
-    except ConfigError as exc:
-        print(f"nekoapi: configuration error: {exc}", file=sys.stderr)
-        return 2
 
 
 async def _run(args: argparse.Namespace, config: Config, password: str, out: TextIO) -> int:

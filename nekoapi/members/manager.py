@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .. import errors
-from ..models import API_SESSION_ID, USER_PROFILE, MemberProfile, reserved_member_id
+from ..models import USER_PROFILE, MemberProfile, reserved_member_id, reserved_reason
 from ..sessions.manager import SessionManager
 from ..types import MemberProvider
 
@@ -42,7 +42,7 @@ class MemberManager:
         _require("username", username)
         _require("password", password)
         if reserved_member_id(username):
-            raise errors.InvalidMemberData(f"the username {API_SESSION_ID} is reserved for the API session")
+            raise errors.InvalidMemberData(reserved_reason(username))
         # Fields left out get the defaults of a regular user; an empty display name becomes the username.
         stored = USER_PROFILE.merged(dict(profile or {}))
         if not stored.name:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from ..config import ConfigError, MemberConfig
+from ..config import MemberConfig
 from .passwords import Passwords
 from .sql import SqlMemberProvider
 
@@ -14,9 +14,7 @@ COMMAND_TIMEOUT = 10.0
 
 
 def create_postgres_provider(config: MemberConfig) -> SqlMemberProvider:
-    settings = config.postgres
-    if not settings.url:
-        raise ConfigError("NEKO_MEMBER_POSTGRES_URL: required by the postgres member provider")
+    settings = config.postgres  # the configuration requires a URL with this provider
     url = make_url(settings.url).set(drivername="postgresql+asyncpg")
     # hide_parameters: password hashes never reach a log line or an error message. The
     # timeouts make a database that stops answering a prompt 503, not a request that hangs.

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from .. import errors
 from ..config import MemberConfig
 from .passwords import Passwords
 from .sql import SqlMemberProvider
@@ -19,9 +20,12 @@ TABLE = "members"
 
 def create_sqlite_provider(config: MemberConfig) -> SqlMemberProvider:
     path = Path(config.sqlite.path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Only the server's user may read the password hashes (SQLite's -wal/-shm files copy this mode).
-    os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # Only the server's user may read the password hashes (SQLite's -wal/-shm files copy this mode).
+        os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
+    except OSError as exc:
+        raise errors.StoreUnusable(f"member.sqlite.path: cannot open {path} ({exc.strerror})") from None
     return SqlMemberProvider(sqlite_engine(path), TABLE, Passwords(config), config.sqlite.admin_password)
 
 

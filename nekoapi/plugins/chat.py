@@ -10,6 +10,8 @@ from .. import errors
 from ..config import ChatConfig
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
+from ..types import RoomPart
+from ..ws.payloads import ChatMessageRequest
 from ..ws.relay import Relay
 from .permissions import allowed
 
@@ -19,7 +21,7 @@ CHAT_INIT = "chat/init"
 CHAT_MESSAGE = "chat/message"
 
 
-class Chat:
+class Chat(RoomPart):
     def __init__(self, config: ChatConfig, sessions: SessionManager, relay: Relay) -> None:
         self._enabled = config.enabled
         self._sessions = sessions
@@ -46,9 +48,5 @@ class Chat:
         recipients = [s.id for s in self._sessions.list() if s.state.is_connected and self.can_receive(s)]
         self._relay.send(CHAT_MESSAGE, message, recipients)
 
-    async def _on_message(self, session: Session, payload: Any) -> None:
-        text = payload.get("text") if isinstance(payload, dict) else None
-        if not isinstance(text, str):
-            log.info("ignored chat/message without text from session %s", session.id)
-            return
-        self.send(session, text)
+    async def _on_message(self, session: Session, payload: ChatMessageRequest) -> None:
+        self.send(session, payload.text)

@@ -1,7 +1,8 @@
 """The file transfer directory on disk: names that cannot leave it, listing, saving, deleting.
 
 Blocking; the plugin runs these in a worker thread. A name is one file directly
-in the root: absolute names, ``..`` and NUL are refused, other directory parts
+in the root: absolute names, ``..``, control and bidirectional characters
+(``nekoapi/forms.py``) are refused, other directory parts
 are dropped (Neko keeps the basename), and symbolic links are never followed:
 they are not listed, not served and not deleted, and an upload replaces a link
 instead of writing through it.
@@ -17,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .. import errors
+from ..forms import check_file_name
 
 TEMP_PREFIX = ".nekoapi-upload-"  # uploads in progress; never listed
 CHUNK = 1024 * 1024
@@ -24,6 +26,7 @@ CHUNK = 1024 * 1024
 
 def safe_name(filename: str) -> str:
     """The basename a client's ``filename`` stands for; raises ``BadFilename``."""
+    check_file_name(filename)
     unified = filename.replace("\\", "/")
     if not unified or "\x00" in unified or unified.startswith("/") or ".." in PurePosixPath(unified).parts:
         raise errors.BadFilename()

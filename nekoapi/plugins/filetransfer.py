@@ -20,6 +20,7 @@ from .. import errors
 from ..config import FileTransferConfig
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
+from ..types import RoomPart
 from . import files
 from .permissions import allowed
 
@@ -30,7 +31,7 @@ T = TypeVar("T")
 
 
 class Upload(Protocol):
-    """An uploaded part stored on disk (multipart.py's ``UploadedFile``)."""
+    """An uploaded part stored on disk (``nekoapi.forms.UploadedFile``)."""
 
     filename: str  # the base name
     given: str  # the name as the client sent it
@@ -38,7 +39,7 @@ class Upload(Protocol):
     size: int
 
 
-class FileTransfer:
+class FileTransfer(RoomPart):
     def __init__(self, config: FileTransferConfig, sessions: SessionManager) -> None:
         self.config = config
         self.root = Path(config.dir)
@@ -63,9 +64,13 @@ class FileTransfer:
         self._guard(session, "download", self.config.user_download)
         return await self._disk(files.regular_file, self.root, filename)
 
+    def check_upload(self, session: Session) -> None:
+        """Whether ``session`` may upload; the web layer asks before it reads the files."""
+        self._guard(session, "upload", self.config.user_upload)
+
     async def upload(self, session: Session, uploads: Sequence[Upload]) -> None:
         """Move the form's files into the directory; the caller closes the form (its leftovers go with it)."""
-        self._guard(session, "upload", self.config.user_upload)
+        self.check_upload(session)
         names = self._check_upload(uploads)
         for name, upload in zip(names, uploads, strict=True):
             await self._disk(files.move_in, self.root, name, upload.path)
@@ -115,7 +120,7 @@ class FileTransfer:
     def events(self) -> dict[str, Any]:
         return {FILETRANSFER_UPDATE: self._on_update}
 
-    async def _on_update(self, session: Session, payload: Any) -> None:
+    async def _on_update(self, session: Session, payload: None) -> None:
         if not await self.refresh():
             self.greet(session)  # nothing changed: only the asker hears the list again
 
@@ -137,7 +142,7 @@ class FileTransfer:
 
     # --- lifecycle ---
 
-    async def start(self) -> None:
+    async def startup(self) -> None:
         if not self.config.enabled:
             return
         try:
@@ -147,7 +152,7 @@ class FileTransfer:
         await self.refresh()
         self._tasks = [asyncio.create_task(self._watch()), asyncio.create_task(self._tick())]
 
-    async def stop(self) -> None:
+    async def shutdown(self) -> None:
         for task in self._tasks:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):

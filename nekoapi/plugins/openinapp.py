@@ -15,10 +15,12 @@ from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from .. import errors
+from ..children import spawn
 from ..config import OpenInAppConfig
+from ..sessions import rules
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
-from ..types import LinkOpener
+from ..types import LinkOpener, RoomPart
 from .permissions import allowed
 
 log = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ class DesktopDisplay(Protocol):
     async def require(self) -> None: ...
 
 
-class OpenInApp:
+class OpenInApp(RoomPart):
     def __init__(
         self,
         config: OpenInAppConfig,
@@ -77,8 +79,7 @@ class OpenInApp:
     async def open_link(self, session: Session, url: str) -> None:
         if not self.enabled_for(session):
             raise errors.OpenInAppDisabled()
-        settings = self._sessions.settings
-        if self._sessions.host_id != session.id and not (session.profile.can_host and settings.implicit_hosting):
+        if not rules.acts_as_host(session, self._sessions.host_id, self._sessions.settings):
             raise errors.OpenLinkForbidden()
         check_link(url)
         await self.opener.open(url, await self.display())
@@ -108,15 +109,7 @@ class CommandLinkOpener:
 
     async def open(self, url: str, display: str) -> None:
         try:
-            process = await asyncio.create_subprocess_exec(
-                *self._argv,
-                url,
-                env={**os.environ, "DISPLAY": display},
-                stdin=asyncio.subprocess.DEVNULL,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-                start_new_session=True,
-            )
+            process = await spawn([*self._argv, url], env={**os.environ, "DISPLAY": display}, start_new_session=True)
         except (OSError, ValueError) as exc:
             log.warning("openinapp: cannot run %s: %s", self._argv[:1], type(exc).__name__)
             raise errors.OpenCommandFailed() from None

@@ -1,28 +1,30 @@
 """Where the session manager's shared state is replicated: nowhere (one process) or Redis.
 
-The session and room managers keep one code path. Every worker holds a replica
+Only the replica (``replica.py``) talks to a backend. Every worker holds a replica
 of the state in memory (sessions, host, settings, stats) and answers reads from
-it; each change the managers make is handed to the backend, which makes it
-shared (and tells the other workers). The in-process backend does nothing: its
-replica is the only copy.
+it; each change the replica makes is handed to the backend, which makes it
+shared (and tells the other workers), and other workers' changes come back
+through the replica's ``apply_*`` methods. The in-process backend does nothing:
+its replica is the only copy.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..config import Config
 from ..models import Settings
 
 if TYPE_CHECKING:
-    from .manager import SessionManager
+    from .replica import Replica
     from .session import Session
 
 
 class StateBackend(Protocol):
     # --- lifecycle ---
 
-    def attach(self, manager: SessionManager) -> None:
-        """The manager whose replica remote changes are applied to."""
+    def attach(self, replica: Replica) -> None:
+        """The replica remote changes are applied to (through its ``apply_*`` methods)."""
         ...
 
     async def start(self) -> None: ...
@@ -85,14 +87,23 @@ class StateBackend(Protocol):
         ...
 
 
+def create_backend(config: Config) -> StateBackend:
+    """``session.store``: this process only, or Redis (imported only then: its client is heavy)."""
+    if config.session.store != "redis":
+        return LocalBackend()
+    from .redis_backend import RedisBackend
+
+    return RedisBackend(config.redis)
+
+
 class LocalBackend:
     """One process: the replica is the truth, and there is nobody to tell."""
 
     def __init__(self) -> None:
-        self._manager: SessionManager | None = None
+        self._replica: Replica | None = None
 
-    def attach(self, manager: SessionManager) -> None:
-        self._manager = manager
+    def attach(self, replica: Replica) -> None:
+        self._replica = replica
 
     async def start(self) -> None:
         return None
@@ -134,9 +145,9 @@ class LocalBackend:
         return None
 
     async def claim_host(self, session_id: str) -> str | None:
-        assert self._manager is not None
+        assert self._replica is not None
         # Nothing awaits between the check and the change, so no other request interleaves.
-        current = self._manager.host_id
+        current = self._replica.host_id
         return current if current is not None and current != session_id else None
 
     async def load(self, session_id: str) -> Session | None:

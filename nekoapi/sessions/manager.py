@@ -1,7 +1,8 @@
-"""The session manager: logins, lookups, forced disconnects, the host, and stats.
+"""The session manager: logins, lookups, forced disconnects, and the sockets this worker holds.
 
-Every change is announced on the event bus; the WebSocket broadcaster, and
-later metrics and persistence, listen there instead of being called from here.
+The shared state (sessions, host, settings, stats) belongs to the replica (``replica.py``),
+which writes, replicates and announces every change; the WebSocket broadcaster, metrics and
+persistence listen on the event bus instead of being called from here.
 """
 
 from __future__ import annotations
@@ -13,31 +14,23 @@ import hmac
 import re
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from .. import errors
 from ..config import SessionConfig
-from ..events import (
-    EventBus,
-    HostChanged,
-    LoginAttempted,
-    ProfileChanged,
-    SessionConnected,
-    SessionCreated,
-    SessionDeleted,
-    SessionDisconnected,
-    StateChanged,
-)
-from ..models import API_SESSION_ID, PROFILE_FIELDS, MemberProfile, Settings, reserved_member_id
+from ..events import EventBus, LoginAttempted
+from ..models import API_SESSION_ID, PROFILE_FIELDS, MemberProfile, Settings, is_guest_id, reserved_member_id
 from ..throttle import LoginThrottle
 from ..tokens import new_token, token_digest
-from ..types import MemberProvider, SessionStore
-from ..ws import protocol
-from ..ws.peer import WebSocketPeer
+from ..types import MemberProvider, Peer, SessionStore
+from . import reasons
 from .backend import LocalBackend, StateBackend
 from .memory_store import MemorySessionStore
+from .replica import Replica, Stats, utcnow
 from .session import Session
+
+__all__ = ["API_PROFILE", "SessionManager", "Stats", "utcnow"]
 
 # The API token's session, with Neko's profile for it: an administrator that may watch (screenshots,
 # the screencast), host and use the clipboard, but never has a WebSocket, media or cursors of its own.
@@ -50,21 +43,8 @@ API_PROFILE = MemberProfile(
 )
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
-
-
 def _snake_case(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()
-
-
-@dataclasses.dataclass
-class Stats:
-    server_started_at: datetime
-    total_users: int = 0
-    total_admins: int = 0
-    last_user_left_at: datetime | None = None
-    last_admin_left_at: datetime | None = None
 
 
 class SessionManager:
@@ -77,12 +57,15 @@ class SessionManager:
         clock: Callable[[], datetime] = utcnow,
         backend: StateBackend | None = None,
     ) -> None:
-        self.settings = Settings(
+        settings = Settings(
             **{f.name: getattr(config, f.name) for f in dataclasses.fields(Settings) if f.name != "plugins"}
         )
         self.bus = bus
         self._members = members
         self._store: SessionStore = store if store is not None else MemorySessionStore()
+        # The one writer of the shared state; the backend shares its changes with other workers.
+        self.state = Replica(settings, bus, self._store, backend if backend is not None else LocalBackend(), clock)
+        self.state.attach_sockets(self)
         self._clock = clock
         self._grace = config.reconnect_grace
         self._expiry = config.disconnected_expiry
@@ -90,14 +73,25 @@ class SessionManager:
         self._throttle = LoginThrottle(config.login_throttle)
         self._api_token = config.api_token
         self._api_session = Session(API_SESSION_ID, b"", API_PROFILE, is_api=True)
-        self.host_id: str | None = None
-        self.stats = Stats(server_started_at=clock())
         # Sessions with a socket on this worker, kept as sockets come and go: every
         # broadcast needs them, and scanning all sessions for them is O(sessions).
-        self._connected: dict[Session, WebSocketPeer] = {}
-        # The store is this worker's replica; the backend shares changes with other workers.
-        self.backend: StateBackend = backend if backend is not None else LocalBackend()
-        self.backend.attach(self)
+        self._connected: dict[Session, Peer] = {}
+
+    # ---
+    # the shared state, as the replica holds it (read-only here: changes go through ``state``)
+    # ---
+
+    @property
+    def settings(self) -> Settings:
+        return self.state.settings
+
+    @property
+    def host_id(self) -> str | None:
+        return self.state.host_id
+
+    @property
+    def stats(self) -> Stats:
+        return self.state.stats
 
     # ---
     # lookups
@@ -111,16 +105,16 @@ class SessionManager:
 
     @property
     def replica(self) -> SessionStore:
-        """This process's sessions; a state backend keeps it in step with the other workers."""
+        """This process's sessions; the replica keeps them in step with the other workers."""
         return self._store
 
     def close_peer(self, session: Session, reason: str) -> None:
-        """Close the session's socket here, as a forced disconnect (for a backend's relayed command)."""
+        """Close the session's socket here, as a forced disconnect (for a change relayed from another worker)."""
         self._destroy_peer(session, reason)
 
     async def find(self, session_id: str) -> Session:
         """Like ``get``, but also finds a session another worker created a moment ago."""
-        session = self._store.get(session_id) or await self.backend.load(session_id)
+        session = await self.state.load(session_id)
         if session is None:
             raise errors.SessionNotFound()
         return session
@@ -134,13 +128,13 @@ class SessionManager:
     def connected(self) -> list[Session]:
         return list(self._connected)
 
-    def peers(self) -> list[WebSocketPeer]:
+    def peers(self) -> list[Peer]:
         """The sockets of ``connected()``: what a broadcast goes to."""
         return list(self._connected.values())
 
     async def authenticate(self, token: str) -> Session:
         """The session a token belongs to; raises unless it may use the API."""
-        session = self._store.by_token(token) or await self.backend.load_by_token(token)
+        session = await self.state.load_by_token(token)
         if (
             session is None
             and self._api_token
@@ -168,6 +162,23 @@ class SessionManager:
         return result
 
     async def _login(self, username: str, password: str, address: str | None) -> tuple[Session, str]:
+        member_id, profile = await self.check_password(username, password, address)
+        await self.state.require()
+        existing = self._store.get(member_id)
+        if existing is not None:
+            if existing.state.is_connected:
+                raise errors.SessionAlreadyConnected()
+            self._forget(existing)
+        session, token = self._create(member_id, profile)
+        await self.state.flush()  # the token works on every worker before the client has it
+        await self._confirm(session)
+        return session, token
+
+    async def check_password(
+        self, username: str, password: str, address: str | None = None
+    ) -> tuple[str, MemberProfile]:
+        """The member id and profile a login would get, checked as a login is (the throttle, reserved
+        ids, ``can_login``, locked logins) but without a session: Neko v2's ``?pwd=`` requests."""
         # Counted as a failure before the (slow) password check, so that concurrent guesses
         # cannot all pass the throttle while none has failed yet; a success takes it back.
         self._throttle.begin(address, username)
@@ -180,18 +191,22 @@ class SessionManager:
             raise
         self._throttle.succeeded(address, username)
         if reserved_member_id(member_id):
-            raise errors.ReservedMemberId()
+            raise errors.ReservedMemberId(errors.ReservedMemberId.guests if is_guest_id(member_id) else None)
         self._admit(profile)
-        await self.backend.require()
-        existing = self._store.get(member_id)
-        if existing is not None:
-            if existing.state.is_connected:
-                raise errors.SessionAlreadyConnected()
-            self._forget(existing)
-        session, token = self._create(member_id, profile)
-        await self.backend.flush()  # the token works on every worker before the client has it
-        await self._confirm(session)
+        return member_id, profile
+
+    async def open_guest(self, session_id: str, profile: MemberProfile) -> tuple[Session, str]:
+        """A session that is no member's (a share link's guest), admitted by the room's rules."""
+        self._admit(profile)
+        await self.state.require()
+        session, token = self._create(session_id, profile)
+        await self.state.flush()  # the token works on every worker before the client has it
+        self.bus.publish(LoginAttempted("success"))
         return session, token
+
+    def admit(self, profile: MemberProfile) -> None:
+        """Raises unless a session of ``profile`` may log in now (``can_login``, locked logins)."""
+        self._admit(profile)
 
     def _admit(self, profile: MemberProfile) -> None:
         if not profile.can_login:
@@ -220,7 +235,7 @@ class SessionManager:
             raise
         if current != session.profile:
             self._apply_profile(session, current)
-            await self.backend.flush()
+            await self.state.flush()
 
     async def _undo(self, session: Session) -> None:
         await self._end(session)
@@ -228,9 +243,7 @@ class SessionManager:
     def _create(self, session_id: str, profile: MemberProfile) -> tuple[Session, str]:
         token = new_token()
         session = Session(session_id, token_digest(token), profile)
-        self._store.add(session)
-        self.backend.put_session(session)
-        self.bus.publish(SessionCreated(session))
+        self.state.add(session)
         return session, token
 
     async def logout(self, session: Session) -> None:
@@ -249,37 +262,27 @@ class SessionManager:
 
     async def _end(self, session: Session) -> None:
         """Final once it returns, on every worker; when it raises, nothing changed."""
-        await self.backend.require()
-        await self.backend.end_session(session)
-        self._destroy_peer(session, protocol.REASON_DELETED)
+        await self.state.require()
+        await self.state.end(session)
+        self._destroy_peer(session, reasons.DELETED)
         self._forget(session, shared=True)
         # What follows from it (host released, counters) is on its way; a slow Redis
         # does not turn the ended session into a 503.
         with contextlib.suppress(errors.BackingStoreUnavailable):
-            await self.backend.flush()
-
-    def _delete(self, session: Session) -> None:
-        self._destroy_peer(session, protocol.REASON_DELETED)
-        self._forget(session)
+            await self.state.flush()
 
     def _forget(self, session: Session, *, shared: bool = False) -> None:
         """``shared``: the backend deleted it already (``end_session``)."""
         if session.is_api or self._store.get(session.id) is not session:
             return
-        session.cancel_grace()
-        if self.host_id == session.id:
-            self.set_host(None, changed_by=session.id)
-        self._store.remove(session)
-        if not shared:
-            self.backend.delete_session(session)
-        self.bus.publish(SessionDeleted(session))
+        self.state.remove(session, shared=shared)
 
     async def disconnect(self, session_id: str) -> None:
         """Close the session's WebSocket; the session and its token remain."""
         session = await self.find(session_id)
-        await self.backend.require()
-        self._destroy_peer(session, protocol.REASON_DISCONNECTED)
-        await self.backend.flush()
+        await self.state.require()
+        self._destroy_peer(session, reasons.DISCONNECTED)
+        await self.state.flush()
 
     # ---
     # expiry: sessions nobody uses are not kept for ever
@@ -323,9 +326,9 @@ class SessionManager:
 
     async def update_profile(self, session_id: str, profile: MemberProfile) -> None:
         session = await self.find(session_id)
-        await self.backend.require()
+        await self.state.require()
         self._apply_profile(session, profile)
-        await self.backend.flush()
+        await self.state.flush()
 
     async def change_own_profile(self, caller: Session, changes: dict[str, Any]) -> None:
         if caller.is_api:
@@ -336,54 +339,42 @@ class SessionManager:
             forbidden = [k for k, v in changes.items() if k in PROFILE_FIELDS - {"name"} and getattr(current, k) != v]
             if forbidden:
                 raise errors.ProfileChangeForbidden()
-        await self.backend.require()
+        await self.state.require()
         self._apply_profile(caller, current.merged(changes))
-        await self.backend.flush()
+        await self.state.flush()
 
     def _apply_profile(self, session: Session, profile: MemberProfile) -> None:
-        old = session.profile
-        if old == profile:
-            return
-        if session.state.is_connected and old.is_admin != profile.is_admin:
-            self._count_connection(old, -1)
-            self._count_connection(profile, +1)
-        session.profile = profile
-        self.backend.put_profile(session)
-        self.bus.publish(ProfileChanged(session, old, profile))
-        if not profile.can_host and self.host_id == session.id:
-            self.set_host(None, changed_by=session.id)
-        if not (profile.can_login and profile.can_connect):
-            self._destroy_peer(session, protocol.REASON_PROFILE_CHANGED)
+        if self.state.set_profile(session, profile) and not (profile.can_login and profile.can_connect):
+            self._destroy_peer(session, reasons.PROFILE_CHANGED)
 
     # ---
     # websocket
     # ---
 
-    def connect(self, session: Session, peer: WebSocketPeer) -> bool:
+    def connect(self, session: Session, peer: Peer) -> bool:
         """Attach a new socket to the session; False when it was refused (and closed)."""
         if not session.profile.can_connect:
-            peer.destroy(protocol.REASON_CONNECTION_DISABLED)
+            peer.destroy(reasons.CONNECTION_DISABLED)
             return False
         if session.state.is_connected and not self.settings.merciful_reconnect:
-            peer.destroy(protocol.REASON_ALREADY_CONNECTED)
+            peer.destroy(reasons.ALREADY_CONNECTED)
             return False
         session.cancel_grace()
         previous, session.peer = session.peer, peer
         self._connected[session] = peer
         if previous is not None:
-            previous.destroy(protocol.REASON_REPLACED)
+            previous.destroy(reasons.REPLACED)
         else:
             # A socket on another worker (our copy may not know of it yet) is replaced too;
             # that worker closes it and leaves the session's state to us.
-            self.backend.close_remote(session.id, protocol.REASON_REPLACED, replaced=True)
+            self.state.close_remote(session.id, reasons.REPLACED, replaced=True)
         if not session.state.is_connected:
-            self._mark_connected(session)
+            self.state.set_connected(session)
         else:
-            # A replaced socket keeps the session connected; the new one still needs init.
-            self.bus.publish(SessionConnected(session))
+            self.state.reconnected(session)
         return True
 
-    def peer_closed(self, session: Session, peer: WebSocketPeer, *, abnormal: bool) -> None:
+    def peer_closed(self, session: Session, peer: Peer, *, abnormal: bool) -> None:
         """The client side of ``peer`` went away; abnormal closes wait for a reconnect."""
         if session.peer is not peer:
             return
@@ -394,12 +385,12 @@ class SessionManager:
             return
         self._detach(session)
 
-    def kick(self, session: Session, peer: WebSocketPeer, reason: str) -> None:
+    def kick(self, session: Session, peer: Peer, reason: str) -> None:
         """Close ``peer`` for misbehaving; the session stays, as after a forced disconnect."""
         if session.peer is peer:
             self._destroy_peer(session, reason)
 
-    def _grace_expired(self, session: Session, peer: WebSocketPeer) -> None:
+    def _grace_expired(self, session: Session, peer: Peer) -> None:
         session.grace_timer = None
         if session.peer is peer:
             self._detach(session)
@@ -409,14 +400,14 @@ class SessionManager:
         if peer is None:
             # Perhaps on another worker; asked even when our copy says disconnected, since
             # that copy may not have heard of the connect yet.
-            self.backend.close_remote(session.id, reason)
+            self.state.close_remote(session.id, reason)
             return
         # The goodbye is queued before the state change is broadcast, so the closing
         # client is not kept waiting behind an event sent to everyone else.
         peer.destroy(reason)
         self._detach(session)
 
-    def release_peer(self, session: Session) -> WebSocketPeer | None:
+    def release_peer(self, session: Session) -> Peer | None:
         """Take the socket away from a session that stays connected elsewhere (another worker)."""
         peer, session.peer = session.peer, None
         self._connected.pop(session, None)
@@ -428,39 +419,7 @@ class SessionManager:
         session.peer = None
         self._connected.pop(session, None)
         if session.state.is_connected:
-            self._mark_disconnected(session)
-
-    def _mark_connected(self, session: Session) -> None:
-        state = session.state
-        state.is_connected = True
-        state.connected_since = self._clock()
-        state.not_connected_since = None
-        self._count_connection(session.profile, +1)
-        self.backend.put_state(session, "connected")
-        self.bus.publish(SessionConnected(session))
-        self.bus.publish(StateChanged(session))
-
-    def _mark_disconnected(self, session: Session) -> None:
-        state = session.state
-        state.is_connected = False
-        state.connected_since = None
-        state.not_connected_since = self._clock()
-        self._count_connection(session.profile, -1)
-        self.backend.put_state(session, "disconnected")
-        if self.host_id == session.id:
-            self.set_host(None, changed_by=session.id)
-        self.bus.publish(SessionDisconnected(session))
-        self.bus.publish(StateChanged(session))
-
-    def _count_connection(self, profile: MemberProfile, delta: int) -> None:
-        self.backend.count(profile.is_admin, delta)
-        stats = self.stats
-        if profile.is_admin:
-            stats.total_admins += delta
-            stats.last_admin_left_at = self._clock() if stats.total_admins == 0 and delta < 0 else None
-        else:
-            stats.total_users += delta
-            stats.last_user_left_at = self._clock() if stats.total_users == 0 and delta < 0 else None
+            self.state.set_disconnected(session)
 
     # ---
     # host
@@ -468,30 +427,4 @@ class SessionManager:
 
     def host_status(self) -> dict[str, Any]:
         """``ControlStatus``: the shape of the REST answer, of stats and of ``control/host``."""
-        host_id = self.host_id
-        return {"has_host": True, "host_id": host_id} if host_id else {"has_host": False}
-
-    def set_host(self, session: Session | None, *, changed_by: str) -> None:
-        host_id = session.id if session is not None else None
-        if host_id == self.host_id:
-            return
-        self.host_id = host_id
-        self.backend.put_host(host_id, changed_by)
-        self.bus.publish(HostChanged(host_id, changed_by))
-
-    async def claim_host(self, session: Session) -> str | None:
-        """Make ``session`` the host unless someone is; returns that someone.
-
-        Atomic across workers: of two simultaneous claims exactly one wins.
-        """
-        holder = await self.backend.claim_host(session.id)
-        if holder is not None:
-            return holder
-        if self.host_id != session.id:
-            self.host_id = session.id  # the backend already shared it
-            self.bus.publish(HostChanged(session.id, session.id))
-        return None
-
-    def replace_settings(self, settings: Settings, changed_by: str) -> None:
-        self.settings = settings
-        self.backend.put_settings(settings, changed_by)
+        return self.state.host_status()

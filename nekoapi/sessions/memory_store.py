@@ -36,3 +36,7 @@ class MemorySessionStore:
 
     def __len__(self) -> int:
         return len(self._by_id)
+
+    async def flush(self) -> None:
+        """Nothing to write: memory is the only copy."""
+        return None

@@ -2,7 +2,7 @@
 
 Redis holds the truth: sessions by id (token digest, profile, state), the token
 digest index, the host, the room settings and the stats counters. Each worker
-keeps a replica in memory (the session manager's store) for reads, and the
+keeps a replica in memory (``replica.py``) for reads, and the
 sockets it accepted.
 
 Every change is one Lua script that writes the state *and* publishes a message
@@ -49,22 +49,13 @@ from redis.exceptions import RedisError, ResponseError
 
 from .. import errors
 from ..config import RedisConfig
-from ..events import (
-    ControlRequested,
-    Delivered,
-    HostChanged,
-    ProfileChanged,
-    SessionCreated,
-    SessionDeleted,
-    SettingsChanged,
-    StateChanged,
-)
+from ..events import Delivered
 from ..models import MemberProfile, SessionState, Settings
 from ..tokens import same_token, token_digest
 from .session import Session
 
 if TYPE_CHECKING:
-    from .manager import SessionManager
+    from .replica import Replica
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +212,7 @@ class RedisBackend:
         self._queue: asyncio.Queue[Item] = asyncio.Queue()
         # Ended sessions a restore brought back: written before anything queued behind them.
         self._redo: list[Acked] = []
-        self._manager: SessionManager | None = None
+        self._replica: Replica | None = None
         self._tasks: list[asyncio.Task[None]] = []
         self._synced = asyncio.Event()
         self._listening = False
@@ -234,8 +225,8 @@ class RedisBackend:
     # lifecycle
     # ---
 
-    def attach(self, manager: SessionManager) -> None:
-        self._manager = manager
+    def attach(self, replica: Replica) -> None:
+        self._replica = replica
 
     async def start(self) -> None:
         self._tasks = [asyncio.create_task(self._write_loop()), asyncio.create_task(self._listen_loop())]
@@ -360,15 +351,8 @@ class RedisBackend:
         return session if session is not None and same_token(session.token_digest, token) else None
 
     def _adopt(self, session_id: str, fields: dict[bytes, bytes]) -> Session:
-        manager = self._require_manager()
-        session = _session_from(session_id, fields)
-        current = manager.replica.get(session_id)
-        if current is not None and current.token_digest == session.token_digest:
-            return current
-        _replace(manager, current, session)
         # Announced here: the channel's copy of this login will find it known and say nothing.
-        manager.bus.publish_remote(SessionCreated(session))
-        return session
+        return self._require_replica().apply_session(_session_from(session_id, fields))
 
     # ---
     # acknowledgement
@@ -395,9 +379,9 @@ class RedisBackend:
     def _key(self, *parts: str) -> str:
         return ":".join([self._prefix, *parts])
 
-    def _require_manager(self) -> SessionManager:
-        assert self._manager is not None, "attach() the manager first"
-        return self._manager
+    def _require_replica(self) -> Replica:
+        assert self._replica is not None, "attach() the replica first"
+        return self._replica
 
     # ---
     # the writer: this worker's changes, in order, retried until Redis takes them
@@ -452,10 +436,10 @@ class RedisBackend:
     async def _restore(self) -> int | None:
         """Write the replica into a Redis that holds no room; how many queued changes it covered."""
         covered = self._queue.qsize()  # the snapshot below is taken before anything else is queued
-        room = _json(_room(self._require_manager()))
+        room = _json(_room(self._require_replica()))
         if not await self._scripts["restore"](args=[self._prefix, room, self.worker]):
             return None
-        sessions = len(self._require_manager().list())
+        sessions = len(self._require_replica().sessions)
         log.info("redis held no room; wrote this worker's copy of it (%d sessions)", sessions)
         return covered
 
@@ -500,7 +484,7 @@ class RedisBackend:
 
     async def _resync(self) -> None:
         """Load the shared state into the replica (start-up, and after an outage)."""
-        manager = self._require_manager()
+        replica = self._require_replica()
         client = self._client
         # The first worker seeds the room (its configuration, or its replica after a data
         # loss); the writer is drained, so the replica covers nothing still queued.
@@ -515,8 +499,8 @@ class RedisBackend:
             pipe.hgetall(self._key("stats"))
             *found, host, settings, stats = await pipe.execute()
         shared = {sid: _session_from(sid, fields) for sid, fields in zip(ids, found, strict=True) if fields}
-        _reconcile(manager, shared, host.decode() if host else None, _settings(orjson.loads(settings)))
-        _set_stats(manager, stats)
+        replica.reconcile(shared, host.decode() if host else None, _settings(orjson.loads(settings)))
+        replica.apply_stats(_stats(stats))
 
     def _apply(self, message: dict[str, Any]) -> None:
         handler = _APPLY.get(message.get("t", ""))
@@ -529,7 +513,7 @@ class RedisBackend:
         if handler is None or (own and message["t"] not in _APPLY_OWN):
             return
         try:
-            handler(self._require_manager(), message)
+            handler(self._require_replica(), message)
         except Exception:
             log.exception("could not apply %s from another worker", message.get("t"))
 
@@ -539,76 +523,52 @@ class RedisBackend:
 # ---
 
 
-def _apply_session(manager: SessionManager, message: dict[str, Any]) -> None:
+def _apply_session(replica: Replica, message: dict[str, Any]) -> None:
     session = Session(message["id"], bytes.fromhex(message["digest"]), MemberProfile.from_dict(message["profile"]))
     session.state = _state_from(message["state"])
-    current = manager.replica.get(session.id)
-    if current is not None and current.token_digest == session.token_digest:
-        return  # our own login coming back, or one we already loaded
-    _replace(manager, current, session)
-    manager.bus.publish_remote(SessionCreated(session))
+    replica.apply_session(session)
 
 
-def _apply_deleted(manager: SessionManager, message: dict[str, Any]) -> None:
-    current = manager.replica.get(message["id"])
-    if current is not None and current.token_digest.hex() == message["digest"]:
-        _replace(manager, current, None)
-        manager.bus.publish_remote(SessionDeleted(current))
+def _apply_deleted(replica: Replica, message: dict[str, Any]) -> None:
+    replica.apply_deleted(message["id"], bytes.fromhex(message["digest"]))
 
 
-def _apply_profile(manager: SessionManager, message: dict[str, Any]) -> None:
-    session = manager.replica.get(message["id"])
-    if session is not None:
-        old, session.profile = session.profile, MemberProfile.from_dict(message["profile"])
-        manager.bus.publish_remote(ProfileChanged(session, old, session.profile))
+def _apply_profile(replica: Replica, message: dict[str, Any]) -> None:
+    replica.apply_profile(message["id"], MemberProfile.from_dict(message["profile"]))
 
 
-def _apply_state(manager: SessionManager, message: dict[str, Any]) -> None:
-    session = manager.replica.get(message["id"])
-    if session is not None and session.peer is None:  # a worker with the socket knows better
-        session.state = _state_from(message["state"])
-        manager.bus.publish_remote(StateChanged(session))
+def _apply_state(replica: Replica, message: dict[str, Any]) -> None:
+    replica.apply_state(message["id"], _state_from(message["state"]))
 
 
-def _apply_stats(manager: SessionManager, message: dict[str, Any]) -> None:
-    _set_stats(manager, {k.encode(): str(v).encode() for k, v in message["stats"].items()})
+def _apply_stats(replica: Replica, message: dict[str, Any]) -> None:
+    replica.apply_stats(_stats({k.encode(): str(v).encode() for k, v in message["stats"].items()}))
 
 
-def _apply_host(manager: SessionManager, message: dict[str, Any]) -> None:
-    if manager.host_id != message["host_id"]:
-        manager.host_id = message["host_id"]
-        manager.bus.publish_remote(HostChanged(message["host_id"], message["changed_by"]))
+def _apply_host(replica: Replica, message: dict[str, Any]) -> None:
+    replica.apply_host(message["host_id"], message["changed_by"])
 
 
-def _apply_settings(manager: SessionManager, message: dict[str, Any]) -> None:
-    manager.settings = _settings(message["settings"])
-    manager.bus.publish_remote(SettingsChanged(manager.settings, message["changed_by"]))
+def _apply_settings(replica: Replica, message: dict[str, Any]) -> None:
+    replica.apply_settings(_settings(message["settings"]), message["changed_by"])
 
 
-def _apply_control_request(manager: SessionManager, message: dict[str, Any]) -> None:
-    manager.bus.publish_remote(ControlRequested(message["host_id"], message["requested_by"]))
+def _apply_control_request(replica: Replica, message: dict[str, Any]) -> None:
+    replica.apply_control_request(message["host_id"], message["requested_by"])
 
 
-def _apply_close(manager: SessionManager, message: dict[str, Any]) -> None:
-    session = manager.replica.get(message["id"])
-    if session is None or session.peer is None:
-        return  # the socket is on another worker
-    if message["replaced"]:
-        # The session stays connected, through the worker that took the new socket.
-        peer = manager.release_peer(session)
-        if peer is not None:
-            peer.destroy(message["reason"])
-    else:
-        manager.close_peer(session, message["reason"])
+def _apply_close(replica: Replica, message: dict[str, Any]) -> None:
+    replica.apply_close(message["id"], message["reason"], replaced=message["replaced"])
 
 
-def _apply_deliver(manager: SessionManager, message: dict[str, Any]) -> None:
+def _apply_deliver(replica: Replica, message: dict[str, Any]) -> None:
     to = message["to"]
-    delivery = Delivered(message["event"], message["payload"], None if to is None else tuple(to), message["exclude"])
-    manager.bus.publish_remote(delivery)
+    replica.apply_delivery(
+        Delivered(message["event"], message["payload"], None if to is None else tuple(to), message["exclude"])
+    )
 
 
-_APPLY: dict[str, Callable[[SessionManager, dict[str, Any]], None]] = {
+_APPLY: dict[str, Callable[[Replica, dict[str, Any]], None]] = {
     "session": _apply_session,
     "deleted": _apply_deleted,
     "profile": _apply_profile,
@@ -624,48 +584,6 @@ _APPLY: dict[str, Callable[[SessionManager, dict[str, Any]], None]] = {
 _APPLY_OWN = frozenset({"session", "stats"})
 
 
-def _reconcile(manager: SessionManager, shared: dict[str, Session], host_id: str | None, settings: Settings) -> None:
-    """Make the replica equal to the shared state, telling this worker's clients what changed
-    (after an outage they missed the other workers' events)."""
-    bus = manager.bus
-    for current in manager.list():
-        if current.id not in shared:
-            _replace(manager, current, None)
-            bus.publish_remote(SessionDeleted(current))
-    for session in shared.values():
-        current = manager.replica.get(session.id)
-        if current is None or current.token_digest != session.token_digest:
-            _replace(manager, current, session)
-            bus.publish_remote(SessionCreated(session))
-            continue
-        if current.profile != session.profile:
-            old, current.profile = current.profile, session.profile
-            bus.publish_remote(ProfileChanged(current, old, current.profile))
-        if current.peer is None and current.state != session.state:  # with the socket here, we know better
-            current.state = session.state
-            bus.publish_remote(StateChanged(current))
-    if manager.host_id != host_id:
-        changed_by = host_id or manager.host_id or ""
-        manager.host_id = host_id
-        bus.publish_remote(HostChanged(host_id, changed_by))
-    if manager.settings != settings:
-        manager.settings = settings
-        bus.publish_remote(SettingsChanged(settings, ""))
-
-
-def _replace(manager: SessionManager, current: Session | None, new: Session | None) -> None:
-    """Swap a session of the replica; a socket of the old login here is closed as deleted."""
-    from ..ws import protocol
-
-    if current is not None:
-        if current.peer is not None:
-            manager.close_peer(current, protocol.REASON_DELETED)
-        current.cancel_grace()
-        manager.replica.remove(current)
-    if new is not None:
-        manager.replica.add(new)
-
-
 # ---
 # encoding
 # ---
@@ -679,9 +597,9 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def _room(manager: SessionManager) -> dict[str, Any]:
+def _room(replica: Replica) -> dict[str, Any]:
     """The replica, as the restore script takes it."""
-    stats = manager.stats
+    stats = replica.stats
     counters = {
         "server_started_at": _iso(stats.server_started_at),
         "total_users": str(stats.total_users),
@@ -692,12 +610,12 @@ def _room(manager: SessionManager) -> dict[str, Any]:
         if moment is not None:
             counters[name] = _iso(moment)
     sessions = [
-        {"id": s.id, "digest": s.token_digest.hex(), "profile": _profile(s), "state": _state(s)} for s in manager.list()
+        {"id": s.id, "digest": s.token_digest.hex(), "profile": _profile(s), "state": _state(s)} for s in replica.all()
     ]
     return {
         "sessions": sessions,
-        "host": manager.host_id or "",
-        "settings": _json(manager.settings.to_dict()),
+        "host": replica.host_id or "",
+        "settings": _json(replica.settings.to_dict()),
         "stats": counters,
     }
 
@@ -743,14 +661,17 @@ def _settings(data: dict[str, Any]) -> Settings:
     return Settings(**{k: v for k, v in data.items() if k in known})
 
 
-def _set_stats(manager: SessionManager, fields: dict[bytes, bytes]) -> None:
+def _stats(fields: dict[bytes, bytes]) -> dict[str, Any]:
+    """The stats hash as the replica takes it: counters as numbers, moments as datetimes."""
+
     def moment(name: str) -> datetime | None:
         raw = fields.get(name.encode())
         return datetime.fromisoformat(raw.decode()) if raw else None
 
-    stats = manager.stats
-    stats.total_users = int(fields.get(b"total_users", b"0"))
-    stats.total_admins = int(fields.get(b"total_admins", b"0"))
-    stats.last_user_left_at = moment("last_user_left_at")
-    stats.last_admin_left_at = moment("last_admin_left_at")
-    stats.server_started_at = moment("server_started_at") or stats.server_started_at
+    return {
+        "total_users": int(fields.get(b"total_users", b"0")),
+        "total_admins": int(fields.get(b"total_admins", b"0")),
+        "last_user_left_at": moment("last_user_left_at"),
+        "last_admin_left_at": moment("last_admin_left_at"),
+        "server_started_at": moment("server_started_at"),
+    }

@@ -1,8 +1,7 @@
 """The room: its settings, who controls the desktop, and the server's statistics.
 
-Permission rules follow Neko: controlling needs ``can_host``; in private mode
-only administrators may control; locked controls keep non-administrators out;
-with control protection on, controls lock while no administrator is connected.
+The permission rules are ``rules.py``'s; with control protection on, controls lock while
+no administrator is connected. Every change goes through the replica (``replica.py``).
 """
 
 from __future__ import annotations
@@ -11,8 +10,9 @@ import dataclasses
 from typing import Any
 
 from .. import errors
-from ..events import ControlRequested, SessionConnected, SessionDisconnected, SettingsChanged
+from ..events import SessionDisconnected
 from ..models import Settings, rfc3339
+from . import rules
 from .manager import SessionManager
 from .session import Session
 
@@ -22,14 +22,11 @@ SETTINGS_FIELDS = frozenset(f.name for f in dataclasses.fields(Settings))
 class RoomManager:
     def __init__(self, sessions: SessionManager) -> None:
         self._sessions = sessions
-        # Subscribed after the broadcaster, so a connecting admin gets system/init
-        # before the system/settings that unlocks controls (Neko's order).
-        sessions.bus.subscribe(SessionConnected, lambda e: self._on_connected(e.session))
         sessions.bus.subscribe(SessionDisconnected, lambda e: self._on_disconnected(e.session))
         settings = sessions.settings
         if settings.control_protection and not self._admin_connected():
             # Nobody is connected at start-up, so protection starts locked.
-            sessions.settings = dataclasses.replace(settings, locked_controls=True)
+            sessions.state.seed_settings(dataclasses.replace(settings, locked_controls=True))
 
     # ---
     # settings
@@ -43,9 +40,9 @@ class RoomManager:
         # Like Neko, fields this server does not know are ignored (a newer client's), and
         # every accepted update is announced, even one that changes nothing.
         known = {name: value for name, value in changes.items() if name in SETTINGS_FIELDS}
-        await self._sessions.backend.require()
+        await self._sessions.state.require()
         self._apply(caller.id, dataclasses.replace(self.settings, **known), announce_unchanged=True)
-        await self._sessions.backend.flush()
+        await self._sessions.state.flush()
 
     def _apply(self, changed_by: str, new: Settings, *, announce_unchanged: bool = False) -> None:
         old = self.settings
@@ -53,13 +50,11 @@ class RoomManager:
             return
         if new.control_protection and not old.control_protection and not self._admin_connected():
             new = dataclasses.replace(new, locked_controls=True)
-        self._sessions.replace_settings(new, changed_by)
-        host = self._host()
-        if host is not None and not host.profile.is_admin and (new.locked_controls or new.private_mode):
-            self._sessions.set_host(None, changed_by=changed_by)
-        self._sessions.bus.publish(SettingsChanged(new, changed_by))
+        self._sessions.state.set_settings(new, changed_by)
 
-    def _on_connected(self, session: Session) -> None:
+    def admin_arrived(self, session: Session) -> None:
+        """Control protection: a connecting administrator unlocks the controls (after its
+        ``system/init``: the greeter, ``ws/greeter.py``, calls this in Neko's order)."""
         settings = self.settings
         if session.profile.is_admin and settings.control_protection and settings.locked_controls:
             self._apply(session.id, dataclasses.replace(settings, locked_controls=False))
@@ -78,15 +73,6 @@ class RoomManager:
     # control
     # ---
 
-    def _host(self) -> Session | None:
-        host_id = self._sessions.host_id
-        if host_id is None:
-            return None
-        try:
-            return self._sessions.get(host_id)
-        except errors.SessionNotFound:
-            return None
-
     def control_status(self, caller: Session) -> dict[str, Any]:
         self._check_may_host(caller)
         return self._sessions.host_status()
@@ -97,14 +83,29 @@ class RoomManager:
         host_id = self._sessions.host_id
         if host_id == caller.id:
             return True
-        if self.settings.locked_controls and not caller.profile.is_admin:
+        if rules.controls_locked_for(caller.profile, self.settings):
             raise errors.ControlsLocked()
-        holder = host_id or await self._sessions.claim_host(caller)
+        holder = host_id or await self._sessions.state.claim_host(caller.id)
         if holder is None:
             return True
         # Like Neko, the host hears about the request and decides.
-        self._sessions.backend.control_requested(holder, caller.id)
-        self._sessions.bus.publish(ControlRequested(holder, caller.id))
+        self._sessions.state.ask_host(holder, caller.id)
+        return False
+
+    async def control_by_input(self, session: Session) -> bool:
+        """Neko's implicit control request before a client's input: whether ``session`` hosts now.
+        Without implicit hosting a held control is only asked for, and the input dropped."""
+        settings, profile, host_id = self.settings, session.profile, self._sessions.host_id
+        if not rules.may_host(profile, settings):
+            return False
+        if host_id == session.id:
+            return True
+        if rules.controls_locked_for(profile, settings):
+            return False
+        if settings.implicit_hosting or host_id is None:
+            await self.take_control(session)
+            return True
+        self._sessions.state.ask_host(host_id, session.id)
         return False
 
     async def release_control(self, caller: Session) -> None:
@@ -115,9 +116,10 @@ class RoomManager:
 
     async def _change_host(self, host: Session | None, *, changed_by: str) -> None:
         """Refused (503) while the shared store is away; written through before the caller is answered."""
-        await self._sessions.backend.require()
-        self._sessions.set_host(host, changed_by=changed_by)
-        await self._sessions.backend.flush()
+        state = self._sessions.state
+        await state.require()
+        state.set_host(host.id if host is not None else None, changed_by=changed_by)
+        await state.flush()
 
     async def take_control(self, caller: Session) -> None:
         self._check_may_host(caller)
@@ -131,7 +133,7 @@ class RoomManager:
             target = await self._sessions.find(target_id)
         except errors.SessionNotFound:
             raise errors.TargetNotFound() from None
-        if not target.profile.can_host or self._private_for(target):
+        if not rules.may_host(target.profile, self.settings):
             raise errors.TargetCannotHost()
         await self._change_host(target, changed_by=caller.id)
 
@@ -140,13 +142,7 @@ class RoomManager:
         await self._change_host(None, changed_by=caller.id)
 
     def _check_may_host(self, session: Session) -> None:
-        if not session.profile.can_host:
-            raise errors.CannotHost()
-        if self._private_for(session):
-            raise errors.PrivateModeEnabled()
-
-    def _private_for(self, session: Session) -> bool:
-        return self.settings.private_mode and not session.profile.is_admin
+        rules.check_may_host(session, self.settings)
 
     # ---
     # statistics

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 
 from ..models import MemberProfile, SessionState
-
-if TYPE_CHECKING:
-    from ..ws.peer import WebSocketPeer
+from ..types import Peer
 
 
 class Session:
@@ -22,7 +20,7 @@ class Session:
         self.token_digest = token_digest
         self.profile = profile
         self.state = SessionState()
-        self.peer: WebSocketPeer | None = None
+        self.peer: Peer | None = None
         # Pending "mark disconnected" after an abnormal close; a reconnect cancels it.
         self.grace_timer: asyncio.TimerHandle | None = None
         self.is_api = is_api

@@ -1,21 +1,29 @@
 """Sessions kept in an embedded SQLite file (``session.file``), so a restart logs nobody out.
 
-Lookups are served from memory as in the memory store; every change is
-written through at once, so a crash loses nothing that was answered. The
-file holds token digests only: a stolen file does not let anyone log in.
+Lookups are served from memory as in the memory store. Every change is
+written by one thread of its own, in order, off the event loop; the replica
+awaits ``flush`` before a change is answered, so a crash loses nothing that was
+answered. The file holds token digests only: a stolen file does not let anyone
+log in.
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
 import sqlite3
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 from ..models import MemberProfile
 from .memory_store import MemorySessionStore
 from .session import Session
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -43,8 +51,10 @@ class SqliteSessionStore(MemorySessionStore):
     def __init__(self, path: str) -> None:
         super().__init__()
         _create_private(Path(path))
-        # One event loop thread uses it, but tests build the app in another thread than they serve it.
+        # Written from the writer thread, read once here and pinged from a worker thread.
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # One thread: the writes keep their order, and a flush queued behind them waits for all of them.
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="session-file")
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(_SCHEMA)
         for session_id, digest, profile in self._db.execute("SELECT id, token_digest, profile FROM sessions"):
@@ -52,25 +62,41 @@ class SqliteSessionStore(MemorySessionStore):
 
     def add(self, session: Session) -> None:
         super().add(session)
-        self._db.execute(
-            "INSERT OR REPLACE INTO sessions (id, token_digest, profile) VALUES (?, ?, ?)",
-            (session.id, session.token_digest, _profile(session)),
-        )
+        row = (session.id, session.token_digest, _profile(session))
+        self._write("INSERT OR REPLACE INTO sessions (id, token_digest, profile) VALUES (?, ?, ?)", row)
 
     def remove(self, session: Session) -> None:
         super().remove(session)
-        self._db.execute("DELETE FROM sessions WHERE id = ?", (session.id,))
+        self._write("DELETE FROM sessions WHERE id = ?", (session.id,))
 
     def update(self, session: Session) -> None:
         """Persist a changed profile (called from a ``ProfileChanged`` subscriber)."""
         if self.get(session.id) is session:
-            self._db.execute("UPDATE sessions SET profile = ? WHERE id = ?", (_profile(session), session.id))
+            self._write("UPDATE sessions SET profile = ? WHERE id = ?", (_profile(session), session.id))
+
+    async def flush(self) -> None:
+        """Returns when every change made so far has been written (a write that failed is logged)."""
+        await asyncio.wrap_future(self._writer.submit(_noop))
 
     async def ping(self) -> None:
-        self._db.execute("SELECT 1").fetchone()
+        await asyncio.to_thread(lambda: self._db.execute("SELECT 1").fetchone())
 
     def close(self) -> None:
+        self._writer.shutdown(wait=True)
         self._db.close()
+
+    def _write(self, sql: str, args: tuple[Any, ...]) -> None:
+        self._writer.submit(self._execute, sql, args)
+
+    def _execute(self, sql: str, args: tuple[Any, ...]) -> None:
+        try:
+            self._db.execute(sql, args)
+        except sqlite3.Error:
+            log.exception("session.file: a write failed")
+
+
+def _noop() -> None:
+    return None
 
 
 def _profile(session: Session) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any, cast
 
 from connexion.exceptions import ProblemException
@@ -17,9 +17,13 @@ from .. import logs
 from ..config import Config
 from ..errors import NekoError
 from ..services import Services
+from .admission import UploadsInFlight
+from .cdp import cdp_endpoint
 from .docs import docs_app, is_docs_path
 from .errors import error_body, on_domain_error, on_http_error, on_unexpected_error
 from .fastpath import VALIDATORS, CachedURIParser, PrebuiltAsyncApp
+from .folder import folder_app, folder_paths
+from .frames import CDP_PATH
 from .hardening import SECURITY_HEADERS, Hardening, Refusal, add_security_headers, refuse
 from .limits import RequestLimits
 from .methods import method_not_allowed_handler
@@ -30,13 +34,14 @@ from .security import SECURITY_MAP
 from .spec import load_spec, operations, validate_each_spec_once
 from .stack import api_middlewares
 from .state import SERVER_KEY, STATE_KEY
+from .v2socket import V2_WEBSOCKET_PATH, v2_websocket_endpoint
 from .websocket import websocket_endpoint
 
 WEBSOCKET_PATH = "/api/ws"
 
 
 class NekoServer:
-    """The ASGI app: WebSocket scopes go to ``/api/ws``, everything else to Connexion.
+    """The ASGI app: WebSocket scopes go to ``/api/ws`` (and Neko v2's ``/ws``), everything else to Connexion.
 
     An HTTP request goes, in this order: the hardening checks, the body limits,
     trusted proxy headers and CORS (when configured), the path prefix, then
@@ -46,15 +51,26 @@ class NekoServer:
     enter at ``dispatch``, below the prefix, with the caller's credentials.
     """
 
-    def __init__(self, services: Services, api: PrebuiltAsyncApp, docs: ASGIApp | None = None) -> None:
+    def __init__(
+        self,
+        services: Services,
+        api: PrebuiltAsyncApp,
+        docs: ASGIApp | None = None,
+        operation_paths: Iterable[str] = (),
+    ) -> None:
         self.services = services
         self.api = api
         self.docs = docs
-        self.page = page_app(api) if docs is not None else None  # the room's page at / (web/page.py)
         server = services.config.server
+        # At /: the room's page (web/page.py), or the operator's folder (web/folder.py).
+        self.page, self.is_page_path = page_app(api), is_page_path
+        if server.static:
+            self.page, self.is_page_path = folder_app(server.static, api), folder_paths(operation_paths)
         self.prefix = server.path_prefix.rstrip("/")
         self.hardening = Hardening(server)
         self.limits = RequestLimits(server.max_body_size, server.max_upload_size)
+        # Upload bodies being received (admission.py): one account for every request of this process.
+        self.uploads_in_flight = UploadsInFlight(server.upload_in_flight_per_session, server.upload_in_flight)
         self.observer = RequestObserver(services.metrics)
         self._entry: ASGIApp = self._unprefix
         # With CORS or proxy headers in between, the security headers are added outside them.
@@ -137,7 +153,7 @@ class NekoServer:
             try:
                 if self.docs is not None and is_docs_path(scope["path"]):
                     await self.docs(scope, receive, observed_send)
-                elif self.page is not None and is_page_path(scope["path"]):
+                elif self.is_page_path(scope["path"]):
                     await self.page(scope, receive, observed_send)
                 else:
                     await self.api(scope, receive, observed_send)
@@ -147,6 +163,10 @@ class NekoServer:
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["path"] == WEBSOCKET_PATH:
             await websocket_endpoint(scope, receive, send)
+        elif scope["path"] == CDP_PATH:
+            await cdp_endpoint(scope, receive, send)
+        elif scope["path"] == V2_WEBSOCKET_PATH and self.services.config.legacy:
+            await v2_websocket_endpoint(scope, receive, send)
         else:
             await send({"type": "websocket.close", "code": 1008, "reason": "not found"})
 
@@ -163,8 +183,11 @@ async def _not_found(scope: Scope, send: Send, *, harden: bool = False) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def create_app(config: Config, *, validate_responses: bool = False) -> NekoServer:
-    services = Services(config)
+def create_app(
+    config: Config, *, validate_responses: bool = False, overrides: Mapping[str, Any] | None = None
+) -> NekoServer:
+    """``overrides``: parts tests replace (``Services``' docstring names them)."""
+    services = Services(config, overrides)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -192,4 +215,5 @@ def create_app(config: Config, *, validate_responses: bool = False) -> NekoServe
     api.add_error_handler(ProblemException, on_http_error)
     api.add_error_handler(HTTPException, on_http_error)
     api.add_error_handler(Exception, on_unexpected_error)
-    return NekoServer(services, api, docs_app(spec, api, config.server.path_prefix))
+    docs = docs_app(spec, api, config.server.path_prefix)
+    return NekoServer(services, api, docs, operation_paths=spec["paths"])

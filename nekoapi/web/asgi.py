@@ -9,6 +9,7 @@ from .app import NekoServer, create_app
 
 def app() -> NekoServer:
     config = from_environment()
-    # A worker process of ``nekoapi serve --workers n`` starts here, with no logging set up yet.
-    logs.configure(config.log.level, json=config.log.json)
+    # A worker process of ``nekoapi serve --workers n`` starts here, with no logging set up yet; its
+    # parent started the log file (log.dir), which the worker adds to.
+    logs.configure_from(config, rotate=False)
     return create_app(config)

@@ -43,8 +43,15 @@ def is_secret(schema: Any) -> bool:
 
 
 def secret_names(schema: Any) -> frozenset[str]:
-    """The names of every secret property anywhere in a (resolved) body schema."""
+    """The names of every secret property in a (resolved) body schema, following its ``$ref``s.
+
+    Connexion hands each body schema over with the whole spec's ``components`` beside it
+    (for the references it left); those are reached through the references only, or every
+    body would count every secret of the spec (the broadcast's ``url`` made an open-link
+    body with a ``url`` field a secret).
+    """
     names: set[str] = set()
+    components = schema.get("components", {}) if isinstance(schema, dict) else {}
     pending: list[Any] = [schema]
     seen: set[int] = set()
     while pending:
@@ -56,29 +63,61 @@ def secret_names(schema: Any) -> frozenset[str]:
             for name, sub in (node.get("properties") or {}).items():
                 if is_secret(sub):
                     names.add(name)
-            pending.extend(v for k, v in node.items() if k != "enum")
+            pending.extend(v for k, v in node.items() if k not in ("enum", "components"))
+            pending.extend(_referred(node.get("$ref"), components))
         elif isinstance(node, list):
             pending.extend(node)
     return frozenset(names)
 
 
+def _referred(ref: Any, components: dict[str, Any]) -> list[Any]:
+    """The schema a local ``#/components/...`` reference names, if there is one."""
+    if not isinstance(ref, str) or not ref.startswith("#/components/"):
+        return []
+    node: Any = components
+    for part in ref.removeprefix("#/components/").split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return []
+        node = node[part]
+    return [node]
+
+
 def error_message(exception: Any, secrets: frozenset[str]) -> str:
-    """Connexion's message for a validation error, without the value when it is or holds a secret."""
+    """Connexion's message for a validation error; redacted only when it would show a secret's value.
+
+    A message names the field and the rule either way; it loses the value when the failing
+    value is a secret field's (or lies inside one), when a whole body of the wrong type may be a
+    password sent bare, or when the message echoes a value that holds a secret. A message that
+    names fields without echoing their values (a missing or unexpected field) is left whole.
+    """
     path = ".".join(str(item) for item in exception.path)
     where = f" - '{path}'" if path else ""
-    instance = exception.instance
-    # A whole body of the wrong type may be a secret sent bare (a password instead of an object).
-    bare = bool(secrets) and not path and not isinstance(instance, dict)
-    if not (bare or is_secret(exception.schema) or _holds_secret(instance, secrets)):
+    if not _reveals_secret(exception, secrets):
         return f"{exception.message}{where}"
     rule = exception.validator_value
     shown = f"{exception.validator}: {rule!r}" if isinstance(rule, str | int | float | bool) else exception.validator
     return f"a secret value is not valid ({shown}){where}"
 
 
-def _holds_secret(instance: Any, secrets: frozenset[str]) -> bool:
-    if isinstance(instance, dict):
-        return any(k in secrets or _holds_secret(v, secrets) for k, v in instance.items())
-    if isinstance(instance, list):
-        return any(_holds_secret(v, secrets) for v in instance)
-    return False
+def _reveals_secret(exception: Any, secrets: frozenset[str]) -> bool:
+    instance = exception.instance
+    if is_secret(exception.schema) or any(part in secrets for part in exception.path):
+        return True
+    if secrets and not exception.path and not isinstance(instance, dict):
+        return True  # a whole body of the wrong type may be a secret sent bare (a password instead of an object)
+    # jsonschema shows values with repr(): a secret is echoed exactly when its repr is in the message.
+    return any(repr(value) in exception.message for value in _secret_values(instance, secrets))
+
+
+def _secret_values(instance: Any, secrets: frozenset[str]) -> list[Any]:
+    """Every value under a secret field's name, anywhere in ``instance``."""
+    found: list[Any] = []
+    pending = [instance]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            found.extend(v for k, v in node.items() if k in secrets)
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return found

@@ -27,12 +27,12 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.CannotDeleteOwnSession: 400,
     errors.CannotLogout: 403,  # a valid request the caller may not make (schemathesis: not a 400)
     errors.SessionAlreadyConnected: 422,
-    # members (issue 3)
+    # members
     errors.MemberNotFound: 404,
     errors.MemberAlreadyExists: 409,
     errors.InvalidMemberData: 422,
     errors.MemberOperationUnsupported: 403,
-    # room (issue 4)
+    # room
     errors.CannotHost: 403,
     errors.ControlsLocked: 403,
     errors.HostOrAdminRequired: 403,
@@ -40,7 +40,7 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.TargetCannotHost: 400,
     errors.NotHost: 409,  # a state conflict (Neko's server: 422); see docs/compatibility.md
     errors.PrivateModeEnabled: 422,
-    # operability (issue 7)
+    # operability: metrics and health
     errors.BackingStoreUnavailable: 503,
     # desktop
     errors.CannotWatch: 403,
@@ -48,29 +48,36 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.HostRequired: 403,
     errors.UploadForbidden: 403,
     errors.DesktopUnavailable: 503,
+    errors.MediaCaptureFailing: 503,
+    errors.AudioUnavailable: 503,
     errors.ScreenSizeUnavailable: 422,
-    errors.KeyboardMapInvalid: 422,
+    errors.KeyboardMapInvalid: 404,  # XKB has no such layout or variant (Neko: 500)
     # desktop-io: clipboard and uploads
     errors.ClipboardEmpty: 404,  # Neko: 500
     errors.UploadInvalid: 400,
-    errors.UploadDisabled: 400,
-    errors.FileChooserNotOpen: 422,
-    errors.DesktopRefused: 422,  # Neko: 500
+    # What the room is (a feature switched off, no dialog open, no window taking the drop), not the
+    # request: conflicts (Neko: 400, 422 and 500); see docs/compatibility.md.
+    errors.UploadDisabled: 409,
+    errors.FileChooserNotOpen: 409,
+    errors.DesktopRefused: 409,
     errors.MetricsDisabled: 404,
     errors.NestedBatch: 422,
     errors.BatchTooLarge: 413,
-    # security (issue 8)
+    # security
     errors.LoginThrottled: 429,
-    # broadcast and screencast (issue 13)
+    errors.UploadsInFlight: 429,
+    errors.ServerUploadsInFlight: 503,
+    # broadcast and screencast
     errors.BroadcastUrlMissing: 400,
     errors.BroadcastUrlUnsupported: 400,
-    errors.BroadcastActive: 422,
-    errors.BroadcastInactive: 422,
-    errors.BroadcastFailed: 502,  # Neko: 500; see docs/compatibility.md
-    errors.ScreencastDisabled: 400,
-    errors.ScreencastNoFallback: 400,
+    errors.BroadcastActive: 409,  # the room's state (Neko: 422); see docs/compatibility.md
+    errors.BroadcastInactive: 409,  # nothing to stop (Neko: 422)
+    errors.BroadcastUnreachable: 404,  # no RTMP server took the stream at the URL given (Neko: 204, or 500)
+    errors.BroadcastFailed: 503,  # our own fault, e.g. no ffmpeg (Neko: 500)
+    errors.ScreencastDisabled: 409,  # the room's configuration, not the request (Neko: 400)
+    errors.ScreencastNoFallback: 409,  # no private-mode picture yet (Neko: 400)
     errors.ScreencastUnavailable: 503,  # Neko: 500
-    # plugins (issue 15)
+    # plugins
     errors.ChatForbidden: 403,
     errors.FileTransferDisabled: 403,
     errors.FileTransferForbidden: 403,
@@ -84,6 +91,23 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.OpenLinkForbidden: 403,
     errors.BadLink: 400,
     errors.OpenCommandFailed: 503,
+    # automation, share links, browser profile (ours)
+    errors.AutomationForbidden: 403,
+    errors.AutomationUnavailable: 503,
+    errors.UpgradeRequired: 426,
+    errors.ControlHeld: 409,
+    errors.NotTakenOver: 409,
+    errors.GiveBackForbidden: 403,
+    errors.LinkNotFound: 404,
+    errors.LinkInvalid: 401,
+    errors.ProfileArchiveInvalid: 400,
+    errors.ProfileArchiveTooLarge: 413,
+    errors.ProfileBusy: 409,
+    # Neko's legacy (v2) paths: Neko's statuses
+    errors.V2Disabled: 404,
+    errors.V2PasswordRefused: 403,
+    errors.V2Banned: 403,
+    errors.V2AdminRequired: 401,
 }
 
 

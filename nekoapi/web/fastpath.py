@@ -39,6 +39,7 @@ from starlette.routing import Router
 from starlette.types import Receive, Scope, Send
 
 from ..errors import NekoError
+from ..forms import check_file_name
 from .bodies import check_depth, error_message, secret_names
 from .errors import domain_error_response
 from .multipart import MultipartValidator
@@ -261,8 +262,19 @@ class _CachedParameterValidator(ParameterValidator):
         try:
             entry[1].validate(value)
         except ValidationError as exception:
-            return str(exception)
+            return _file_name_problem(entry[0].get("schema", entry[0]), value) or str(exception)
         return None
+
+
+def _file_name_problem(schema: dict[str, Any], value: Any) -> str | None:
+    """For a parameter the spec marks as a file name: the domain's message naming a refused character."""
+    if not schema.get("x-nekoapi-file-name") or not isinstance(value, str):
+        return None
+    try:
+        check_file_name(value)
+    except NekoError as exc:
+        return exc.text
+    return None
 
 
 class _CachedJSONBodyValidator(JSONRequestBodyValidator):

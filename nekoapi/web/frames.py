@@ -11,26 +11,39 @@ A message larger than ``ws_max_size`` is refused by the frame parser from its he
 before it is read. uvicorn would then close with 1009 and nothing else; this protocol
 says why first, with the ``system/disconnect`` Neko clients understand, and tells the
 application with a marked ``websocket.disconnect`` (``TOO_LARGE``).
+
+uvicorn's own shutdown closes every socket still open with 1012 and nothing else, whichever
+server runs it (a worker the supervisor restarted runs uvicorn's plain one). The application
+hands the protocol a ``farewell`` for that moment: it says goodbye as any server-side close
+does, before uvicorn's close.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 from typing import Any
 
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.exceptions import PayloadTooBig
 from websockets.frames import Close, Frame, Opcode
 
+from ..sessions import reasons
 from ..ws import protocol
+
+log = logging.getLogger(__name__)
 
 EXTENSION = "nekoapi.websocket.frames"
 # Set on the websocket.disconnect event of a socket closed for an oversized message.
 TOO_LARGE = "nekoapi.too_large"
 MESSAGE_TOO_BIG = 1009
-_OVERSIZED_GOODBYE = protocol.frame(protocol.SYSTEM_DISCONNECT, {"message": protocol.REASON_TOO_LARGE}) + Frame(
-    Opcode.CLOSE, Close(MESSAGE_TOO_BIG, protocol.REASON_TOO_LARGE).serialize()
+_OVERSIZED_GOODBYE = protocol.frame(protocol.SYSTEM_DISCONNECT, {"message": reasons.TOO_LARGE}) + Frame(
+    Opcode.CLOSE, Close(MESSAGE_TOO_BIG, reasons.TOO_LARGE).serialize()
 ).serialize(mask=False)
+# CDP clients send whole scripts in one message: the CDP endpoint (web/cdp.py) takes far larger ones.
+CDP_PATH = "/api/room/cdp"
+CDP_MAX_MESSAGE = 256 * 1024 * 1024
 # How long the rest of an oversized message is read (and dropped) before the connection closes:
 # closing with unread data would reset it, and the client could lose the goodbye.
 _REFUSED_LINGER = 1.0
@@ -43,6 +56,22 @@ class FrameWebSocketProtocol(WebSocketsSansIOProtocol):
         # same for the one reader and the one sender a socket has.
         self.queue = _Inbox()  # type: ignore[assignment]
         self.writable = _Flag(is_set=True)  # type: ignore[assignment]
+        # Says goodbye on this socket (given by the application once it knows what to say).
+        self.farewell: Callable[[], None] | None = None
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.farewell = None  # it holds the application's peer, which holds this protocol: no cycle left
+        super().connection_lost(exc)
+
+    def shutdown(self) -> None:
+        """uvicorn's shutdown: the application's goodbye first, then uvicorn's own close."""
+        farewell, self.farewell = self.farewell, None
+        if farewell is not None and self.open:
+            try:
+                farewell()
+            except Exception:  # uvicorn's close must still happen
+                log.exception("websocket farewell failed")
+        super().shutdown()
 
     def data_received(self, data: bytes) -> None:
         self.conn.receive_data(data)
@@ -61,7 +90,7 @@ class FrameWebSocketProtocol(WebSocketsSansIOProtocol):
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.close_sent = True
-        reason = protocol.REASON_TOO_LARGE
+        reason = reasons.TOO_LARGE
         self.queue.put_nowait(
             {"type": "websocket.disconnect", "code": MESSAGE_TOO_BIG, "reason": reason, TOO_LARGE: True}
         )
@@ -70,6 +99,8 @@ class FrameWebSocketProtocol(WebSocketsSansIOProtocol):
     def handle_connect(self, event: Any) -> None:
         super().handle_connect(event)
         scope = getattr(self, "scope", None)
+        if scope is not None and scope["path"].endswith(CDP_PATH):
+            self.conn.max_message_size = CDP_MAX_MESSAGE
         if scope is not None and not self.close_sent:
             # The ASGI task was created but has not started; it sees the extension.
             scope["extensions"][EXTENSION] = self

@@ -10,17 +10,17 @@ imports Connexion's private names.
 
 from __future__ import annotations
 
-import importlib
 import importlib.metadata
-import inspect
 import logging
+
+from .. import private_names
 
 log = logging.getLogger(__name__)
 
 PINNED_CONNEXION = "3.3.0"
 
-# "module:Name.attribute": a module-level name, or a class attribute or method;
-# "module:Name().attribute": an attribute the class's __init__ (or a base's) sets on instances.
+# In nekoapi/private_names.py's form: "module:Name.attribute" (module-level name, class attribute
+# or method) or "module:Name().attribute" (set on instances by the class's __init__).
 REQUIRED = (
     "connexion.context:_context",
     "connexion.context:_operation",
@@ -65,7 +65,7 @@ def installed_connexion() -> str:
 
 def missing() -> list[str]:
     """The entries of ``REQUIRED`` the installed packages do not have."""
-    return [entry for entry in REQUIRED if not _present(entry)]
+    return private_names.missing(REQUIRED)
 
 
 def require() -> None:
@@ -81,30 +81,3 @@ def require() -> None:
         )
     if version != PINNED_CONNEXION:
         log.warning("Connexion %s installed; nekoapi is built and tested on %s", version, PINNED_CONNEXION)
-
-
-def _present(entry: str) -> bool:
-    module_name, _, dotted = entry.partition(":")
-    try:
-        target: object = importlib.import_module(module_name)
-    except ImportError:
-        return False
-    *owners, name = dotted.split(".")
-    for owner in owners:
-        instance = owner.endswith("()")
-        target = getattr(target, owner.removesuffix("()"), None)
-        if target is None:
-            return False
-        if instance:
-            return isinstance(target, type) and _set_by_init(target, name)
-    return hasattr(target, name)
-
-
-def _set_by_init(cls: type, name: str) -> bool:
-    """Whether an ``__init__`` in the class's hierarchy assigns ``self.<name>``."""
-    for klass in inspect.getmro(cls):
-        init = klass.__dict__.get("__init__")
-        code = getattr(init, "__code__", None)
-        if code is not None and name in code.co_names:
-            return True
-    return False

@@ -2,7 +2,9 @@
 
 Checked in front of Connexion (after the hardening checks) so that an oversized
 body is refused on its ``Content-Length`` alone, without reading it, and a
-streamed body is refused as soon as it crosses the limit.
+streamed body is refused as soon as it crosses the limit. A streamed (chunked)
+JSON body is buffered here; a streamed upload is not: it must be admitted first
+(admission.py), and the multipart parser bounds it as it reads.
 """
 
 from __future__ import annotations
@@ -30,7 +32,12 @@ class RequestLimits:
         declared = headers.get(b"content-length")
         if declared is not None and not declared.isdigit():
             return Refusal(400, "invalid Content-Length header")
-        if declared is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower():
+        chunked = declared is None and b"chunked" in headers.get(b"transfer-encoding", b"").lower()
+        if chunked and _is_multipart(headers):
+            # Not buffered: an upload is admitted (admission.py) before it is read, and the
+            # multipart parser stops it once it passes the limit (413).
+            return scope, receive
+        if chunked:
             try:
                 body = await _read_at_most(receive, limit)
             except _Disconnected:
@@ -48,12 +55,14 @@ class RequestLimits:
         return scope, receive
 
     def _limit_for(self, headers: dict[bytes, bytes]) -> int:
-        if headers.get(b"content-type", b"").lower().startswith(MULTIPART):
-            return self.max_upload_size
-        return self.max_body_size
+        return self.max_upload_size if _is_multipart(headers) else self.max_body_size
 
     def _too_large(self, limit: int) -> Refusal:
         return Refusal(413, f"request body is larger than {limit} bytes")
+
+
+def _is_multipart(headers: dict[bytes, bytes]) -> bool:
+    return headers.get(b"content-type", b"").lower().startswith(MULTIPART)
 
 
 def _as_fixed_length(scope: Scope, body: bytes) -> Scope:

@@ -4,16 +4,17 @@ Connexion's own form validator keeps the whole body in memory to replay it, and
 its handler layer parses it a second time. This validator takes its place for
 ``multipart/form-data``: file parts are written straight to a private temporary
 directory, text fields are checked against the operation's schema (integers
-coerced), and the parsed ``Form`` is handed to the handler through the request
-scope (``form_of``). Whoever takes the form removes its directory (``Form.close``).
+coerced), and the parsed ``Form`` (``nekoapi/forms.py``) is handed to the handler
+through the request scope (``form_of``). Whoever takes the form removes its
+directory (``Form.close``). A file name with a control or bidirectional character
+is refused (400) before anything of that part is written. The parser, and so every
+write to disk, runs in a worker thread, off the event loop.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
+import asyncio
 import tempfile
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -22,6 +23,8 @@ from connexion.validators import AbstractRequestBodyValidator
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.types import Receive, Scope
 
+from ..errors import NekoError
+from ..forms import Form, UploadedFile, check_file_name, free_path, safe_name
 from .state import services_of
 
 FORM_KEY = "nekoapi.multipart_form"
@@ -30,51 +33,9 @@ MAX_PARTS = 100
 MAX_FIELD_SIZE = 64 * 1024
 
 
-@dataclass
-class UploadedFile:
-    field: str
-    filename: str  # the base name the client gave, never a path
-    path: Path
-    size: int = 0
-    given: str = ""  # the file name exactly as the client sent it (for checks stricter than safe_name)
-
-
-@dataclass
-class Form:
-    directory: Path
-    fields: dict[str, list[Any]] = field(default_factory=dict)
-    files: list[UploadedFile] = field(default_factory=list)
-
-    def value(self, name: str) -> Any:
-        values = self.fields.get(name)
-        return values[0] if values else None
-
-    def files_of(self, name: str) -> list[UploadedFile]:
-        return [f for f in self.files if f.field == name]
-
-    def close(self) -> None:
-        shutil.rmtree(self.directory, ignore_errors=True)
-
-
 def form_of(scope: Scope) -> Form:
     """The form the validator parsed for this request."""
     return scope["extensions"][FORM_KEY]  # type: ignore[no-any-return]
-
-
-def safe_name(filename: str) -> str:
-    """The base name only: no directory part, no dot names, no NUL."""
-    base = filename.replace("\\", "/").rsplit("/", 1)[-1].replace("\x00", "")
-    return base if base not in ("", ".", "..") else "upload"
-
-
-def _free_path(directory: Path, name: str) -> Path:
-    """All files of a form share one folder (a file chooser selects them together); equal names get a number."""
-    path = directory / name
-    number = 1
-    while path.exists():
-        number += 1
-        path = directory / f"{Path(name).stem} ({number}){Path(name).suffix}"
-    return path
 
 
 class _Collector:
@@ -129,8 +90,9 @@ class _Collector:
             self._sink, self._file = None, None
             return
         given = filename.decode("utf-8", "replace")
+        check_file_name(given)
         name = safe_name(given)
-        self._file = UploadedFile(self._name, name, _free_path(self.form.directory, name), given=given)
+        self._file = UploadedFile(self._name, name, free_path(self.form.directory, name), given=given)
         self._sink = open(self._file.path, "wb")  # noqa: SIM115 (closed at the part's end)
 
     def _data(self, data: bytes) -> None:
@@ -176,7 +138,7 @@ class MultipartValidator(AbstractRequestBodyValidator):
         try:
             self._coerce(form)
         except BadRequestProblem:
-            form.close()
+            await form.aclose()
             raise
         scope.setdefault("extensions", {})[FORM_KEY] = form
         return _empty_body(receive), scope
@@ -187,19 +149,17 @@ class MultipartValidator(AbstractRequestBodyValidator):
         boundary = options.get(b"boundary")
         if not boundary:
             raise BadRequestProblem(detail="failed to parse multipart form: no boundary")
-        form = Form(Path(tempfile.mkdtemp(prefix="nekoapi-upload-")))
-        os.chmod(form.directory, 0o700)
-        collector = _Collector(form, services_of(scope).config.server.max_upload_size)
+        form = Form(Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="nekoapi-upload-")))
+        max_size = services_of(scope).config.server.max_upload_size
+        collector = _Collector(form, max_size)
         try:
-            await _feed(MultipartParser(boundary, collector.callbacks()), receive)
+            await _feed(MultipartParser(boundary, collector.callbacks()), receive, max_size)
             collector.check_complete()
-        except ProblemException:
-            collector.abort()
-            form.close()
+        except (ProblemException, NekoError):
+            await _discard(collector, form)
             raise
         except Exception as exc:  # python-multipart raises several types on malformed input
-            collector.abort()
-            form.close()
+            await _discard(collector, form)
             raise BadRequestProblem(detail=f"failed to parse multipart form: {type(exc).__name__}") from None
         return form
 
@@ -218,15 +178,34 @@ def _integer(name: str, value: str) -> int:
     return int(text)
 
 
-async def _feed(parser: MultipartParser, receive: Receive) -> None:
-    more = True
+async def _feed(parser: MultipartParser, receive: Receive, max_size: int) -> None:
+    """Each chunk is parsed (and its file data written) in a worker thread, off the event loop.
+
+    The whole body counts against ``max_size``: a chunked one was not measured before (limits.py).
+    """
+    more, received = True, 0
     while more:
         message = await receive()
         if message["type"] != "http.request":
             raise BadRequestProblem(detail="failed to parse multipart form: the client went away")
-        parser.write(message.get("body", b""))
+        chunk = message.get("body", b"")
+        received += len(chunk)
+        if received > max_size:
+            raise ProblemException(
+                status=413, title="Payload Too Large", detail=f"request body is larger than {max_size} bytes"
+            )
+        if chunk:
+            await asyncio.to_thread(parser.write, chunk)
         more = message.get("more_body", False)
-    parser.finalize()
+    await asyncio.to_thread(parser.finalize)
+
+
+async def _discard(collector: _Collector, form: Form) -> None:
+    def discard() -> None:
+        collector.abort()
+        form.close()
+
+    await asyncio.to_thread(discard)
 
 
 def _empty_body(receive: Receive) -> Receive:

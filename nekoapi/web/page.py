@@ -1,20 +1,28 @@
-"""The room's page at ``/`` and its two files under ``/static/``: what a person sees after ``make run``.
+"""The room's page at ``/`` and its files under ``/static/``: what a person sees after ``make run``.
 
 Like the documentation (web/docs.py), these are not API operations and stay out of the
-spec. The files are read once at start-up; the page runs under a strict Content Security
-Policy: this origin's script, style and WebSocket only, no inline code, no frames.
+spec. The files are read once at start-up: ``index.html`` at ``/`` and every other file of
+``static/`` (plain ES modules, no build step) at ``/static/<name>``. The page runs under a strict
+Content Security Policy: this origin's script, style and WebSocket only, no inline code, no frames.
 """
 
 from __future__ import annotations
 
 from importlib import resources
+from pathlib import Path
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-_FILES = {
-    "/": ("index.html", "text/html; charset=utf-8"),
-    "/static/room.js": ("room.js", "text/javascript; charset=utf-8"),
-    "/static/room.css": ("room.css", "text/css; charset=utf-8"),
+_KINDS = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+}
+_STATIC = resources.files(__package__) / "static"
+_FILES = {"/": "index.html"} | {
+    f"/static/{entry.name}": entry.name
+    for entry in _STATIC.iterdir()
+    if entry.is_file() and entry.name != "index.html" and Path(entry.name).suffix in _KINDS
 }
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; media-src 'self' blob:; "
@@ -28,8 +36,7 @@ def is_page_path(path: str) -> bool:
 
 def page_app(fallback: ASGIApp) -> ASGIApp:
     """GET and HEAD of the page's files; any other method falls through to the API (its JSON 405/404)."""
-    static = resources.files(__package__) / "static"
-    bodies = {path: (static.joinpath(name).read_bytes(), kind) for path, (name, kind) in _FILES.items()}
+    bodies = {path: (_STATIC.joinpath(name).read_bytes(), _KINDS[Path(name).suffix]) for path, name in _FILES.items()}
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["method"] not in ("GET", "HEAD"):

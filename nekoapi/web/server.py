@@ -12,11 +12,23 @@ from __future__ import annotations
 import gc
 import socket
 from types import FrameType
+from typing import Any
 
 import uvicorn
 from uvicorn.supervisors.multiprocess import Multiprocess, Process
 
+from ..config import ServerConfig
 from .app import NekoServer
+
+
+def tls_options(server: ServerConfig) -> dict[str, Any]:
+    """uvicorn's TLS options for ``server.cert`` and ``server.key``: https and wss on the one port, as
+    Neko's ``ListenAndServeTLS`` (server/internal/http/manager.go); none without a certificate."""
+    return {"ssl_certfile": server.cert, "ssl_keyfile": server.key} if server.cert else {}
+
+
+def scheme(server: ServerConfig) -> str:
+    return "https" if server.cert else "http"
 
 
 class GracefulServer(uvicorn.Server):
@@ -47,7 +59,7 @@ class GracefulServer(uvicorn.Server):
         self._captured_signals.clear()
 
 
-# --- scale-out (issue 9): n worker processes, each a GracefulServer ---
+# --- scale-out: n worker processes, each a GracefulServer ---
 
 
 class _WorkerProcess(Process):

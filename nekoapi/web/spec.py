@@ -3,27 +3,21 @@
 from __future__ import annotations
 
 import copy
-import functools
 import hashlib
 import re
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
-import yaml
 from connexion.spec import Specification
 
 from ..config import Config
+from ..contract import SPEC_PATH
+from ..contract import raw_spec as _raw_spec
 
-SPEC_PATH = Path(__file__).resolve().parents[2] / "spec" / "openapi.yaml"
+__all__ = ["SPEC_PATH", "OperationInfo", "load_spec", "operations", "validate_each_spec_once"]
+
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
-
-
-@functools.lru_cache(maxsize=1)
-def _raw_spec() -> dict[str, Any]:
-    with SPEC_PATH.open(encoding="utf-8") as stream:
-        return yaml.safe_load(stream)  # type: ignore[no-any-return]
 
 
 def validate_each_spec_once() -> None:
@@ -65,6 +59,11 @@ class OperationInfo:
     tag: str
     access: str  # "public", "session" (any authenticated session) or "admin"
     operation: dict[str, Any]
+
+    @property
+    def takes_files(self) -> bool:
+        """Its body is a multipart form: files the server stores while it reads them."""
+        return "multipart/form-data" in (self.operation.get("requestBody") or {}).get("content", {})
 
     @property
     def handler_name(self) -> str:

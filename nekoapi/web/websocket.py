@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -13,12 +14,12 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from .. import errors, logs
 from ..events import EventBus, SocketClosed, SocketMessage
 from ..services import Services
+from ..sessions import reasons
 from ..sessions.session import Session
-from ..ws import protocol
 from ..ws.limits import MessageRate, origin_allowed
 from ..ws.peer import FramePeer, QueuedPeer, WebSocketPeer
 from .frames import EXTENSION, TOO_LARGE, FrameWebSocketProtocol
-from .security import tokens_from_scope
+from .security import session_of_scope
 from .state import services_of
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ CLOSE_HANDSHAKE_TIMEOUT = 5.0
 POLICY_VIOLATION = 1008
 
 
-class _StarletteConnection:
+class StarletteConnection:
     """The socket through Starlette, for a ``QueuedPeer``; reports what it sends and why it closes."""
 
     def __init__(self, websocket: WebSocket, bus: EventBus) -> None:
@@ -43,12 +44,23 @@ class _StarletteConnection:
         self.session_id: str | None = None
 
     async def send_text(self, data: str) -> None:
-        await self._websocket.send_text(data)
+        with _gone_as_connection_error():
+            await self._websocket.send_text(data)
         self._bus.publish(SocketMessage("out"))
 
     async def close(self, code: int = 1000, reason: str = "") -> None:
         _closed_by_server(self._bus, self.session_id, reason)
-        await self._websocket.close(code, reason)
+        with _gone_as_connection_error():
+            await self._websocket.close(code, reason)
+
+
+@contextlib.contextmanager
+def _gone_as_connection_error() -> Iterator[None]:
+    """What Starlette and the ASGI server raise for a socket the client closed, as ``types.Connection`` says."""
+    try:
+        yield
+    except (WebSocketDisconnect, RuntimeError, OSError) as exc:
+        raise ConnectionError(f"websocket gone: {exc!r}") from exc
 
 
 class _FrameConnection:
@@ -71,6 +83,10 @@ class _FrameConnection:
         _closed_by_server(self._bus, self.session_id, reason)
         self._protocol.close_now(code, reason)
 
+    def farewell_on_shutdown(self, farewell: Callable[[], None]) -> None:
+        """What the server's shutdown says on this socket, whichever server runs it."""
+        self._protocol.farewell = farewell
+
     def abort(self) -> None:
         self._protocol.abort()
 
@@ -80,15 +96,43 @@ def _closed_by_server(bus: EventBus, session_id: str | None, reason: str) -> Non
     bus.publish(SocketClosed(session_id, reason))
 
 
-async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
-    services = services_of(scope)
+@contextlib.contextmanager
+def awaited_at_shutdown(services: Services) -> Iterator[None]:
+    """The serving task of a socket, which shutdown waits for so that its goodbye is sent."""
     task = asyncio.current_task()
     assert task is not None
-    services.sockets.add(task)  # shutdown waits for this socket's goodbye
+    services.sockets.add(task)
     try:
-        await _serve(services, scope, receive, send)
+        yield
     finally:
         services.sockets.discard(task)
+
+
+def over_limits(raw: str | bytes | None, max_size: int, rate: MessageRate) -> str | None:
+    """Why a client's message ends its session (too large, or one too many in a second), if it does."""
+    if not raw:
+        return None
+    if len(raw) > max_size:
+        return reasons.TOO_LARGE
+    return None if rate.allow() else reasons.FLOODING
+
+
+async def payloads(websocket: WebSocket) -> AsyncIterator[str | bytes | None]:
+    """Each client message's text or bytes (None for an empty one), until the socket ends."""
+    while True:
+        try:
+            message: dict[str, Any] = await websocket.receive()
+        except (WebSocketDisconnect, RuntimeError):
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        yield message.get("text") or message.get("bytes")
+
+
+async def websocket_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+    services = services_of(scope)
+    with awaited_at_shutdown(services):
+        await _serve(services, scope, receive, send)
 
 
 async def _serve(services: Services, scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,6 +155,8 @@ async def _serve_frames(services: Services, scope: Scope, websocket: WebSocket, 
     """One task per socket: the peer writes synchronously, and any server-side close ends the reads."""
     limits = services.config.session
     peer = FramePeer(connection, services.broadcaster.flusher, limits.send_queue_size, limits.send_queue_bytes)
+    # Also a socket still being authenticated when the server stops hears why it closes.
+    connection.farewell_on_shutdown(lambda: peer.destroy(reasons.SHUTDOWN))
     session = await _open(services, scope, peer, connection)
     if session is None:
         with contextlib.suppress(asyncio.TimeoutError):
@@ -126,7 +172,7 @@ async def _serve_frames(services: Services, scope: Scope, websocket: WebSocket, 
 
 
 async def _serve_queued(services: Services, scope: Scope, websocket: WebSocket) -> None:
-    connection = _StarletteConnection(websocket, services.bus)
+    connection = StarletteConnection(websocket, services.bus)
     limits = services.config.session
     peer = QueuedPeer(connection, limits.send_queue_size, limits.send_queue_bytes)
     writer = asyncio.create_task(peer.run_writer())
@@ -149,7 +195,7 @@ async def _serve_queued(services: Services, scope: Scope, websocket: WebSocket) 
 
 
 async def _open(
-    services: Services, scope: Scope, peer: WebSocketPeer, connection: _FrameConnection | _StarletteConnection
+    services: Services, scope: Scope, peer: WebSocketPeer, connection: _FrameConnection | StarletteConnection
 ) -> Session | None:
     """The session the socket now serves; None when it was refused (and is being closed)."""
     session = await _authenticate(services, scope, peer)
@@ -190,24 +236,11 @@ async def _drop_slow_client(
 
 async def _authenticate(services: Services, scope: Scope, peer: WebSocketPeer) -> Session | None:
     try:
-        return await _first_valid(services, tokens_from_scope(scope, services.config.session.cookie.name))
+        return await session_of_scope(services.sessions, scope, services.config.session.cookie.name)
     except (errors.NotAuthenticated, errors.LoginDisabled, errors.BackingStoreUnavailable) as exc:
         log.info("websocket refused: %s", exc.text)
         peer.destroy(exc.text)
         return None
-
-
-async def _first_valid(services: Services, tokens: list[str]) -> Session:
-    """The session of the first token that authenticates; else the most telling refusal."""
-    refusal: errors.NotAuthenticated | errors.LoginDisabled = errors.NotAuthenticated()
-    for token in tokens:
-        try:
-            return await services.sessions.authenticate(token)
-        except errors.LoginDisabled as exc:
-            refusal = exc  # a real session that may not log in says more than an unknown token
-        except errors.NotAuthenticated:
-            pass
-    raise refusal
 
 
 async def _read_messages(websocket: WebSocket, services: Services, session: Session, peer: WebSocketPeer) -> bool:
@@ -222,12 +255,12 @@ async def _read_messages(websocket: WebSocket, services: Services, session: Sess
         if message["type"] == "websocket.disconnect":
             if message.get(TOO_LARGE):
                 # Refused by the frame protocol, which said goodbye already: the session is kicked.
-                _kick(services, session, peer, protocol.REASON_TOO_LARGE)
+                _kick(services, session, peer, reasons.TOO_LARGE)
                 return False
             return message.get("code", 1006) not in CLEAN_CLOSE_CODES
         raw = message.get("text") or message.get("bytes")
-        if raw and (len(raw) > config.ws_max_message_size or not rate.allow()):
-            reason = protocol.REASON_TOO_LARGE if len(raw) > config.ws_max_message_size else protocol.REASON_FLOODING
+        reason = over_limits(raw, config.ws_max_message_size, rate)
+        if reason is not None:
             _kick(services, session, peer, reason)
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(_read_until_closed(websocket), CLOSE_HANDSHAKE_TIMEOUT)
@@ -246,10 +279,5 @@ def _kick(services: Services, session: Session, peer: WebSocketPeer, reason: str
 
 
 async def _read_until_closed(websocket: WebSocket) -> None:
-    while True:
-        try:
-            message = await websocket.receive()
-        except (WebSocketDisconnect, RuntimeError):
-            return
-        if message["type"] == "websocket.disconnect":
-            return
+    async for _ in payloads(websocket):
+        pass

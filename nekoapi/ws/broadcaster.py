@@ -1,11 +1,11 @@
-"""Turns domain events into WebSocket messages for every connected session."""
+"""Turns domain events into WebSocket messages for every connected session (a connect's own
+messages are the greeter's, ``greeter.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from ..errors import NekoError
@@ -13,7 +13,6 @@ from ..events import (
     ControlRequested,
     HostChanged,
     ProfileChanged,
-    SessionConnected,
     SessionCreated,
     SessionDeleted,
     SettingsChanged,
@@ -28,27 +27,17 @@ from .roster import Roster
 
 log = logging.getLogger(__name__)
 
-# This server drives no desktop; clients still expect these fields in system/init.
-NEUTRAL_SCREEN_SIZE = {"width": 1280, "height": 720, "rate": 30}
-
 
 class Broadcaster:
     def __init__(self, sessions: SessionManager) -> None:
         self._sessions = sessions
-        # Seams (services.py sets them): the desktop's screen and size list, the RTMP broadcast's status.
-        self.screen_size: Callable[[], dict[str, int]] = lambda: NEUTRAL_SCREEN_SIZE
-        self.screen_sizes: Callable[[], list[dict[str, int]]] = list
-        self.broadcast_status: Callable[[], dict[str, Any]] = lambda: {"is_active": False, "url": ""}
-        self.screencast_enabled: Callable[[], bool] = lambda: False
         self._heartbeat: asyncio.Task[None] | None = None
-        self.videos: list[str] = []  # capture.video.ids, set by the media manager
         bus = sessions.bus
         # Sockets of nekoapi serve get their frames written once per event-loop turn.
         self.flusher = Flusher(lambda count: bus.publish(SocketMessage("out", count)))
         self.roster = Roster(sessions)
         bus.subscribe(SessionCreated, self._on_created, remote=True)
         bus.subscribe(SessionDeleted, self._on_deleted, remote=True)
-        bus.subscribe(SessionConnected, lambda e: self._greet(e.session), remote=True)
         bus.subscribe(ProfileChanged, self._on_profile, remote=True)
         bus.subscribe(StateChanged, self._on_state, remote=True)
         bus.subscribe(HostChanged, self._on_host, remote=True)
@@ -61,33 +50,6 @@ class Broadcaster:
             frame = protocol.frame(event, payload)  # once, not once per socket
             for peer in recipients:
                 peer.send_frame(frame)
-
-    def _greet(self, session: Session) -> None:
-        self.roster.refresh(session.id)  # connected already; the StateChanged comes after
-        if session.peer is not None:
-            # The sessions are spliced in as the roster's shared bytes, not copied per connect.
-            init = protocol.parted_frame(
-                protocol.SYSTEM_INIT, self.init_payload(session), "sessions", self.roster.members()
-            )
-            session.peer.send_frame(init)
-        if session.profile.is_admin:
-            session.send(
-                protocol.SYSTEM_ADMIN,
-                {"screen_sizes_list": self.screen_sizes(), "broadcast_status": self.broadcast_status()},
-            )
-
-    def init_payload(self, session: Session) -> dict[str, Any]:
-        """system/init without its ``sessions``, which ``_greet`` adds from the roster."""
-        manager = self._sessions
-        return {
-            "session_id": session.id,
-            "control_host": self._sessions.host_status(),
-            "screen_size": self.screen_size(),
-            "settings": manager.settings.to_dict(),
-            "touch_events": False,
-            "screencast_enabled": self.screencast_enabled(),
-            "webrtc": {"videos": self.videos},
-        }
 
     def _on_created(self, event: SessionCreated) -> None:
         self.roster.refresh(event.session.id)
@@ -102,8 +64,13 @@ class Broadcaster:
         self.broadcast(protocol.SESSION_PROFILE, {"id": event.session.id, **event.new.to_dict()})
 
     def _on_state(self, event: StateChanged) -> None:
-        self.roster.refresh(event.session.id)
-        self.broadcast(protocol.SESSION_STATE, {"id": event.session.id, **event.session.state.to_dict()})
+        if not event.connect:  # a connect's state went out with its greeting
+            self.state_changed(event.session)
+
+    def state_changed(self, session: Session) -> None:
+        """``session/state`` to everyone (a connect's comes from the greeter, in Neko's order)."""
+        self.roster.refresh(session.id)
+        self.broadcast(protocol.SESSION_STATE, {"id": session.id, **session.state.to_dict()})
 
     def _on_host(self, event: HostChanged) -> None:
         self.broadcast(protocol.CONTROL_HOST, {"id": event.changed_by, **self._sessions.host_status()})

@@ -16,7 +16,9 @@ from typing import Any
 
 from ..logs import redact
 from ..sessions.session import Session
+from ..types import EventHandler, RoomPart
 from .limits import MessageRate
+from .payloads import SystemLog, SystemLogs
 
 log = logging.getLogger("nekoapi.client")
 
@@ -36,18 +38,20 @@ LEVELS = {
 _SECRET_WORDS = ("password", "token", "secret", "cookie", "authorization", "credential")
 
 
-class ClientLogs:
+class ClientLogs(RoomPart):
     def __init__(self, rate: int = RATE, clock: Callable[[], float] = time.monotonic) -> None:
         self._rate = rate
         self._clock = clock
         # session id -> (its budget, whether its lines are being dropped now)
         self._budgets: OrderedDict[str, tuple[MessageRate, bool]] = OrderedDict()
 
-    async def handle(self, session: Session, payload: Any) -> None:
-        """Neko's payload is a list of ``{level, message, fields}``; a single entry is taken too."""
-        entries = payload if isinstance(payload, list) else [payload]
-        for entry in entries:
-            if isinstance(entry, dict) and self._admit(session.id):
+    def events(self) -> dict[str, EventHandler]:
+        return {SYSTEM_LOGS: self.handle}
+
+    async def handle(self, session: Session, payload: SystemLogs) -> None:
+        """Neko's payload: a list of ``{level, message, fields}``."""
+        for entry in payload:
+            if self._admit(session.id):
                 _write(session.id, entry)
 
     def _admit(self, session_id: str) -> bool:
@@ -61,12 +65,11 @@ class ClientLogs:
         return allowed
 
 
-def _write(session_id: str, entry: dict[str, Any]) -> None:
-    level = LEVELS.get(str(entry.get("level", "info")).lower(), logging.INFO)
-    text = str(entry.get("message", ""))
-    fields = entry.get("fields")
-    if isinstance(fields, dict) and fields:
-        text += " " + " ".join(f"{k}={_field(k, v)}" for k, v in fields.items())
+def _write(session_id: str, entry: SystemLog) -> None:
+    level = LEVELS.get(entry.level.lower(), logging.INFO)
+    text = entry.message
+    if entry.fields:
+        text += " " + " ".join(f"{k}={_field(k, v)}" for k, v in entry.fields.items())
     # One line per entry: a client must not forge lines of ours with newlines.
     line = redact(text[:MAX_TEXT]).replace("\r", "\\r").replace("\n", "\\n")
     log.log(level, "client %s: %s", session_id, line)

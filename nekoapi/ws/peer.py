@@ -24,19 +24,17 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from ..types import Connection
+from ..sessions import reasons
+from ..types import Connection, Frame
 from . import protocol
 
 log = logging.getLogger(__name__)
 
 NORMAL_CLOSURE = 1000
 
-# A complete frame, or one in parts to be written one after the other (protocol.parted_frame).
-Frame = bytes | tuple[bytes, ...]
-
 
 class WebSocketPeer:
-    """What sessions, the manager and the broadcaster use; the subclasses deliver."""
+    """The ``types.Peer`` the sessions hold; the subclasses deliver."""
 
     __slots__ = ("_close_reason", "_stopped", "too_slow")
 
@@ -72,7 +70,7 @@ class WebSocketPeer:
 
     def _overflowed(self) -> None:
         self.too_slow = True
-        self.destroy(protocol.REASON_TOO_SLOW)
+        self.destroy(reasons.TOO_SLOW)
 
 
 # ---
@@ -245,9 +243,13 @@ class QueuedPeer(WebSocketPeer):
     def destroy(self, reason: str) -> None:
         if self.closing:
             return
-        self._outbox.append(protocol.frame(protocol.SYSTEM_DISCONNECT, {"message": reason}))
+        self._outbox.append(self.goodbye(reason))
         self._close_reason = reason
         self._wakeup.set()
+
+    def goodbye(self, reason: str) -> bytes:
+        """The last message before the close frame (Neko's v2 layer says it in v2's words)."""
+        return protocol.frame(protocol.SYSTEM_DISCONNECT, {"message": reason})
 
     def stop(self) -> None:
         super().stop()
@@ -265,7 +267,9 @@ class QueuedPeer(WebSocketPeer):
                     return
                 self._wakeup.clear()
                 await self._wakeup.wait()
-        except Exception as exc:  # the client went away mid-send
+        except ConnectionError as exc:  # the client went away mid-send
             log.debug("websocket writer stopped: %r", exc)
+        except Exception:
+            log.exception("websocket writer failed")
         finally:
             self._stopped = True

@@ -25,7 +25,7 @@ CONTROL_REQUEST = "control/request"
 CLIENT_HEARTBEAT = "client/heartbeat"
 CONTROL_RELEASE = "control/release"
 
-# signalling (issue 14); signal/answer, candidate, offer, restart, video and audio go both ways
+# signalling (WebRTC); signal/answer, candidate, offer, restart, video and audio go both ways
 SIGNAL_REQUEST = "signal/request"
 SIGNAL_PROVIDE = "signal/provide"
 SIGNAL_ANSWER = "signal/answer"
@@ -36,18 +36,6 @@ SIGNAL_VIDEO = "signal/video"
 SIGNAL_AUDIO = "signal/audio"
 SIGNAL_CLOSE = "signal/close"
 SESSION_CURSORS = "session/cursors"
-
-# Reasons a server-side close gives in ``system/disconnect``.
-REASON_DISCONNECTED = "session disconnected"
-REASON_DELETED = "session deleted"
-REASON_PROFILE_CHANGED = "profile changed"
-REASON_REPLACED = "connection replaced"
-REASON_ALREADY_CONNECTED = "already connected"
-REASON_CONNECTION_DISABLED = "connection disabled"
-REASON_TOO_SLOW = "connection too slow"
-REASON_TOO_LARGE = "message too large"
-REASON_FLOODING = "too many messages"
-REASON_SHUTDOWN = "server shutdown"
 
 
 def encode(event: str, payload: Any) -> str:

@@ -14,7 +14,9 @@ from typing import Any
 from ..events import Delivered
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
+from ..types import EventHandler, RoomPart
 from . import protocol
+from .payloads import SendBroadcastRequest, SendUnicastRequest
 
 log = logging.getLogger(__name__)
 
@@ -22,7 +24,7 @@ SEND_UNICAST = "send/unicast"
 SEND_BROADCAST = "send/broadcast"
 
 
-class Relay:
+class Relay(RoomPart):
     def __init__(self, sessions: SessionManager) -> None:
         self._sessions = sessions
         sessions.bus.subscribe(Delivered, self._deliver_here, remote=True)
@@ -33,7 +35,7 @@ class Relay:
         delivered = self._deliver_here(Delivered(event, payload, ids, exclude))
         rest = None if ids is None else tuple(i for i in ids if i not in delivered)
         if rest is None or rest:
-            self._sessions.backend.deliver(event, payload, rest, exclude)
+            self._sessions.state.deliver(event, payload, rest, exclude)
 
     def _deliver_here(self, delivery: Delivered) -> set[str]:
         if delivery.to is None:
@@ -48,23 +50,15 @@ class Relay:
                     session.peer.send_frame(frame)
         return {s.id for s in sessions}
 
-    # --- the client events ---
+    # --- the client events (Neko relays the subject and the body, any JSON, as they came) ---
 
-    async def unicast(self, session: Session, payload: Any) -> None:
-        if not isinstance(payload, dict) or not isinstance(payload.get("receiver"), str):
-            log.info("ignored send/unicast without a receiver from session %s", session.id)
-            return
-        message = {"sender": session.id, "receiver": payload["receiver"], **_subject_body(payload)}
-        self.send(SEND_UNICAST, message, [payload["receiver"]])
+    def events(self) -> dict[str, EventHandler]:
+        return {SEND_UNICAST: self.unicast, SEND_BROADCAST: self.broadcast}
 
-    async def broadcast(self, session: Session, payload: Any) -> None:
-        if not isinstance(payload, dict):
-            log.info("ignored send/broadcast without a payload from session %s", session.id)
-            return
-        self.send(SEND_BROADCAST, {"sender": session.id, **_subject_body(payload)}, None, exclude=session.id)
+    async def unicast(self, session: Session, payload: SendUnicastRequest) -> None:
+        message = {"sender": session.id, "receiver": payload.receiver, "subject": payload.subject, "body": payload.body}
+        self.send(SEND_UNICAST, message, [payload.receiver])
 
-
-def _subject_body(payload: dict[str, Any]) -> dict[str, Any]:
-    # Neko relays the subject (a string) and the body (any JSON) as they came.
-    subject = payload.get("subject")
-    return {"subject": subject if isinstance(subject, str) else "", "body": payload.get("body")}
+    async def broadcast(self, session: Session, payload: SendBroadcastRequest) -> None:
+        message = {"sender": session.id, "subject": payload.subject, "body": payload.body}
+        self.send(SEND_BROADCAST, message, None, exclude=session.id)

@@ -96,7 +96,8 @@ async def test_the_api_token_is_off_by_default(client: ApiClient) -> None:
 
 
 def secured_operations() -> list[OperationInfo]:
-    return [info for info in operations(_raw_spec()).values() if info.access != "public"]
+    # Neko v2's paths take a password instead of a session (tests/legacy).
+    return [info for info in operations(_raw_spec()).values() if info.access != "public" and info.tag != "legacy"]
 
 
 def concrete_path(info: OperationInfo, session_id: str) -> str:

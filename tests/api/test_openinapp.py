@@ -15,6 +15,7 @@ from nekoapi.plugins.openinapp import CommandLinkOpener
 from nekoapi.services import Services
 from tests.support.client import ApiClient, Login, api_client
 from tests.support.factory import make_config
+from tests.support.patience import REPLY
 
 URL = "/api/openinapp/openlink"
 
@@ -47,7 +48,8 @@ async def host(client: ApiClient, who: Login) -> None:
 
 async def opened(recorder: Path, count: int) -> list[str]:
     record = recorder.parent / "opened.txt"
-    for _ in range(200):  # the command runs in the background
+    deadline = asyncio.get_running_loop().time() + REPLY
+    while asyncio.get_running_loop().time() < deadline:  # the command runs in the background
         if record.exists() and len(lines := record.read_text().splitlines()) >= count:
             return lines
         await asyncio.sleep(0.02)

@@ -1,4 +1,4 @@
-"""Issue 9: every operation that needs the shared store documents its 503."""
+"""Every operation that needs the shared session store documents its 503."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ def test_operations_that_need_the_store_declare_503_as_error_message() -> None:
     assert unavailable["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/ErrorMessage"}
     # /health reports the store, /metrics counts locally, /api/batch only forwards
     # (its sub-requests answer 503 themselves); everything else may need the store.
-    # Member operations need the member database too (postgres, sqlite: issue 16).
+    # Member operations need the member database too (postgres, sqlite).
     needing = [info for info in operations(spec).values() if info.path.startswith("/api") and info.path != "/api/batch"]
     assert len(needing) >= 25
     # The desktop's and the plugins' operations declare one 503 for their own causes and the store's.

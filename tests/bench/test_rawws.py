@@ -16,6 +16,7 @@ import pytest
 import uvicorn
 
 from bench import rawws, reference
+from tests.support.patience import REPLY, STOP
 from tests.support.transport import RecordingTransport
 
 UPGRADED = b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n"
@@ -128,7 +129,7 @@ def serving(app: Any, **options: Any) -> Iterator[int]:
         yield sock.getsockname()[1]
     finally:
         server.should_exit = True
-        thread.join(10)
+        thread.join(STOP)
         sock.close()
 
 
@@ -153,7 +154,7 @@ async def test_raw_clients_against_the_reference_server() -> None:
             headers = {"Authorization": f"Bearer {token}"}
             response = await http.post(f"/api/sessions/{logins[0]['id']}/disconnect", headers=headers)
             assert response.status_code == 204
-            await asyncio.wait_for(watcher.closed, 5)
+            await asyncio.wait_for(watcher.closed, REPLY)
             assert watcher.closed_by_server
             probe.abort()
         refused = await rawws.connect("127.0.0.1", port, "/api/ws?token=nobody")

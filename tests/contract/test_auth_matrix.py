@@ -13,9 +13,11 @@ import pytest
 
 from nekoapi.web.spec import OperationInfo
 from tests.support.client import ApiClient
-from tests.support.spec_samples import OPERATIONS, declared, request_body, url
+from tests.support.spec_samples import OPERATIONS, declared, is_v2, request_body, url
 
-SECURED = sorted(name for name, op in OPERATIONS.items() if op.access != "public")
+# Neko v2's paths take a password in ?pwd= instead of a session: every refusal is 403, as in Neko.
+V2 = sorted(name for name, op in OPERATIONS.items() if is_v2(op))
+SECURED = sorted(name for name, op in OPERATIONS.items() if op.access != "public" and not is_v2(op))
 ADMIN_ONLY = sorted(name for name, op in OPERATIONS.items() if op.access == "admin")
 BAD_TOKEN = "not-a-valid-token"
 
@@ -38,6 +40,7 @@ def test_the_matrix_covers_operations() -> None:
     # Guards against the derivation silently finding nothing.
     assert {"whoami", "sessionsGet", "sessionDisconnect"} <= set(SECURED)
     assert {"sessionGet", "sessionRemove", "sessionDisconnect"} <= set(ADMIN_ONLY)
+    assert {"legacyStats", "legacyScreenshot", "legacyFileDownload"} <= set(V2)
 
 
 @pytest.mark.parametrize("name", SECURED)
@@ -46,6 +49,16 @@ async def test_no_credentials_is_401(client: ApiClient, name: str) -> None:
     response = await call(client, op)
     assert_error(response, op, 401)
     assert response.headers["www-authenticate"] == "Bearer"
+
+
+@pytest.mark.parametrize("name", V2)
+async def test_a_missing_wrong_or_token_password_is_403_on_the_v2_paths(client: ApiClient, name: str) -> None:
+    op = OPERATIONS[name]
+    admin = await client.login_admin()
+    for credentials in ({}, {"params": {"pwd": BAD_TOKEN}}, {"params": {"pwd": admin.token}, "headers": admin.bearer}):
+        response = await call(client, op, **credentials)  # type: ignore[arg-type]
+        assert_error(response, op, 403)
+        assert response.json()["message"] == "wrong password"
 
 
 @pytest.mark.parametrize("scheme", ["bearer", "cookie", "query"])

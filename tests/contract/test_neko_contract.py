@@ -48,7 +48,7 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "filetransferUpload": ("post", "/api/filetransfer/", "filetransfer"),
     "filetransferRemove": ("delete", "/api/filetransfer/", "filetransfer"),
     "openinappOpenLink": ("post", "/api/openinapp/openlink", "openinapp"),
-    # desktop (issue 13, desktop-core)
+    # desktop: screen and keyboard
     "screenConfiguration": ("get", "/api/room/screen", "screen"),
     "screenConfigurationChange": ("post", "/api/room/screen", "screen"),
     "screenConfigurationsList": ("get", "/api/room/screen/configurations", "screen"),
@@ -57,18 +57,39 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "keyboardMapSet": ("post", "/api/room/keyboard/map", "keyboard"),
     "keyboardModifiersGet": ("get", "/api/room/keyboard/modifiers", "keyboard"),
     "keyboardModifiersSet": ("post", "/api/room/keyboard/modifiers", "keyboard"),
-    # issue 13 (desktop-io): clipboard and uploads
+    # desktop input and output: clipboard and uploads
     "clipboardGetText": ("get", "/api/room/clipboard", "clipboard"),
     "clipboardSetText": ("post", "/api/room/clipboard", "clipboard"),
     "clipboardGetImage": ("get", "/api/room/clipboard/image.png", "clipboard"),
     "uploadDrop": ("post", "/api/room/upload/drop", "upload"),
     "uploadDialog": ("post", "/api/room/upload/dialog", "upload"),
     "uploadDialogClose": ("delete", "/api/room/upload/dialog", "upload"),
-    # broadcast and screencast (issue 13, broadcast)
+    # broadcast and screencast
     "broadcastStatus": ("get", "/api/room/broadcast", "broadcast"),
     "broadcastStart": ("post", "/api/room/broadcast/start", "broadcast"),
     "broadcastStop": ("post", "/api/room/broadcast/stop", "broadcast"),
     "screenCastImage": ("get", "/api/room/screen/cast.jpg", "screen"),
+    # Ours, not Neko's (added on purpose): automation over CDP, share links, the browser's profile.
+    "cdpConnect": ("get", "/api/room/cdp", "automation"),
+    "cdpVersion": ("get", "/api/room/cdp/json/version", "automation"),
+    "cdpVersionTrailingSlash": ("get", "/api/room/cdp/json/version/", "automation"),
+    "automationStatus": ("get", "/api/room/automation", "automation"),
+    "automationHandover": ("post", "/api/room/automation/handover", "automation"),
+    "automationTake": ("post", "/api/room/automation/take", "automation"),
+    "automationGiveBack": ("post", "/api/room/automation/give-back", "automation"),
+    "linksList": ("get", "/api/links", "links"),
+    "linksCreate": ("post", "/api/links", "links"),
+    "linksRevoke": ("delete", "/api/links/{linkId}", "links"),
+    "loginLink": ("post", "/api/login/link", "links"),
+    "browserProfileExport": ("get", "/api/room/browser/profile", "browser"),
+    "browserProfileImport": ("post", "/api/room/browser/profile", "browser"),
+    "browserProfileReset": ("delete", "/api/room/browser/profile", "browser"),
+    # Neko's legacy (v2) routes (server/internal/http/legacy/handler.go); the operationIds are ours.
+    "legacyStats": ("get", "/stats", "legacy"),
+    "legacyScreenshot": ("get", "/screenshot.jpg", "legacy"),
+    "legacyFileDownload": ("get", "/file", "legacy"),
+    "legacyFileUpload": ("post", "/file", "legacy"),
+    "legacyFileRemove": ("delete", "/file", "legacy"),
 }
 
 

@@ -1,7 +1,7 @@
 """The SDK round trips must grow with the spec: once member operations exist, they must use them.
 
-Once the members operations land (issue 3), the member round trips in
-tests/sdk/ (written against issue 3's spec) are switched on; this guard makes
+Once the members operations land, the member round trips in
+tests/sdk/ (written against the members part of the spec) are switched on; this guard makes
 sure every required operation is called by both generated clients.
 """
 

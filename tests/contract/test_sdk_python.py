@@ -55,7 +55,7 @@ def test_generated_python_client_round_trip(server: LiveServer, tmp_path: Path) 
     assert "python round trip: ok" in run_script(ROUNDTRIP, tmp_path, server.http_url)
 
 
-if "membersCreate" in OPERATIONS:  # defined once the members operations are in the spec (issue 3)
+if "membersCreate" in OPERATIONS:  # defined once the members operations are in the spec
 
     def test_generated_python_client_creates_and_deletes_a_member(tmp_path: Path) -> None:
         generate(tmp_path)

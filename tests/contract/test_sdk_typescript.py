@@ -88,7 +88,7 @@ def test_generated_typescript_client_type_checks_and_round_trips(project: Path, 
     node_test(project, "roundtrip.test.js", server.http_url)
 
 
-if "membersCreate" in OPERATIONS:  # defined once the members operations are in the spec (issue 3)
+if "membersCreate" in OPERATIONS:  # defined once the members operations are in the spec
 
     def test_generated_typescript_client_creates_and_deletes_a_member(project: Path) -> None:
         build(project)

@@ -15,6 +15,7 @@ from Xlib.display import Display
 
 from nekoapi.desktop.xserver import XServer
 from nekoapi.sessions.session import Session
+from tests.support.patience import REPLY
 
 from ..support.client import ApiClient, Login, api_client
 from ..support.factory import make_config
@@ -71,8 +72,9 @@ def input_window(d: Display, width: int = 1280, height: int = 720, pixel: int = 
         d.sync()
 
 
-async def events(d: Display, timeout: float = 1.0, until: Any = None) -> list[Any]:
-    """Events the test client received (keymap changes applied), for up to ``timeout`` seconds."""
+async def events(d: Display, timeout: float = REPLY, until: Any = None) -> list[Any]:
+    """Events the test client received (keymap changes applied), until ``until(events)`` holds (or for
+    ``timeout`` seconds)."""
     found: list[Any] = []
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -87,7 +89,7 @@ async def events(d: Display, timeout: float = 1.0, until: Any = None) -> list[An
     return found
 
 
-def _wait(condition: Any, timeout: float = 2.0) -> None:
+def _wait(condition: Any, timeout: float = REPLY) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         assert time.monotonic() < deadline, "timed out"

@@ -27,6 +27,7 @@ from nekoapi.desktop.xserver import XServer
 from nekoapi.web.app import create_app
 from tests.support.client import ApiClient, Login
 from tests.support.declared import declared_responses_only
+from tests.support.patience import START, STOP
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -93,7 +94,7 @@ def window_titles(display: str) -> list[str]:
         d.close()
 
 
-def wait_for_title(display: str, prefix: str, timeout: float = 20.0) -> str:
+def wait_for_title(display: str, prefix: str, timeout: float = START) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         for title in window_titles(display):
@@ -138,9 +139,8 @@ def xclip_owner(display: str, target: str, data: bytes) -> Iterator[None]:
 @contextlib.asynccontextmanager
 async def desktop_client(config: Config, display: str) -> AsyncIterator[ApiClient]:
     """An in-process client of an app whose desktop is ``display`` from the start."""
-    app = create_app(config, validate_responses=True)
-    app.services.desktop_display = lambda: display
-    async with LifespanManager(app) as manager:
+    app = create_app(config, validate_responses=True, overrides={"desktop_display": lambda: display})
+    async with LifespanManager(app, startup_timeout=START, shutdown_timeout=STOP) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         hooks = {"response": [declared_responses_only(config.server.path_prefix)]}
         async with ApiClient(transport=transport, base_url="http://testserver", event_hooks=hooks, timeout=30) as c:

@@ -11,6 +11,7 @@ from nekoapi.desktop.xserver import XServer
 from tests.support.client import ApiClient
 from tests.support.factory import make_config
 from tests.support.live import EventClient, LiveServer, live_server
+from tests.support.patience import REPLY
 
 from .io_support import chromium, click, host, wait_for_title, xclip
 
@@ -30,7 +31,7 @@ async def test_paste_with_text_types_it_into_the_page(live: LiveServer, x_server
     with chromium(display, PAGE):
         wait_for_title(display, "paste-ready")
         click(display, 400, 300)  # focuses the textarea
-        async with ApiClient(base_url=live.http_url, timeout=10) as http:
+        async with ApiClient(base_url=live.http_url, timeout=REPLY) as http:
             me = await host(http)
         events = await EventClient.connect(live.ws_url(me.token))
         try:

@@ -11,6 +11,7 @@ import pytest
 from tests.support.client import ApiClient
 from tests.support.factory import make_config
 from tests.support.live import EventClient, LiveServer, live_server
+from tests.support.patience import REPLY
 
 from .io_support import desktop_client, host, io_display, xclip, xclip_owner  # noqa: F401
 
@@ -70,10 +71,7 @@ async def test_without_a_desktop_the_host_gets_503(client: ApiClient, method: st
 
 @pytest.fixture
 def live(io_display: str) -> Iterator[LiveServer]:  # noqa: F811
-    def point_at_display(app: object) -> None:
-        app.services.desktop_display = lambda: io_display  # type: ignore[attr-defined]
-
-    with live_server(make_config(), prepare=point_at_display) as server:
+    with live_server(make_config(), overrides={"desktop_display": lambda: io_display}) as server:
         yield server
 
 
@@ -88,7 +86,7 @@ async def host_and_bystander(
     live: LiveServer, host_name: str, other_name: str
 ) -> AsyncIterator[tuple[EventClient, EventClient]]:
     """The sockets of a host and of an admin who does not host, closed afterwards."""
-    async with ApiClient(base_url=live.http_url, timeout=10) as http:
+    async with ApiClient(base_url=live.http_url, timeout=REPLY) as http:
         the_host = await host(http, host_name)
         other = await http.login_admin(other_name)
     host_events, other_events = await connect(live, the_host.token), await connect(live, other.token)
@@ -102,7 +100,7 @@ async def host_and_bystander(
 async def test_the_host_hears_each_clipboard_change_and_others_do_not(live: LiveServer, io_display: str) -> None:  # noqa: F811
     async with host_and_bystander(live, "ws-host", "ws-admin") as (host_events, other_events):
         with xclip_owner(io_display, "UTF8_STRING", b"from another app"):
-            updated = await host_events.wait_for("clipboard/updated", timeout=10, text="from another app")
+            updated = await host_events.wait_for("clipboard/updated", timeout=REPLY, text="from another app")
         assert updated == {"text": "from another app"}
         with pytest.raises(TimeoutError):
             await other_events.wait_for("clipboard/updated", timeout=1)
@@ -111,7 +109,7 @@ async def test_the_host_hears_each_clipboard_change_and_others_do_not(live: Live
 async def test_clipboard_set_from_the_host_only(live: LiveServer, io_display: str) -> None:  # noqa: F811
     async with host_and_bystander(live, "setter", "bystander") as (host_events, other_events):
         await host_events.send("clipboard/set", {"text": "typed on the client"})
-        await host_events.wait_for("clipboard/updated", timeout=10, text="typed on the client")
+        await host_events.wait_for("clipboard/updated", timeout=REPLY, text="typed on the client")
         assert xclip(io_display, "-out").stdout == b"typed on the client"
         await other_events.send("clipboard/set", {"text": "not the host"})
         await asyncio.sleep(0.5)

@@ -8,10 +8,12 @@ import pytest
 from Xlib import XK, X
 from Xlib.display import Display
 
+from nekoapi.desktop.xserver import XServer
 from nekoapi.events import ControlRequested
+from tests.support.patience import REPLY
 
-from ..support.client import ApiClient
-from .conftest import events, input_window, send
+from ..support.client import ApiClient, api_client
+from .conftest import desktop_config, events, input_window, send
 
 pytestmark = pytest.mark.desktop
 
@@ -113,10 +115,9 @@ async def test_held_input_is_released_after_ten_seconds(desktop: ApiClient, xcli
     manager = desktop.app.services.desktop
     await manager.key_down(XK.string_to_keysym("d"))
     manager.runtime.input.keys = {k: (code, since - 11) for k, (code, since) in manager.runtime.input.keys.items()}
-    for _ in range(40):  # the watch loop checks twice a second
-        if not manager.runtime.input.keys:
-            break
-        await asyncio.sleep(0.05)
+    deadline = asyncio.get_running_loop().time() + REPLY
+    while manager.runtime.input.keys and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)  # the watch loop checks twice a second
     assert manager.runtime.input.keys == {}
 
 
@@ -128,17 +129,17 @@ async def test_the_data_channel_seam_moves_without_hosting_rules(desktop: ApiCli
 
 
 async def test_paste_sets_the_text_through_the_clipboard_seam_then_presses_control_v(
-    desktop: ApiClient, xclient: Display
+    x_server: XServer, xclient: Display
 ) -> None:
-    user = await desktop.login_user()
     given: list[str] = []
 
     async def set_text(session: object, text: str) -> None:
         given.append(text)
 
-    desktop.app.services.desktop_messages.clipboard_setter = set_text
-    with input_window(xclient) as _:
-        await send(desktop, user, "control/paste", {"text": "hello"})
-        found = await events(xclient, until=lambda f: sum(e.type == X.KeyRelease for e in f) >= 2)
+    async with api_client(desktop_config(x_server), {"paste_text": set_text}) as desktop:
+        user = await desktop.login_user()
+        with input_window(xclient) as _:
+            await send(desktop, user, "control/paste", {"text": "hello"})
+            found = await events(xclient, until=lambda f: sum(e.type == X.KeyRelease for e in f) >= 2)
     assert given == ["hello"]
     assert keysyms_pressed(xclient, found) == [XK.string_to_keysym("Control_L"), XK.string_to_keysym("v")]

@@ -15,6 +15,8 @@ from subprocess import PIPE
 import httpx
 import pytest
 
+from tests.support.patience import REPLY, START, STOP
+
 from ..support.client import ApiClient, api_client
 from ..support.factory import make_config
 from ..support.process import ServeProcess, free_port
@@ -26,7 +28,7 @@ def own_server_config(**env: str) -> object:
     return make_config(NEKO_DESKTOP_ENABLED="true", NEKO_DESKTOP_APP="", **env)
 
 
-async def wait_status(client: ApiClient, status: int, timeout: float = 15.0) -> httpx.Response:
+async def wait_status(client: ApiClient, status: int, timeout: float = REPLY) -> httpx.Response:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         reply = await client.get("/health")
@@ -85,7 +87,7 @@ def test_nekoapi_serve_starts_its_own_x_server_and_stops_it() -> None:
         servers = _x_servers_of(popen.pid)
         assert servers, "no X server child"
     finally:
-        code, _ = serving.stop(signal.SIGTERM, timeout=20)
+        code, _ = serving.stop(signal.SIGTERM, timeout=STOP)
     assert code == 0
     assert all(not _alive(pid) for pid in servers)
 
@@ -99,8 +101,8 @@ def test_a_killed_nekoapi_takes_its_x_server_app_and_pulseaudio_with_it(tmp_path
     )
     serving = ServeProcess(popen, port)
     try:
-        serving.wait_healthy(timeout=30)
-        deadline = time.monotonic() + 30
+        serving.wait_healthy(timeout=START)
+        deadline = time.monotonic() + START
         while {"Xorg", "chromium", "pulseaudio"} - set(_children_of(popen.pid).values()):
             assert time.monotonic() < deadline, f"children so far: {_children_of(popen.pid)}"
             time.sleep(0.2)
@@ -108,7 +110,7 @@ def test_a_killed_nekoapi_takes_its_x_server_app_and_pulseaudio_with_it(tmp_path
     finally:
         popen.kill()  # no chance to stop anything itself
         popen.wait()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + STOP
     while running := [name for pid, name in children.items() if _alive(pid)]:
         assert time.monotonic() < deadline, f"still running after nekoapi was killed: {running}"
         time.sleep(0.2)

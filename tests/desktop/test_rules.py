@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from nekoapi.config import ConfigError, load_config
+from nekoapi.configkeys.desktop import parse_screen
 from nekoapi.desktop.cvt import cvt
-from nekoapi.desktop.manager import XKB_NAME, parse_screen
+from nekoapi.desktop.manager import XKB_NAME
 from nekoapi.desktop.screen import ScreenSize, normalize
 from nekoapi.desktop.xserver import NEKO_MODES, xorg_config
 
@@ -79,9 +80,9 @@ def test_an_unknown_x_server_kind_is_a_configuration_error() -> None:
 
 
 def test_several_workers_need_the_desktop_off() -> None:
-    from nekoapi.cli import _check_workers
-
     redis = {"NEKO_SESSION_STORE": "redis"}
-    with pytest.raises(ConfigError, match="NEKO_DESKTOP_ENABLED=false"):
-        _check_workers(2, load_config(redis))
-    _check_workers(2, load_config({**redis, "NEKO_DESKTOP_ENABLED": "false"}))
+    with pytest.raises(ConfigError, match=r"^--workers: 2 workers: .* set NEKO_DESKTOP_ENABLED=false"):
+        load_config(redis, flags={"server.workers": "2"})
+    with pytest.raises(ConfigError, match=r"^NEKO_SERVER_WORKERS: 3 workers: .* set NEKO_DESKTOP_ENABLED=false"):
+        load_config({**redis, "NEKO_SERVER_WORKERS": "3"})
+    assert load_config({**redis, "NEKO_DESKTOP_ENABLED": "false"}, flags={"server.workers": "2"}).server.workers == 2

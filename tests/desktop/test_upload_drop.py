@@ -12,6 +12,7 @@ import pytest
 
 from tests.support.client import ApiClient
 from tests.support.factory import make_config
+from tests.support.patience import REPLY
 
 from .io_support import chromium, desktop_client, host, io_display, wait_for_title  # noqa: F401
 from .xdnd_target import DropTarget
@@ -53,7 +54,7 @@ async def test_files_land_on_the_window_at_x_y(desk: ApiClient, target: DropTarg
     files = [("files", ("notes.txt", b"hello drop")), ("files", ("photo one.bin", big))]
     response = await desk.post(DROP, data=form(100, 120), files=files, headers=me.bearer)
     assert response.status_code == 204, response.text
-    assert target.received.done.wait(5)
+    assert target.received.done.wait(REPLY)
     assert (100, 120) in target.received.positions
     assert target.received.contents == {"notes.txt": b"hello drop", "photo one.bin": big}
     assert all(uri.startswith("file://") for uri in target.received.uris)
@@ -66,7 +67,7 @@ async def test_the_files_are_removed_afterwards(desk: ApiClient, target: DropTar
     me = await host(desk)
     response = await desk.post(DROP, data=form(), files=[("files", ("gone.txt", b"x"))], headers=me.bearer)
     assert response.status_code == 204
-    assert target.received.done.wait(5)
+    assert target.received.done.wait(REPLY)
     dropped = paths_of(target)[0]
     await asyncio.sleep(1.0)
     assert not dropped.exists() and not dropped.parent.exists()
@@ -76,29 +77,38 @@ async def test_same_names_do_not_overwrite_each_other(desk: ApiClient, target: D
     me = await host(desk)
     files = [("files", ("a.txt", b"one")), ("files", ("dir/a.txt", b"two")), ("files", ("../../a.txt", b"three"))]
     assert (await desk.post(DROP, data=form(), files=files, headers=me.bearer)).status_code == 204
-    assert target.received.done.wait(5)
+    assert target.received.done.wait(REPLY)
     assert target.received.contents == {"a.txt": b"one", "a (2).txt": b"two", "a (3).txt": b"three"}
     assert len({p.parent for p in paths_of(target)}) == 1  # base names only, in the private folder
 
 
-async def test_a_window_that_refuses_is_422_and_the_files_go_at_once(desk: ApiClient, io_display: str) -> None:  # noqa: F811
+async def test_a_window_that_refuses_is_409_and_the_files_go_at_once(desk: ApiClient, io_display: str) -> None:  # noqa: F811
     refusing = DropTarget(io_display, (500, 50, 300, 200), accept=False)
     try:
         before = set(Path("/tmp").glob("nekoapi-upload-*"))
         me = await host(desk)
         response = await desk.post(DROP, data=form(600, 100), files=[("files", ("x", b"x"))], headers=me.bearer)
-        assert response.status_code == 422
+        assert response.status_code == 409  # the desktop's state, not the request
         assert response.json()["message"] == "the window at 600,100 did not accept the dropped files"
         assert set(Path("/tmp").glob("nekoapi-upload-*")) <= before
     finally:
         refusing.close()
 
 
-async def test_nowhere_to_drop_is_422(desk: ApiClient) -> None:
+async def test_nowhere_to_drop_is_409(desk: ApiClient) -> None:
     me = await host(desk)
     response = await desk.post(DROP, data=form(1200, 700), files=[("files", ("x", b"x"))], headers=me.bearer)
-    assert response.status_code == 422
+    assert response.status_code == 409
     assert response.json()["message"] == "no window at 1200,700 accepts dropped files"
+
+
+@pytest.mark.parametrize(("x", "y"), [(-6469693231, -826), (70000, 5), (5, 2**40), (-1, 10)])
+async def test_a_drop_off_the_screen_finds_no_window(desk: ApiClient, x: int, y: int) -> None:
+    # Coordinates past X's 16 bits (schemathesis sent x=-6469693231) used to be a 500.
+    me = await host(desk)
+    response = await desk.post(DROP, data=form(x, y), files=[("files", ("x", b"x"))], headers=me.bearer)
+    assert response.status_code == 409, response.text
+    assert response.json()["message"] == f"no window at {x},{y} accepts dropped files"
 
 
 @pytest.mark.parametrize(
@@ -146,7 +156,7 @@ async def test_drops_can_be_disabled(io_display: str) -> None:  # noqa: F811
     async with desktop_client(make_config(NEKO_DESKTOP_UPLOAD_DROP="false"), io_display) as off:
         me = await host(off)
         response = await off.post(DROP, data=form(), files=[("files", ("f", b"1"))], headers=me.bearer)
-        assert response.status_code == 400
+        assert response.status_code == 409
         assert response.json()["message"] == "upload drop is disabled"
 
 

@@ -13,8 +13,8 @@ from .io_support import desktop_client, host, io_display  # noqa: F401
 
 pytestmark = pytest.mark.desktop
 FORBIDDEN = (403, "without implicit hosting, only host can upload files")
-# Dialogs are off: a caller who gets past the guard meets the "disabled" check (400) next.
-PAST_THE_GUARD = (400, "file chooser dialog is disabled")
+# Dialogs are off: a caller who gets past the guard meets the "disabled" check (a 409) next.
+PAST_THE_GUARD = (409, "file chooser dialog is disabled")
 
 
 async def attempts(client: ApiClient, headers: dict[str, str]) -> list[tuple[int, str]]:
@@ -35,7 +35,7 @@ async def test_only_the_host_without_implicit_hosting(io_display: str) -> None: 
     async with desktop_client(config(), io_display) as c:
         the_host = await host(c)
         other = await c.login_admin()  # even an administrator
-        drop_off = (400, "upload drop is disabled")
+        drop_off = (409, "upload drop is disabled")
         assert await attempts(c, the_host.bearer) == [drop_off, PAST_THE_GUARD, PAST_THE_GUARD]
         assert await attempts(c, other.bearer) == [FORBIDDEN] * 3
 

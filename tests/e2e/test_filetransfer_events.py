@@ -10,6 +10,7 @@ import pytest
 from tests.e2e.test_room_events import Room, open_room
 from tests.support.factory import make_config
 from tests.support.live import EventClient
+from tests.support.patience import REPLY
 
 UPDATE = "filetransfer/update"
 
@@ -67,10 +68,10 @@ async def test_a_file_created_on_disk_is_announced_to_every_socket(room: Room, r
     (root / "dropped.txt").write_bytes(b"hi")
 
     for client in (admin_ws, other_ws):
-        update = await client.wait_for(UPDATE, timeout=10)
+        update = await client.wait_for(UPDATE, timeout=REPLY)
         assert update["files"] == [{"name": "dropped.txt", "type": "file", "size": 2}]
     (root / "dropped.txt").unlink()
-    assert (await admin_ws.wait_for(UPDATE, timeout=10))["files"] == []
+    assert (await admin_ws.wait_for(UPDATE, timeout=REPLY))["files"] == []
 
 
 async def test_sessions_without_the_plugin_are_not_shown_the_files(room: Room, root: Path) -> None:
@@ -107,4 +108,4 @@ async def test_without_a_watch_the_periodic_rescan_announces_changes(
         _, admin_ws = await room.join("root", admin=True)
         assert (await greeting(admin_ws))["files"] == []
         (root / "late.txt").write_bytes(b"l")
-        await admin_ws.wait_for(UPDATE, timeout=5, files=[{"name": "late.txt", "type": "file", "size": 1}])
+        await admin_ws.wait_for(UPDATE, timeout=REPLY, files=[{"name": "late.txt", "type": "file", "size": 1}])

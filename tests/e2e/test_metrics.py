@@ -12,6 +12,7 @@ from tests.support.client import ApiClient, api_client
 from tests.support.factory import ADMIN_PASSWORD, make_config
 from tests.support.live import EventClient, LiveServer
 from tests.support.metrics import Samples, parse, value
+from tests.support.patience import REPLY
 
 
 async def scrape(http: httpx.AsyncClient) -> Samples:
@@ -60,7 +61,9 @@ async def test_client_messages_and_client_closes_are_counted(server: LiveServer)
         await socket.send("client/heartbeat")
         await socket.close()
         samples = await scrape(http)
-        for _ in range(100):  # the server notices the close asynchronously: up to 5 s on a loaded machine
+        deadline = asyncio.get_running_loop().time() + REPLY
+        # The server notices the close asynchronously: seconds on a loaded machine.
+        while asyncio.get_running_loop().time() < deadline:
             if value(samples, "neko_websocket_disconnects_total", reason="client closed"):
                 break
             await asyncio.sleep(0.05)

@@ -47,6 +47,7 @@ import pytest
 import websockets
 
 from tests.support.live import EventClient
+from tests.support.patience import REPLY
 from tests.support.process import ServeProcess, serve
 
 ADMIN_PASSWORD = "first-admin-secret"
@@ -70,7 +71,7 @@ def server() -> Iterator[ServeProcess]:
 
 @pytest.fixture
 async def http(server: ServeProcess) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=server.url, timeout=10) as client:
+    async with httpx.AsyncClient(base_url=server.url, timeout=REPLY) as client:
         yield client
 
 
@@ -89,7 +90,7 @@ class Page:
         message = {"event": event} if payload is ... else {"event": event, "payload": payload}
         return self.socket.connection.send(json.dumps(message))
 
-    async def next(self, timeout: float = 5.0) -> tuple[str, Any]:
+    async def next(self, timeout: float = REPLY) -> tuple[str, Any]:
         """The next event, applied to the client's state as both clients apply it."""
         message = await self.socket.next(timeout)
         event, payload = message["event"], message.get("payload")
@@ -103,7 +104,7 @@ class Page:
             self.chat_enabled = payload["enabled"]
         return event, payload
 
-    async def until(self, *events: str, timeout: float = 5.0) -> tuple[str, Any]:
+    async def until(self, *events: str, timeout: float = REPLY) -> tuple[str, Any]:
         deadline = time.monotonic() + timeout
         while True:
             event, payload = await self.next(max(deadline - time.monotonic(), 0.001))

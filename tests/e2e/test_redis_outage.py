@@ -12,6 +12,7 @@ import pytest
 from tests.support.client import ApiClient
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
 from tests.support.live import EventClient
+from tests.support.patience import REPLY, START
 from tests.support.process import ServeProcess, serve
 from tests.support.redis import PrivateRedis, private_redis, redis_env
 
@@ -31,7 +32,10 @@ async def servers(redis: PrivateRedis) -> AsyncIterator[tuple[ServeProcess, ApiC
         "NEKO_SESSION_HEARTBEAT_INTERVAL": "1",  # heartbeats show the sockets stay served
     }
     with serve(**env) as a, serve(**env) as b:
-        async with ApiClient(base_url=a.url, timeout=10) as http_a, ApiClient(base_url=b.url, timeout=10) as http_b:
+        async with (
+            ApiClient(base_url=a.url, timeout=REPLY) as http_a,
+            ApiClient(base_url=b.url, timeout=REPLY) as http_b,
+        ):
             yield a, http_a, b, http_b
 
 
@@ -113,7 +117,7 @@ async def test_an_outage_answers_503_keeps_sockets_and_recovers_without_losing_a
         await on_a.close()
 
 
-async def _until_healthy(http: ApiClient, timeout: float = 10.0) -> None:
+async def _until_healthy(http: ApiClient, timeout: float = START) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         with contextlib.suppress(httpx.TransportError):

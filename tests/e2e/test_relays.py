@@ -11,6 +11,7 @@ from tests.e2e.test_room_events import Room, open_room
 from tests.support.client import ApiClient
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
 from tests.support.live import EventClient
+from tests.support.patience import REPLY
 from tests.support.process import serve
 from tests.support.redis import redis_env
 
@@ -86,7 +87,10 @@ async def two_nodes() -> AsyncIterator[tuple[tuple[ApiClient, str], tuple[ApiCli
         "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
     }
     with serve(**env) as a, serve(**env) as b:
-        async with ApiClient(base_url=a.url, timeout=10) as http_a, ApiClient(base_url=b.url, timeout=10) as http_b:
+        async with (
+            ApiClient(base_url=a.url, timeout=REPLY) as http_a,
+            ApiClient(base_url=b.url, timeout=REPLY) as http_b,
+        ):
             yield (http_a, a.ws_url("")[: -len("?token=")]), (http_b, b.ws_url("")[: -len("?token=")])
 
 

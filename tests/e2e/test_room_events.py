@@ -208,7 +208,7 @@ async def change_settings_and_wait(admin: Any, admin_ws: EventClient, n: int, bl
     assert (await admin.post("/api/room/settings", {"plugins": {"n": n, "blob": blob}})).status_code == 204
     dropped = False
     while True:
-        message = await admin_ws.next(timeout=2)
+        message = await admin_ws.next()
         payload = message["payload"] or {}
         if message["event"] == "session/state" and payload.get("id") == slow_id:
             dropped = dropped or payload["is_connected"] is False

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -24,6 +25,7 @@ from nekoapi.ws import protocol
 from tests.support.client import ApiClient
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 from tests.support.live import EventClient
+from tests.support.patience import REPLY, START
 from tests.support.process import ServeProcess, serve
 from tests.support.redis import redis_env, require_redis
 
@@ -54,7 +56,10 @@ async def nodes() -> AsyncIterator[tuple[Node, Node]]:
     }
     prefix = env["NEKO_REDIS_PREFIX"]
     with two_servers(env) as (a, b):
-        async with ApiClient(base_url=a.url, timeout=10) as http_a, ApiClient(base_url=b.url, timeout=10) as http_b:
+        async with (
+            ApiClient(base_url=a.url, timeout=REPLY) as http_a,
+            ApiClient(base_url=b.url, timeout=REPLY) as http_b,
+        ):
             yield Node(a, http_a, prefix), Node(b, http_b, prefix)
 
 
@@ -194,7 +199,7 @@ async def test_redis_holds_token_digests_never_tokens(nodes: tuple[Node, Node]) 
 
 class StableMembers(NoMembers):
     """A provider whose member ids are stable (as file, object and PostgreSQL providers have;
-    multiuser makes a new id per login, so it cannot race). Issue 3 brings the real ones."""
+    multiuser makes a new id per login, so it cannot race)."""
 
     async def authenticate(self, username: str, password: str) -> tuple[str, MemberProfile]:
         if password != USER_PASSWORD:
@@ -206,9 +211,9 @@ class StableMembers(NoMembers):
 async def two_workers(**env: str) -> AsyncIterator[tuple[Services, Services]]:
     """Two workers' services in this process, one room in Redis, members with stable ids."""
     config = make_config(**redis_env(), **env)
-    workers = (Services(config), Services(config))
+    # The provider is chosen by configuration only; these members keep their ids across workers.
+    workers = (Services(config, {"members": StableMembers()}), Services(config, {"members": StableMembers()}))
     for worker in workers:
-        worker.sessions._members = StableMembers()  # the provider is chosen by configuration only
         await worker.start()
     try:
         yield workers
@@ -244,9 +249,10 @@ class Recorder:
     def send(self, event: str, payload: Any) -> None:
         self.events.append((event, payload))
 
-    def send_frame(self, frame: bytes) -> None:
-        # Broadcasts arrive framed once for every socket.
-        event = orjson.loads(protocol.frame_text(frame))
+    def send_frame(self, frame: bytes | tuple[bytes, ...]) -> None:
+        # Broadcasts arrive framed once for every socket; a large system/init in parts (header first).
+        text = b"".join(frame[1:]) if isinstance(frame, tuple) else protocol.frame_text(frame).encode()
+        event = orjson.loads(text)
         self.send(event["event"], event.get("payload"))
 
     def destroy(self, reason: str) -> None:
@@ -290,7 +296,7 @@ async def _agree(a: Services, b: Services, *tokens: str) -> bool:
     return replicas[0] == replicas[1] == shared
 
 
-async def _until_async(check: Callable[[], Awaitable[bool]], timeout: float = 5.0) -> None:
+async def _until_async(check: Callable[[], Awaitable[bool]], timeout: float = REPLY) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():
         assert asyncio.get_running_loop().time() < deadline, "condition not reached"
@@ -329,7 +335,7 @@ async def _host_is(node: Node, headers: dict[str, str], expected: dict[str, obje
     return bool(status == expected)
 
 
-async def _until(check: object, timeout: float = 5.0) -> None:
+async def _until(check: object, timeout: float = REPLY) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not await check():  # type: ignore[operator]
         assert asyncio.get_running_loop().time() < deadline, "condition not reached"
@@ -348,7 +354,7 @@ def test_more_than_one_worker_without_a_shared_store_is_refused() -> None:
     )
     assert completed.returncode == 2
     message = completed.stderr.decode()
-    assert "--workers 2 needs a shared session store" in message
+    assert "--workers: 2 workers need a shared session store" in message
     assert "NEKO_SESSION_STORE=redis" in message
 
 
@@ -360,7 +366,7 @@ async def test_two_workers_on_one_port_serve_one_room() -> None:
     }
     with serve("--workers", "2", **env) as server:
         assert len(_workers(server.process.pid)) == 2
-        async with ApiClient(base_url=server.url, timeout=10) as http:
+        async with ApiClient(base_url=server.url, timeout=REPLY) as http:
             admin = await http.login_admin()
             watcher = await EventClient.connect(server.ws_url(admin.token))
             await watcher.wait_for("system/init")
@@ -394,6 +400,32 @@ async def test_two_workers_on_one_port_serve_one_room() -> None:
                 assert await client.wait_for("system/disconnect") == {"message": "server shutdown"}
 
 
+async def test_workers_the_supervisor_restarted_say_goodbye_on_shutdown_too() -> None:
+    # On a loaded machine uvicorn's supervisor replaces workers (one slow to answer its health
+    # check is killed); a replacement runs uvicorn's own server, which closed sockets with a bare 1012.
+    env = {**redis_env(), "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD}
+    with serve("--workers", "2", **env) as server:
+        first = set(_workers(server.process.pid))
+        for pid in first:
+            os.kill(pid, signal.SIGKILL)
+        await _until(lambda: _replaced(server, first), timeout=START)
+        server.wait_healthy()
+        async with ApiClient(base_url=server.url, timeout=REPLY) as http:
+            users = [await http.login_user(f"user{i}") for i in range(4)]
+            clients = [await EventClient.connect(server.ws_url(u.token)) for u in users]
+            for client in clients:
+                await client.wait_for("system/init")
+            code, _took = server.stop()
+            assert code == 0
+            for client in clients:
+                assert await client.wait_for("system/disconnect") == {"message": "server shutdown"}
+
+
+async def _replaced(server: ServeProcess, old: set[int]) -> bool:
+    current = set(_workers(server.process.pid))
+    return len(current) == len(old) and not current & old
+
+
 async def _counts_are(http: ApiClient, headers: dict[str, str], expected: tuple[int, int]) -> bool:
     stats = (await http.get("/api/stats", headers=headers)).json()
     counts = (stats["total_users"], stats["total_admins"])
@@ -425,7 +457,10 @@ async def test_a_member_deleted_on_a_closes_its_socket_on_b(tmp_path: Any) -> No
         "NEKO_MEMBER_ARGON2_MEMORY_KIB": "1024",
     }
     with serve(**env) as a, serve(**env) as b:
-        async with ApiClient(base_url=a.url, timeout=10) as http_a, ApiClient(base_url=b.url, timeout=10) as http_b:
+        async with (
+            ApiClient(base_url=a.url, timeout=REPLY) as http_a,
+            ApiClient(base_url=b.url, timeout=REPLY) as http_b,
+        ):
             admin = await http_a.login_admin()
             created = await http_a.post(
                 "/api/members", json={"username": "carol", "password": USER_PASSWORD}, headers=admin.bearer

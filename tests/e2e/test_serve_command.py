@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import httpx
 
 from tests.support.factory import USER_PASSWORD
 from tests.support.live import EventClient
+from tests.support.patience import REPLY, START, STOP
+from tests.support.tls import self_signed, trusting
 
 
 def free_port() -> int:
@@ -22,7 +26,7 @@ def free_port() -> int:
 
 
 def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + START
     while time.monotonic() < deadline:
         assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
         try:
@@ -59,7 +63,7 @@ async def test_serve_runs_the_api_and_keeps_tokens_out_of_the_log() -> None:
         await client.close()
     finally:
         process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=15)
+        out, err = process.communicate(timeout=STOP)
     log = (out + err).decode()
     assert f"serving on http://127.0.0.1:{port}" in log
     assert "/api/whoami" in log and "/api/ws" in log  # the requests were logged ...
@@ -68,7 +72,7 @@ async def test_serve_runs_the_api_and_keeps_tokens_out_of_the_log() -> None:
 
 def test_serve_stops_with_a_clear_message_on_bad_configuration() -> None:
     env = {**os.environ, "NEKO_SESSION_HEARTBEAT_INTERVAL": "often"}
-    result = subprocess.run([sys.executable, "-m", "nekoapi", "serve"], env=env, capture_output=True, timeout=30)
+    result = subprocess.run([sys.executable, "-m", "nekoapi", "serve"], env=env, capture_output=True, timeout=START)
     assert result.returncode == 2
     assert "NEKO_SESSION_HEARTBEAT_INTERVAL: expected a whole number" in result.stderr.decode()
 
@@ -99,7 +103,7 @@ async def test_serve_sends_protocol_pings_at_the_heartbeat_interval() -> None:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, process)
         token = httpx.post(f"{url}/api/login", json={"username": "p", "password": USER_PASSWORD}).json()["token"]
-        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        with socket.create_connection(("127.0.0.1", port), timeout=REPLY) as sock:
             sock.sendall(
                 f"GET /api/ws?token={token} HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n"
                 "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
@@ -115,4 +119,36 @@ async def test_serve_sends_protocol_pings_at_the_heartbeat_interval() -> None:
         assert 0x1 in opcodes  # besides the text events (system/init, system/heartbeat)
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=15)
+        process.wait(timeout=STOP)
+
+
+def test_serve_over_tls_writes_its_log_to_the_log_folder_in_nekos_time(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    port = free_port()
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("NEKO_")},
+        "NEKO_SERVER_BIND": f"127.0.0.1:{port}",
+        "NEKO_DESKTOP_ENABLED": "false",
+        "NEKO_MEMBER_PROVIDER": "noauth",
+        "NEKO_CERT": str(cert),  # Neko v2's names
+        "NEKO_KEY": str(key),
+        "NEKO_LOG_DIR": str(tmp_path / "logs"),
+        "NEKO_LOG_TIME": "unix",
+    }
+    process = subprocess.Popen([sys.executable, "-m", "nekoapi", "serve"], env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + START
+        while True:
+            assert process.poll() is None and time.monotonic() < deadline, "server did not become healthy"
+            try:
+                health = httpx.get(f"https://127.0.0.1:{port}/health", verify=trusting(cert))
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        assert health.text == "true"
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=STOP)
+    assert f"serving on https://127.0.0.1:{port}" in err.decode()
+    logged = (tmp_path / "logs" / "neko-latest.log").read_text().splitlines()
+    assert any(re.fullmatch(r"\d{10} INFO nekoapi\.access: GET /health 200 .*", line) for line in logged), logged

@@ -12,6 +12,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from nekoapi.media.peer import candidate_from_payload
 from tests.support.live import EventClient
+from tests.support.patience import REPLY
 
 
 class Viewer:
@@ -45,7 +46,7 @@ class Viewer:
         self.ws = await EventClient.connect(f"{self.ws_url}?token={self.token}")
         await self.ws.wait_for("system/init")
 
-    async def watch(self, request: dict[str, Any] | None = None, timeout: float = 10) -> None:
+    async def watch(self, request: dict[str, Any] | None = None, timeout: float = REPLY) -> None:
         assert self.ws is not None
         await self.ws.send("signal/request", request or {})
         self.provide = await self.ws.wait_for("signal/provide", timeout=timeout)
@@ -78,7 +79,7 @@ class Viewer:
         await self.pc.addIceCandidate(None)
         self.ws.unread(others)  # for the test's own wait_for
 
-    async def frame(self, kind: str = "video", timeout: float = 10) -> Any:
+    async def frame(self, kind: str = "video", timeout: float = REPLY) -> Any:
         deadline = asyncio.get_running_loop().time() + timeout
         while kind not in self.tracks:
             if asyncio.get_running_loop().time() > deadline:
@@ -96,7 +97,7 @@ class Viewer:
                 return True
         return False
 
-    async def message(self, timeout: float = 5) -> bytes:
+    async def message(self, timeout: float = REPLY) -> bytes:
         return await asyncio.wait_for(self.messages.get(), timeout)
 
     async def close(self) -> None:

@@ -7,6 +7,7 @@ import pytest
 from nekoapi.media.pulse import PulseServer
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
 from tests.support.live import LiveServer
+from tests.support.netns import Link, RemoteHost, namespace
 
 from .client import Viewer
 from .desktop import Painter, xvfb
@@ -40,6 +41,19 @@ def painter(media_display: str) -> Iterator[Painter]:
 def media_server(media_display: str, pulse: PulseServer) -> Iterator[LiveServer]:
     with running(media_display, pulse) as server:
         yield server
+
+
+@pytest.fixture
+def link() -> Iterator[Link]:
+    with namespace() as made:
+        yield made
+
+
+@pytest.fixture
+async def remote(link: Link) -> AsyncIterator[RemoteHost]:
+    host = RemoteHost(link.namespace)
+    yield host
+    host.stop()
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ this one only needs a display to grab and windows to paint.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import subprocess
@@ -15,6 +16,8 @@ from pathlib import Path
 
 from Xlib import X
 from Xlib.display import Display
+
+from tests.support.patience import START
 
 SOCKETS = Path("/tmp/.X11-unix")
 
@@ -28,15 +31,16 @@ def _free_display() -> int:
 
 @contextlib.contextmanager
 def xvfb(width: int = 1280, height: int = 720, launcher: Sequence[str] = ()) -> Iterator[str]:
-    """``launcher``: a command Xvfb runs under (the bench's ``taskset -c 0``)."""
+    """``launcher``: a command Xvfb runs under (the bench's ``taskset -c 0``). ``-noreset`` as nekoapi's own
+    X servers: without it the server resets when its last client leaves, refusing connections meanwhile."""
     number = _free_display()
     process = subprocess.Popen(
-        [*launcher, "Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x24", "-nolisten", "tcp"],
+        [*launcher, "Xvfb", f":{number}", "-screen", "0", f"{width}x{height}x24", "-noreset", "-nolisten", "tcp"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + START
         while not (SOCKETS / f"X{number}").exists():
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError("Xvfb did not start")
@@ -84,3 +88,12 @@ class Painter:
     def close(self) -> None:
         self.window.destroy()
         self.x.close()
+
+
+async def animate(painter: Painter, rate: float) -> None:
+    """Changes the whole screen ``rate`` times a second until cancelled: frames are sent only for changes."""
+    shade = 0
+    while True:
+        shade = (shade + 37) % 200
+        painter.fill((shade, 100, 200 - shade))
+        await asyncio.sleep(1 / rate)

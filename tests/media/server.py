@@ -1,4 +1,4 @@
-"""The media suites' server: a live nekoapi on the test display and PulseAudio."""
+"""The media suites' server: a live nekoapi whose desktop is the test display (no app), and PulseAudio."""
 
 from __future__ import annotations
 
@@ -15,13 +15,15 @@ LADDER = {"main": {"fps": 25, "bitrate": 2000}, "low": {"width": 640, "height": 
 
 
 @contextlib.contextmanager
-def media_server(display: str, pulse: PulseServer, **env: Any) -> Iterator[LiveServer]:
-    config = make_config(
-        NEKO_CAPTURE_VIDEO_DISPLAY=display,
-        NEKO_CAPTURE_VIDEO_IDS="main,low",
-        NEKO_CAPTURE_VIDEO_PIPELINES=json.dumps(LADDER),
-        NEKO_CAPTURE_PULSE_SERVER=pulse.server,
-        **env,
-    )
-    with live_server(config) as server:
+def media_server(display: str, pulse: PulseServer, *, host: str = "127.0.0.1", **env: Any) -> Iterator[LiveServer]:
+    defaults = {
+        "NEKO_DESKTOP_ENABLED": "true",
+        "NEKO_DESKTOP_DISPLAY": display,
+        "NEKO_DESKTOP_APP": "",
+        "NEKO_CAPTURE_VIDEO_IDS": "main,low",
+        "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(LADDER),
+        "NEKO_CAPTURE_PULSE_SERVER": pulse.server,
+    }
+    config = make_config(**(defaults | env))
+    with live_server(config, host=host) as server:
         yield server

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import collections
+import concurrent.futures
 import socket
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -12,12 +15,14 @@ from typing import Any
 import httpx
 import pytest
 
+from nekoapi.config import BroadcastConfig
 from nekoapi.desktop.xserver import XServer
-from nekoapi.media import broadcast, rtmp
+from nekoapi.media import broadcast, rtmp, rtmp_sender
 from tests.support.display import attach_display
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 from tests.support.live import EventClient, LiveServer, live_server
 from tests.support.paint import Painter, close_to
+from tests.support.patience import REPLY
 from tests.support.rtmp_receiver import RtmpReceiver, free_port
 from tests.support.xdisplay import screen_size
 
@@ -65,7 +70,7 @@ def painter(x_server: XServer) -> Iterator[Painter]:
 async def room(x_server: XServer) -> AsyncIterator[Room]:
     with live_server(make_config(NEKO_CAPTURE_BROADCAST_FPS="20")) as server:
         attach_display(server.app.services, x_server.display)
-        async with httpx.AsyncClient(base_url=server.http_url, timeout=20) as http:
+        async with httpx.AsyncClient(base_url=server.http_url, timeout=REPLY) as http:
             room = Room(server, http)
             yield room
             for ws in room.sockets:
@@ -73,7 +78,7 @@ async def room(x_server: XServer) -> AsyncIterator[Room]:
     # A push still running is stopped by the server's shutdown.
 
 
-async def wait_inactive(admin: Caller, timeout: float = 10.0) -> dict[str, Any]:
+async def wait_inactive(admin: Caller, timeout: float = REPLY) -> dict[str, Any]:
     deadline = asyncio.get_running_loop().time() + timeout
     while True:
         status = (await admin.get("/api/room/broadcast")).json()
@@ -104,14 +109,34 @@ async def test_the_screen_reaches_the_rtmp_server(
     assert "broadcast/status" not in [m["event"] for m in user.ws.seen]  # administrators only
 
 
-async def test_a_push_the_rtmp_server_refuses_is_reported_and_not_active(room: Room, painter: Painter) -> None:
+@pytest.mark.parametrize("address", ["closed port", "rtmp://0"])
+async def test_an_address_no_rtmp_server_answers_is_the_callers_404(room: Room, painter: Painter, address: str) -> None:
     admin = await room.join("root", admin=True)
-    url = f"rtmp://127.0.0.1:{free_port()}/live/nobody-listens"
+    url = f"rtmp://127.0.0.1:{free_port()}/live/nobody-listens" if address == "closed port" else address
     response = await admin.post("/api/room/broadcast/start", {"url": url})
-    assert response.status_code == 502
-    assert response.json() == {"message": "broadcast could not start: connection refused", "code": 502}
+    assert response.status_code == 404
+    assert response.json() == {"message": "broadcast could not start: connection refused", "code": 404}
     assert (await admin.get("/api/room/broadcast")).json() == {"is_active": False, "url": url}  # kept, as Neko
-    assert (await admin.post("/api/room/broadcast/stop")).json()["message"] == "server is not broadcasting"
+    stop = await admin.post("/api/room/broadcast/stop")
+    assert (stop.status_code, stop.json()["message"]) == (409, "server is not broadcasting")
+
+
+async def test_an_address_ffmpeg_cannot_parse_is_a_404_with_its_reason(room: Room, painter: Painter) -> None:
+    admin = await room.join("root", admin=True)
+    url = "rtmp://[::1/live/key"  # an IPv6 host never closed: the URL is the caller's, and it is answered
+    response = await admin.post("/api/room/broadcast/start", {"url": url})
+    assert response.json() == {"message": "broadcast could not start: invalid argument", "code": 404}
+
+
+async def test_a_push_that_cannot_run_here_is_our_503(
+    room: Room, painter: Painter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(rtmp_sender.shutil, "which", lambda name: None)
+    admin = await room.join("root", admin=True)
+    response = await admin.post("/api/room/broadcast/start", {"url": "rtmp://127.0.0.1/live/key"})
+    assert response.status_code == 503
+    assert response.json() == {"message": "broadcast could not start: ffmpeg is not installed", "code": 503}
+    assert (await admin.get("/api/room/broadcast")).json()["is_active"] is False
 
 
 async def test_a_receiver_that_goes_away_ends_the_broadcast(room: Room, painter: Painter, tmp_path: Path) -> None:
@@ -121,7 +146,7 @@ async def test_a_receiver_that_goes_away_ends_the_broadcast(room: Room, painter:
     await admin.ws.wait_for("broadcast/status", is_active=True)
     await asyncio.sleep(0.5)
     receiver.kill()
-    assert await admin.ws.wait_for("broadcast/status", timeout=10) == {"is_active": False, "url": receiver.url}
+    assert await admin.ws.wait_for("broadcast/status", timeout=REPLY) == {"is_active": False, "url": receiver.url}
     assert await wait_inactive(admin) == {"is_active": False, "url": receiver.url}
     # And it can start again, to a receiver that is there.
     again = RtmpReceiver(tmp_path, name="again")
@@ -159,7 +184,7 @@ async def test_an_rtmp_server_that_never_answers_is_given_up_on(
         started = time.monotonic()
         response = await admin.post("/api/room/broadcast/start", {"url": url})
         assert time.monotonic() - started < 3
-    assert response.status_code == 502
+    assert response.status_code == 404
     assert response.json()["message"] == "broadcast could not start: the RTMP server did not answer within 1 s"
     assert (await admin.get("/api/room/broadcast")).json() == {"is_active": False, "url": url}
 
@@ -175,9 +200,82 @@ async def test_a_push_that_cannot_send_is_reported_dropped(
     push = room.server.app.services.broadcast._push
     assert push is not None
     with push._lock:  # the video thread now waits as it would on a full socket
-        assert await admin.ws.wait_for("broadcast/status", is_active=False, timeout=5) == {
+        assert await admin.ws.wait_for("broadcast/status", is_active=False, timeout=REPLY) == {
             "is_active": False,
             "url": receiver.url,
         }
         assert (await admin.get("/api/room/broadcast")).json() == {"is_active": False, "url": receiver.url}
     receiver.kill()
+
+
+class Silence:
+    """Sound at the pace ``parec`` gives it (its thread writes to the push's ffmpeg as the video does)."""
+
+    def __init__(self) -> None:
+        self._closed = threading.Event()
+
+    def read(self, size: int) -> bytes:
+        return b"" if self._closed.wait(size / (48000 * 4)) else bytes(size)
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class SilentSource:
+    def open(self) -> Silence:
+        return Silence()
+
+
+STARTS, AT_ONCE = 90, 6  # a 1-in-30 wrong reason shows in 90 starts 19 times in 20
+
+
+def refused_start(display: str, config: BroadcastConfig) -> str:
+    """One push with sound to a closed local port, and the reason the manager would answer."""
+    push = rtmp.RtmpPush(f"rtmp://127.0.0.1:{free_port()}/live/key", display, config, SilentSource(), lambda e: None)
+    try:
+        push.connect()
+    except Exception as exc:
+        return rtmp.reason(exc)
+    push.stop()
+    return "connected"
+
+
+def test_a_start_to_a_closed_port_always_says_connection_refused(
+    x_server: XServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The sound's thread may see ffmpeg end before the connect does: the reason is still ffmpeg's."""
+    assert x_server.display is not None
+    monkeypatch.setattr(rtmp, "CONNECT_TIMEOUT", 120.0)  # a loaded machine may be slow to refuse; never "no answer"
+    config = make_config(NEKO_CAPTURE_BROADCAST_FPS="5").capture.broadcast
+    with concurrent.futures.ThreadPoolExecutor(AT_ONCE) as pool:
+        reasons = list(pool.map(lambda _: refused_start(x_server.display, config), range(STARTS)))
+    assert collections.Counter(reasons) == {"connection refused": STARTS}
+
+
+class SwitchedWhileConnecting(rtmp.ScreenGrabber):
+    """The screen switches under the first grab of the push, as a screen switch racing a start."""
+
+    grabs = 0
+
+    def grab(self) -> rtmp.Frame:
+        type(self).grabs += 1
+        if type(self).grabs == 1:
+            raise rtmp.Resized()
+        return super().grab()
+
+
+def test_a_screen_switched_while_the_push_connects_starts_it_at_the_new_size(
+    x_server: XServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # schemathesis switched the screen while it started a broadcast: the start failed, a 503 "Resized".
+    assert x_server.display is not None
+    monkeypatch.setattr(rtmp, "ScreenGrabber", SwitchedWhileConnecting)
+    receiver = RtmpReceiver(tmp_path)
+    config = make_config(NEKO_CAPTURE_BROADCAST_FPS="5").capture.broadcast
+    push = rtmp.RtmpPush(receiver.url, x_server.display, config, None, lambda error: None)
+    push.connect()
+    push.start()
+    push.stop()  # the frames sent while connecting are enough
+    assert receiver.finished() == 0
+    assert SwitchedWhileConnecting.grabs >= 2
+    assert {(f.width, f.height) for f in receiver.frames()} == {screen_size(x_server.display)}

@@ -11,7 +11,6 @@ import av
 import pytest
 
 from nekoapi.desktop.xserver import XServer
-from nekoapi.media.broadcast import BroadcastManager
 from nekoapi.media.pulse_monitor import PulseMonitor
 from tests.support.client import ApiClient, Login, api_client
 from tests.support.display import attach_display
@@ -32,11 +31,8 @@ def pulse(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PulseServer]:
 
 
 async def client_with_audio(x_server: XServer, monitor: PulseMonitor) -> AsyncIterator[tuple[ApiClient, Login]]:
-    async with api_client(make_config(NEKO_CAPTURE_BROADCAST_FPS="10")) as client:
-        services = client.app.services
-        attach_display(services, x_server.display)
-        config = services.config.capture.broadcast
-        services.broadcast = BroadcastManager(config, services.display_name, services.sessions, monitor)
+    async with api_client(make_config(NEKO_CAPTURE_BROADCAST_FPS="10"), {"audio_source": monitor}) as client:
+        attach_display(client.app.services, x_server.display)
         yield client, await client.login_admin()
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from aiortc import RTCConfiguration
 from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, pack_remb_fci
 
-from nekoapi.config import ConfigError, VideoCaptureConfig
-from nekoapi.media.ladder import ladder
+from nekoapi.config import ConfigError, Ladder, load_config
 from nekoapi.media.peer import Peer
 from nekoapi.media.viewer import StreamNotFound, select
+from nekoapi.ws.payloads import StreamSelector as S
 
 PIPELINES = {"hd": {"bitrate": 3000}, "sd": {"width": 854, "height": 480, "bitrate": 1000}, "ld": {"bitrate": 300}}
 
@@ -30,35 +33,92 @@ class Stage:
     def remove(self, listener: object) -> None: ...
 
 
+def ladder(**env: str) -> Ladder:
+    return load_config(env).capture.video.ladder
+
+
+def ladder_on(cpus: int, **env: str) -> Ladder:
+    return load_config(env).capture.video.ladder_for(cpus)
+
+
 def test_defaults_are_one_main_rung_at_screen_size() -> None:
-    rungs = ladder(VideoCaptureConfig()).rungs
+    rungs = ladder_on(2).rungs
     assert [(r.id, r.fps, r.bitrate, r.size(1280, 720)) for r in rungs] == [("main", 25, 2000, (1280, 720))]
 
 
+def test_a_machine_with_cores_to_spare_offers_a_60_fps_rung_too() -> None:
+    rungs = ladder_on(4).rungs
+    assert [(r.id, r.fps, r.size(1280, 720)) for r in rungs] == [("main", 25, (1280, 720)), ("main60", 60, (1280, 720))]
+    configured = ladder_on(8, NEKO_CAPTURE_VIDEO_PIPELINES='{"hd": {"fps": 60}}').rungs
+    assert [(r.id, r.fps) for r in configured] == [("hd", 60)]  # a configured ladder is kept as it is
+
+
 @pytest.mark.parametrize(
-    ("config", "key"),
+    ("env", "message"),
     [
-        (VideoCaptureConfig(codec="av1"), "capture.video.codec"),
-        (VideoCaptureConfig(ids=("x",)), "capture.video.ids"),
-        (VideoCaptureConfig(pipelines={"a": {"fps": 0}}), "capture.video.pipelines.a.fps"),
-        (VideoCaptureConfig(pipelines={"a": {"size": 1}}), "capture.video.pipelines.a.size"),
-        (VideoCaptureConfig(pipelines={"a": {"bitrate": 100, "max_bitrate": 50}}), "capture.video.pipelines.a"),
+        ({"NEKO_CAPTURE_VIDEO_CODEC": "hevc"}, "NEKO_CAPTURE_VIDEO_CODEC: expected vp8, vp9, av1 or h264, got 'hevc'"),
+        (
+            {"NEKO_CAPTURE_VIDEO_PIPELINES": '{"a": {"fps": 61}}'},
+            "NEKO_CAPTURE_VIDEO_PIPELINES: a.fps: expected at most 60",
+        ),
+        ({"NEKO_CAPTURE_VIDEO_IDS": "x"}, "NEKO_CAPTURE_VIDEO_IDS: 'x' has no entry in capture.video.pipelines"),
+        ({"NEKO_CAPTURE_VIDEO_PIPELINES": '{"a": {"fps": 0}}'}, "NEKO_CAPTURE_VIDEO_PIPELINES: a.fps: expected"),
+        ({"NEKO_CAPTURE_VIDEO_PIPELINES": '{"a": {"size": 1}}'}, "NEKO_CAPTURE_VIDEO_PIPELINES: a.size: unknown key"),
+        (
+            {"NEKO_CAPTURE_VIDEO_PIPELINES": '{"a": {"bitrate": 100, "max_bitrate": 50}}'},
+            "NEKO_CAPTURE_VIDEO_PIPELINES: a: expected min_bitrate <= bitrate <= max_bitrate",
+        ),
     ],
 )
-def test_a_bad_ladder_names_its_key(config: VideoCaptureConfig, key: str) -> None:
-    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
-        ladder(config)
+def test_a_bad_ladder_is_refused_when_the_configuration_is_read(env: dict[str, str], message: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_config(env)
+    assert str(refused.value).startswith(message)
+
+
+@pytest.mark.parametrize(
+    ("yaml", "message"),
+    [
+        ("capture:\n  video:\n    pipelines:\n      a: {fps: 0}\n", "capture.video.pipelines.a.fps: expected"),
+        ("capture:\n  video:\n    pipelines:\n      a: 5\n", "capture.video.pipelines.a: expected an object"),
+        ("capture:\n  video:\n    ids: [hd, x]\n    pipelines: {hd: {}}\n", "capture.video.ids: 'x' has no"),
+    ],
+)
+def test_a_bad_ladder_in_the_file_names_its_dotted_key(tmp_path: Path, yaml: str, message: str) -> None:
+    (tmp_path / "neko.yaml").write_text(yaml)
+    with pytest.raises(ConfigError) as refused:
+        load_config({}, str(tmp_path / "neko.yaml"))
+    assert str(refused.value).startswith(message)
+
+
+def test_the_ladder_from_a_yaml_mapping_is_the_one_from_json(tmp_path: Path) -> None:
+    (tmp_path / "neko.yaml").write_text(
+        "capture:\n  video:\n    codec: H264\n    ids: [hd, sd, ld]\n    pipelines:\n"
+        + "".join(f"      {i}: {json.dumps(spec)}\n" for i, spec in PIPELINES.items())
+    )
+    from_file = load_config({}, str(tmp_path / "neko.yaml")).capture.video.ladder
+    from_env = ladder(
+        NEKO_CAPTURE_VIDEO_CODEC="h264",
+        NEKO_CAPTURE_VIDEO_IDS="hd,sd,ld",
+        NEKO_CAPTURE_VIDEO_PIPELINES=json.dumps(PIPELINES),
+    )
+    assert from_file == from_env and from_file.codec == "h264"
+    assert [(r.id, r.width, r.bitrate, r.min_bitrate) for r in from_env.rungs] == [
+        ("hd", None, 3000, 750),
+        ("sd", 854, 1000, 250),
+        ("ld", None, 300, 100),
+    ]
 
 
 def test_selectors_by_id_and_by_bitrate() -> None:
-    rungs = ladder(VideoCaptureConfig(ids=("hd", "sd", "ld"), pipelines=PIPELINES))
+    rungs = ladder(NEKO_CAPTURE_VIDEO_IDS="hd,sd,ld", NEKO_CAPTURE_VIDEO_PIPELINES=json.dumps(PIPELINES))
     assert select(rungs, None, None) == "hd"
-    assert select(rungs, "hd", {"type": "lower", "id": "hd"}) == "sd"
-    assert select(rungs, "sd", {"type": "higher", "id": "sd"}) == "hd"
-    assert select(rungs, None, {"type": "nearest", "bitrate": 120_000}) == "sd"  # bytes/s: 125,000 is sd
-    assert select(rungs, None, {"type": "lower", "bitrate": 100_000}) == "ld"
-    assert select(rungs, None, {"type": "higher", "bitrate": 200_000}) == "hd"
-    for selector in ({"id": "nope"}, {"type": "higher", "id": "hd"}, {"type": "exact", "bitrate": 1}):
+    assert select(rungs, "hd", S(type="lower", id="hd")) == "sd"
+    assert select(rungs, "sd", S(type="higher", id="sd")) == "hd"
+    assert select(rungs, None, S(type="nearest", bitrate=120_000)) == "sd"  # bytes/s: 125,000 is sd
+    assert select(rungs, None, S(type="lower", bitrate=100_000)) == "ld"
+    assert select(rungs, None, S(type="higher", bitrate=200_000)) == "hd"
+    for selector in (S(id="nope"), S(type="higher", id="hd"), S(type="exact", bitrate=1)):
         with pytest.raises(StreamNotFound):
             select(rungs, "hd", selector)
 

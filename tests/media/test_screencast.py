@@ -110,12 +110,13 @@ async def test_the_grabbing_stops_when_nobody_asks(
     assert close_to(sample((await client.get(CAST, headers=user.bearer)).content)[1], GREEN)
 
 
-async def test_disabled_is_400(x_server: XServer) -> None:
+async def test_disabled_is_a_409_conflict_with_the_rooms_configuration(x_server: XServer) -> None:
+    # A valid request the room cannot serve as configured: not the caller's input, so no 400 (Neko's).
     async for client in cast_client(x_server, NEKO_CAPTURE_SCREENCAST_ENABLED="false"):
         user = await client.login_user()
         response = await client.get(CAST, headers=user.bearer)
-        assert response.status_code == 400
-        assert response.json() == {"message": "screencast pipeline is not enabled", "code": 400}
+        assert response.status_code == 409
+        assert response.json() == {"message": "screencast pipeline is not enabled", "code": 409}
 
 
 async def test_a_session_that_may_not_watch_is_403(x_server: XServer) -> None:
@@ -164,8 +165,8 @@ async def test_private_mode_at_boot_has_no_picture(x_server: XServer, painter: P
     async for client in cast_client(x_server, NEKO_SESSION_PRIVATE_MODE="true"):
         user, admin = await client.login_user(), await client.login_admin()
         response = await client.get(CAST, headers=user.bearer)
-        assert response.status_code == 400
-        assert response.json() == {"message": "private mode is enabled but no fallback image available", "code": 400}
+        assert response.status_code == 409
+        assert response.json() == {"message": "private mode is enabled but no fallback image available", "code": 409}
         assert (await client.get(CAST, headers=admin.bearer)).status_code == 200
 
 

@@ -17,6 +17,7 @@ import pytest
 from aiortc.mediastreams import MediaStreamTrack
 
 from nekoapi.media.pulse import PulseServer
+from tests.support.patience import REPLY
 
 from .client import Viewer
 from .server import media_server
@@ -72,7 +73,7 @@ def playing(pulse: PulseServer) -> Iterator[None]:
 async def test_a_tone_played_on_the_desktop_arrives(viewer: Viewer, playing: None) -> None:
     await viewer.watch()
     collected: list[np.ndarray] = []
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + REPLY
     while sum(len(c) for c in collected) < RATE:  # one second of sound
         frame = await viewer.frame("audio")
         samples = frame.to_ndarray().reshape(-1, len(frame.layout.channels))  # s16 packed: interleaved

@@ -9,6 +9,7 @@ import time
 from Xlib import Xcursorfont
 
 from nekoapi.media import datachannel
+from tests.support.patience import REPLY
 
 from .client import Viewer, room_settings
 from .conftest import Join
@@ -21,7 +22,7 @@ async def host(client: Viewer) -> None:
     await client.ws.wait_for("control/host", has_host=True, host_id=client.id)
 
 
-async def pointer_at(painter: Painter, where: tuple[int, int], timeout: float = 3) -> None:
+async def pointer_at(painter: Painter, where: tuple[int, int], timeout: float = REPLY) -> None:
     deadline = time.monotonic() + timeout
     while painter.pointer() != where:
         assert time.monotonic() < deadline, f"pointer at {painter.pointer()}, expected {where}"
@@ -53,7 +54,7 @@ async def test_the_hosts_input_reaches_the_x_server(viewer: Viewer, painter: Pai
     await pointer_at(painter, (321, 123))
     viewer.channel.send(struct.pack(">BHI", 0x05, 7, 1))
     viewer.channel.send(struct.pack(">BHI", 0x06, 7, 1))
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + REPLY
     while True:
         if painter.x.pending_events():
             event = painter.x.next_event()
@@ -79,7 +80,7 @@ async def test_a_non_hosts_move_is_an_inactive_cursor_not_input(join: Join, pain
     assert painter.pointer() == (50, 60)
     await room_settings(hosting, inactive_cursors=True)
     assert hosting.ws is not None
-    cursors = await hosting.ws.wait_for("session/cursors", timeout=3)
+    cursors = await hosting.ws.wait_for("session/cursors", timeout=REPLY)
     assert cursors == [{"id": watching.id, "cursors": [{"x": 400, "y": 300}]}]
 
 

@@ -13,6 +13,7 @@ from nekoapi.desktop.xserver import XServer
 from nekoapi.media.pulse import PulseServer
 from tests.support.factory import USER_PASSWORD, make_config
 from tests.support.live import LiveServer, live_server
+from tests.support.patience import REPLY
 
 from .client import Viewer
 
@@ -50,7 +51,7 @@ async def test_the_desktops_screen_is_streamed_and_driven(desktop_server: LiveSe
         size = desktop_server.app.services.desktop.screen()
         assert (frame.width, frame.height) == (size["width"], size["height"])
         client.channel.send(b"\x01\x00\x07" + (77).to_bytes(2, "big") + (66).to_bytes(2, "big"))
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + REPLY
         while await asyncio.to_thread(pointer, x_server.display) != (77, 66):
             assert time.monotonic() < deadline, "the desktop's pointer did not move"
             await asyncio.sleep(0.05)

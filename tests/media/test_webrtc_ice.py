@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from nekoapi.config import ConfigError, WebRTCConfig
+from nekoapi.config import ConfigError, WebRTCConfig, load_config
 from nekoapi.media import ice
 from nekoapi.media.pulse import PulseServer
 from tests.support.factory import USER_PASSWORD
@@ -101,8 +101,23 @@ def test_no_servers_means_no_stun() -> None:
 
 @pytest.mark.parametrize("epr", ["59000", "9-1", "a-b", "0-10", "1-70000"])
 def test_a_bad_port_range_names_the_key(epr: str) -> None:
-    with pytest.raises(ConfigError, match=r"webrtc\.epr"):
-        ice.port_range(WebRTCConfig(epr=epr))
+    with pytest.raises(ConfigError, match=r"^NEKO_WEBRTC_EPR: expected"):
+        load_config({"NEKO_WEBRTC_EPR": epr})
+
+
+def test_the_servers_sent_to_clients_and_used_by_the_server() -> None:
+    turn = {"urls": "turn:127.0.0.1:3478", "username": "u", "credential": "c"}
+    config = load_config(
+        {
+            "NEKO_WEBRTC_ICESERVERS_FRONTEND": json.dumps([turn, {"urls": ["stun:127.0.0.1:3478"]}]),
+            "NEKO_WEBRTC_ICESERVERS_BACKEND": json.dumps([{"urls": ["stun:127.0.0.1:3478"]}]),
+        }
+    ).webrtc
+    assert ice.servers(config, "frontend") == [
+        {"urls": ["turn:127.0.0.1:3478"], "username": "u", "credential": "c"},
+        {"urls": ["stun:127.0.0.1:3478"]},
+    ]
+    assert [s.urls for s in ice.rtc_configuration(config).iceServers] == [["stun:127.0.0.1:3478"]]
 
 
 async def test_ice_lite_offers_host_candidates_and_lets_the_client_control(

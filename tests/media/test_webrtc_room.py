@@ -10,9 +10,11 @@ import pytest
 
 from nekoapi.media.pulse import PulseServer
 from tests.support.factory import ADMIN_PASSWORD
+from tests.support.patience import REPLY
 
 from .client import Viewer, room_settings
 from .conftest import Join
+from .desktop import Painter, animate
 from .server import media_server
 
 
@@ -38,11 +40,19 @@ async def test_is_watching_follows_the_peer(join: Join) -> None:
     state = await admin.ws.wait_for("session/state", id=alice.id, is_watching=True)
     assert "watching_since" in state
     await alice.pc.close()
-    await admin.ws.wait_for("session/state", id=alice.id, is_watching=False, timeout=10)
-    assert await alice.ws.wait_for("signal/close", timeout=10) is None
+    await admin.ws.wait_for("session/state", id=alice.id, is_watching=False, timeout=REPLY)
+    assert await alice.ws.wait_for("signal/close", timeout=REPLY) is None
 
 
-async def test_private_mode_pauses_non_admins_and_resumes(join: Join) -> None:
+async def test_private_mode_pauses_non_admins_and_resumes(join: Join, painter: Painter) -> None:
+    animating = asyncio.create_task(animate(painter, 30))  # frames are sent only while the screen changes
+    try:
+        await _private_mode_pauses_non_admins_and_resumes(join)
+    finally:
+        animating.cancel()
+
+
+async def _private_mode_pauses_non_admins_and_resumes(join: Join) -> None:
     admin, alice = await join("boss", admin=True), await join("alice")
     await admin.watch()
     await alice.watch()
@@ -56,7 +66,7 @@ async def test_private_mode_pauses_non_admins_and_resumes(join: Join) -> None:
     assert await frames_flow(admin)  # admins keep watching
     assert (await state_of(admin, alice.id))["is_watching"]  # paused but connected, as in Neko
     await room_settings(admin, private_mode=False)
-    assert await frames_flow(alice, timeout=5)
+    assert await frames_flow(alice, timeout=REPLY)
 
 
 async def test_a_request_needs_can_watch(media_display: str, pulse: PulseServer) -> None:
@@ -90,7 +100,7 @@ async def test_revoking_a_right_the_peer_needs_closes_it(media_display: str, pul
                 response = await http.post("/api/members/bob", json={revoked: False})
                 assert response.status_code == 204, response.text
             if revoked == "can_watch":  # still connected: told so; otherwise the socket itself goes
-                assert await bob.ws.wait_for("signal/close", timeout=5) is None
+                assert await bob.ws.wait_for("signal/close", timeout=REPLY) is None
             assert await bob.falls_silent("video"), "the video kept coming"
             assert not server.app.services.media.viewers
         finally:

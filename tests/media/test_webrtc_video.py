@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 
 from nekoapi.media.pulse import PulseServer
 from tests.support.factory import USER_PASSWORD
 from tests.support.live import LiveServer
+from tests.support.patience import REPLY
 
 from .client import Viewer
 from .conftest import Join
-from .desktop import Painter
+from .desktop import Painter, animate
 from .server import media_server
 
 
@@ -22,7 +24,7 @@ def centre_rgb(frame: object) -> tuple[int, int, int]:
     return int(r), int(g), int(b)
 
 
-async def frame_with(viewer: Viewer, rgb: tuple[int, int, int], timeout: float = 5) -> object:
+async def frame_with(viewer: Viewer, rgb: tuple[int, int, int], timeout: float = REPLY) -> object:
     deadline = time.monotonic() + timeout
     while True:
         frame = await viewer.frame()
@@ -68,12 +70,59 @@ async def test_frames_arrive_at_screen_size_and_fps_with_the_desktops_pixels(vie
     assert (first.width, first.height) == (1280, 720)  # type: ignore[attr-defined]
     painter.fill((20, 180, 90))
     await frame_with(viewer, (20, 180, 90))
-    started, count = time.monotonic(), 0
-    while time.monotonic() - started < 2.0:
-        await viewer.frame()
-        count += 1
-    fps = count / (time.monotonic() - started)
-    assert 18 <= fps <= 30, fps  # the rung asks for 25
+    animating = asyncio.create_task(animate(painter, 60))  # changes faster than the rung's fps
+    try:
+        started, count = time.monotonic(), 0
+        while time.monotonic() - started < 2.0:
+            await viewer.frame()
+            count += 1
+        fps = count / (time.monotonic() - started)
+    finally:
+        animating.cancel()
+    # The rung asks for 25: no more, however fast the screen changes. The floor is low: the painter, the
+    # server and the decoding viewer share this process, and at a load average of 20 they got 17.8.
+    assert 12 <= fps <= 30, fps
+
+
+async def test_a_60_fps_rung_sends_more_than_25_frames_a_second_of_a_busy_screen(
+    media_display: str, pulse: PulseServer, painter: Painter
+) -> None:
+    pipelines = json.dumps({"fast": {"width": 320, "height": 180, "fps": 60, "bitrate": 500}})
+    with media_server(
+        media_display, pulse, NEKO_CAPTURE_VIDEO_IDS="fast", NEKO_CAPTURE_VIDEO_PIPELINES=pipelines
+    ) as server:
+        client = Viewer(server.http_url, server.ws_url())
+        animating = asyncio.create_task(animate(painter, 120))
+        try:
+            await client.login("alice", USER_PASSWORD)
+            await client.watch({"audio": {"disabled": True}})
+            assert (await client.frame()).width == 320  # type: ignore[attr-defined]
+            started, count = time.monotonic(), 0
+            while time.monotonic() - started < 2.0:
+                await client.frame()
+                count += 1
+            fps = count / (time.monotonic() - started)
+            print(f"60 fps rung: {fps:.1f} frames/s")
+            assert 27 < fps <= 64, fps  # more than a 25 fps rung could send, at most its own 60
+        finally:
+            animating.cancel()
+            await client.close()
+
+
+async def test_an_idle_desktop_costs_no_frames_and_a_change_is_sent_at_once(
+    viewer: Viewer, painter: Painter, media_server: LiveServer
+) -> None:
+    painter.fill((90, 90, 90))
+    await viewer.watch({"audio": {"disabled": True}})
+    await frame_with(viewer, (90, 90, 90))
+    assert await viewer.falls_silent("video", quiet=1.0), "frames kept coming from a screen that did not change"
+    stage = media_server.app.services.media.stages.video("main")
+    encoded = stage.frames
+    await asyncio.sleep(1.0)
+    assert stage.frames == encoded, "the idle screen was encoded"
+    painter.fill((10, 200, 200))
+    await frame_with(viewer, (10, 200, 200))
+    assert stage.frames > encoded
 
 
 async def test_video_switches_between_ladder_ids(viewer: Viewer, painter: Painter) -> None:
@@ -83,13 +132,13 @@ async def test_video_switches_between_ladder_ids(viewer: Viewer, painter: Painte
     assert viewer.ws is not None
     await viewer.ws.send("signal/video", {"selector": {"type": "lower", "id": "main"}})
     assert (await viewer.ws.wait_for("signal/video"))["id"] == "low"
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + REPLY
     while (await viewer.frame()).width != 640:
         assert time.monotonic() < deadline, "never switched to the low rung"
     await viewer.ws.send("signal/video", {"selector": {"type": "exact", "id": "main"}})
     assert (await viewer.ws.wait_for("signal/video"))["id"] == "main"
     while (await viewer.frame()).width != 1280:
-        assert time.monotonic() < deadline + 5, "never switched back"
+        assert time.monotonic() < deadline + REPLY, "never switched back"
 
 
 async def test_a_stage_nobody_listens_to_stops(viewer: Viewer, media_server: LiveServer) -> None:

@@ -117,7 +117,9 @@ def test_providers_without_storage_and_bad_usage(
     assert "the multiuser member provider cannot list members" in capsys.readouterr().err
     monkeypatch.setenv("NEKO_MEMBER_PROVIDER", "nope")
     assert run(monkeypatch, "members", "list") == 2
-    assert "NEKO_MEMBER_PROVIDER: unknown provider 'nope'" in capsys.readouterr().err
+    assert "NEKO_MEMBER_PROVIDER: expected sqlite, postgres, file, object, multiuser or noauth, got 'nope'" in (
+        capsys.readouterr().err
+    )
     with pytest.raises(SystemExit) as usage:
         run(monkeypatch, "members", "set-profile", "bob", "[1]")
     assert usage.value.code == 2

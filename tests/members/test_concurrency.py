@@ -8,7 +8,7 @@ from nekoapi.models import PROFILE_FIELDS, MemberProfile
 
 from ..support.client import ApiClient, Login
 
-# Ten fields, each changed by its own request; all ten must survive the race.
+# Every field, each changed by its own request; all of them must survive the race.
 CHANGES = {
     field: (not getattr(MemberProfile(), field) if field != "name" else "renamed")
     for field in sorted(PROFILE_FIELDS - {"plugins"})
@@ -31,7 +31,7 @@ async def test_50_concurrent_creates_of_distinct_and_of_one_username(members: Ap
     assert sorted(listed) == sorted(["admin", "twin", *(f"user{i:02}" for i in range(50))])
 
 
-async def test_50_concurrent_profile_updates_lose_nothing(members: ApiClient, admin: Login) -> None:
+async def test_concurrent_updates_of_every_profile_field_lose_nothing(members: ApiClient, admin: Login) -> None:
     names = [f"m{i}" for i in range(5)]
     for name in names:
         assert (
@@ -42,8 +42,8 @@ async def test_50_concurrent_profile_updates_lose_nothing(members: ApiClient, ad
         for name in names
         for field, value in CHANGES.items()
     ]
-    assert len(updates) == 50
-    assert [r.status_code for r in await asyncio.gather(*updates)] == [204] * 50
+    assert len(updates) == len(names) * len(CHANGES) >= 50
+    assert [r.status_code for r in await asyncio.gather(*updates)] == [204] * len(updates)
     for name in names:
         profile = (await members.get(f"/api/members/{name}", headers=admin.bearer)).json()
         assert {field: profile[field] for field in CHANGES} == CHANGES

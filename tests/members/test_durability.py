@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from nekoapi.members import create_provider
+from tests.support.patience import REPLY, START, STOP
 
 from ..support.client import api_client
 from ..support.factory import ADMIN_PASSWORD, make_config
@@ -68,7 +69,7 @@ def serve(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + START
         while True:
             assert process.poll() is None, "server exited during start-up"
             with contextlib.suppress(httpx.TransportError):
@@ -80,7 +81,7 @@ def serve(env: dict[str, str]) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     finally:
         if process.poll() is None:
             process.kill()
-        process.wait(10)
+        process.wait(STOP)
 
 
 class Burst:
@@ -96,7 +97,7 @@ class Burst:
         self.stop = asyncio.Event()
 
     async def run(self) -> None:
-        async with httpx.AsyncClient(base_url=self.url, timeout=10) as http:
+        async with httpx.AsyncClient(base_url=self.url, timeout=REPLY) as http:
             login = await http.post("/api/login", json={"username": "admin", "password": ADMIN_PASSWORD})
             http.headers["Authorization"] = f"Bearer {login.json()['token']}"
             await asyncio.gather(*(self._worker(http, i) for i in range(WORKERS)))
@@ -133,7 +134,7 @@ async def test_sigkill_during_a_burst_keeps_every_acknowledged_write(kind: str, 
                 assert time.monotonic() < deadline, f"only {len(burst.created)} writes acknowledged in 60 s"
                 await asyncio.sleep(0.005)
             os.kill(process.pid, signal.SIGKILL)  # requests are in flight right now
-            assert process.wait(10) == -signal.SIGKILL
+            assert process.wait(STOP) == -signal.SIGKILL
             burst.stop.set()
             await running
         in_flight_at_kill = WORKERS  # each worker had one request open

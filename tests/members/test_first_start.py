@@ -13,6 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.patience import START, STOP
+
 from ..support import stores
 from .test_durability import free_port
 
@@ -28,7 +30,7 @@ def test_serve_without_configuration_prints_an_admin_password_that_logs_in(tmp_p
     try:
         assert process.stderr is not None
         lines: list[str] = []
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + START
         while not any("Application startup complete" in line for line in lines):
             assert time.monotonic() < deadline and process.poll() is None, "".join(lines)
             lines.append(process.stderr.readline())
@@ -39,7 +41,7 @@ def test_serve_without_configuration_prints_an_admin_password_that_logs_in(tmp_p
         assert login.json()["profile"]["is_admin"] is True
     finally:
         process.send_signal(signal.SIGINT)
-        rest = process.communicate(timeout=15)[1]
+        rest = process.communicate(timeout=STOP)[1]
     assert (tmp_path / "data" / "nekoapi.db").is_file()
     assert shown[1] not in rest  # printed once, at creation only
 

@@ -90,7 +90,7 @@ async def test_removing_login_or_connect_closes_the_socket(room: Room, permissio
 async def test_removing_can_host_releases_control(room: Room) -> None:
     sessions = room.server.app.services.sessions
     assert room.loop is not None
-    room.loop.call_soon_threadsafe(lambda: sessions.set_host(sessions.get("bob"), changed_by="bob"))
+    room.loop.call_soon_threadsafe(lambda: sessions.state.set_host("bob", changed_by="bob"))
     await room.admin_ws.wait_for("control/host", has_host=True, host_id="bob")
     assert (await room.admin("POST", "/api/members/bob", {"can_host": False})).status_code == 204
     released = await room.admin_ws.wait_for("control/host", has_host=False)

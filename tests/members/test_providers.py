@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import threading
+import typing
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from nekoapi import errors
-from nekoapi.members import create_provider
+from nekoapi.configkeys.member import Provider
+from nekoapi.members import PROVIDERS, create_provider
+from nekoapi.members.file import FileMemberProvider
 from nekoapi.members.passwords import neko_sha256
 from nekoapi.models import ADMIN_PROFILE, MemberProfile
 from nekoapi.types import MemberProvider
@@ -174,6 +179,55 @@ async def test_file_writes_argon2_and_replaces_the_file_atomically(tmp_path: Pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["members.json"]  # no temp file left behind
 
 
+async def test_file_reads_run_off_the_event_loop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "members.json"
+    path.write_text(json.dumps({"neko": {"password": "pw", "profile": {"name": "Neko"}}}))
+    provider = create_provider(
+        make_config(NEKO_MEMBER_PROVIDER="file", NEKO_MEMBER_FILE_PATH=str(path), NEKO_MEMBER_FILE_HASH="false").member
+    )
+    await provider.open()
+    readers: list[threading.Thread] = []
+    read = FileMemberProvider._read
+
+    def recording(self: FileMemberProvider) -> dict[str, Any]:
+        readers.append(threading.current_thread())
+        return read(self)
+
+    monkeypatch.setattr(FileMemberProvider, "_read", recording)
+    await provider.authenticate("neko", "pw")
+    await provider.select("neko")
+    await provider.select_all(0, 0)
+    await provider.update_profiles(["neko"], {"can_watch": False})
+    assert len(readers) == 4 and threading.main_thread() not in readers
+
+
+async def test_a_members_file_spoilt_while_serving_answers_unavailable_then_recovers(tmp_path: Path) -> None:
+    path = tmp_path / "members.json"
+    path.write_text(json.dumps({"neko": {"password": "pw", "profile": {}}}))
+    config = make_config(NEKO_MEMBER_PROVIDER="file", NEKO_MEMBER_FILE_PATH=str(path), NEKO_MEMBER_FILE_HASH="false")
+    provider = create_provider(config.member)
+    await provider.open()
+    path.write_text("{not json")
+    with pytest.raises(errors.BackingStoreUnavailable, match=r"^member provider unreachable$"):
+        await provider.authenticate("neko", "pw")
+    path.write_text(json.dumps({"neko": {"password": "pw", "profile": {}}}))
+    assert (await provider.authenticate("neko", "pw"))[0] == "neko"
+
+
+@pytest.mark.parametrize(("content", "problem"), [("[1]", "is not a JSON object of members"), ("{", "cannot read")])
+def test_a_members_file_that_cannot_be_used_stops_the_build_naming_the_key(
+    tmp_path: Path, content: str, problem: str
+) -> None:
+    path = tmp_path / "members.json"
+    path.write_text(content)
+    with pytest.raises(errors.StoreUnusable, match=f"^member.file.path: .*{problem}"):
+        create_provider(make_config(NEKO_MEMBER_PROVIDER="file", NEKO_MEMBER_FILE_PATH=str(path)).member)
+
+
+def test_the_configuration_allows_exactly_the_providers_there_are() -> None:
+    assert set(typing.get_args(Provider)) == set(PROVIDERS)
+
+
 # --- providers that do not store members -----------------------------------
 
 OBJECT_USERS = json.dumps([{"username": "neko", "password": "pw", "profile": ADMIN_PROFILE.to_dict()}])
@@ -198,3 +252,24 @@ async def test_noauth_lets_anyone_in_as_an_administrator() -> None:
     provider = create_provider(make_config(**REFUSING["noauth"]).member)
     member_id, profile = await provider.authenticate("zoe", "anything")
     assert member_id.startswith("zoe-") and profile.is_admin and profile.name == "zoe"
+
+
+async def test_can_automate_is_stored_and_off_by_default(provider: MemberProvider) -> None:
+    await provider.insert("robot", "pw", MemberProfile(name="Robot"))
+    assert (await provider.select("robot")).can_automate is False
+    updated = await provider.update_profiles(["robot"], {"can_automate": True})
+    assert updated["robot"].can_automate is True
+    assert (await provider.select("robot")).can_automate is True
+    assert (await provider.authenticate("robot", "pw"))[1].can_automate is True
+
+
+async def test_can_automate_from_the_object_and_multiuser_json() -> None:
+    users = json.dumps([{"username": "robot", "password": "pw", "profile": {"can_automate": True}}])
+    objects = create_provider(make_config(NEKO_MEMBER_PROVIDER="object", NEKO_MEMBER_OBJECT_USERS=users).member)
+    assert (await objects.authenticate("robot", "pw"))[1].can_automate is True
+    config = make_config(NEKO_MEMBER_MULTIUSER_USER_PROFILE='{"can_automate": true}')
+    multiuser = create_provider(config.member)
+    assert (await multiuser.authenticate("robot", "user-secret"))[1].can_automate is True
+    assert (await multiuser.authenticate("root", "admin-secret"))[1].can_automate is False  # not even admins
+    noauth = create_provider(make_config(NEKO_MEMBER_PROVIDER="noauth").member)
+    assert (await noauth.authenticate("anyone", "x"))[1].can_automate is False

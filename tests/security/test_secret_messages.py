@@ -10,7 +10,9 @@ import logging
 from typing import Any
 
 import pytest
+from jsonschema import Draft4Validator
 
+from nekoapi.web.bodies import error_message, secret_names
 from nekoapi.web.spec import load_spec
 from tests.support.client import ApiClient, api_client
 from tests.support.factory import ADMIN_PASSWORD, make_config
@@ -68,3 +70,58 @@ def test_every_password_field_of_the_spec_is_marked_secret() -> None:
         for field, sub in (schema.get("properties") or {}).items():
             if field == "password":
                 assert sub.get("format") == "password" and sub.get("writeOnly") is True, (name, field)
+
+
+STREAM_KEY = "live_4711_s3cr3t"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [{"url": f"rtmp://live.example.com/app/{STREAM_KEY} x"}, {"url": [STREAM_KEY]}, f"rtmp://x/app/{STREAM_KEY}"],
+    ids=["pattern", "type", "bare"],
+)
+async def test_a_stream_key_is_never_echoed(client: ApiClient, body: Any) -> None:
+    """The broadcast's url carries the stream key: it is a secret field of its body."""
+    admin = await client.login_admin()
+    response = await client.post("/api/room/broadcast/start", json=body, headers=admin.bearer)
+    assert response.status_code == 400
+    assert STREAM_KEY not in response.text and response.json()["message"].startswith("a secret value is not valid")
+
+
+async def test_a_field_that_is_no_secret_is_named_with_its_problem(client: ApiClient) -> None:
+    """Another operation's secret field of the same name (the broadcast's url) makes nothing secret here."""
+    admin = await client.login_admin()
+    response = await client.post("/api/openinapp/openlink", json={"url": "https://example.com"}, headers=admin.bearer)
+    assert response.status_code == 400
+    assert response.json()["message"] == "Additional properties are not allowed ('url' was unexpected)"
+
+
+async def test_a_body_holding_a_secret_still_names_what_else_is_wrong() -> None:
+    """Only the secret's value is withheld: a missing field beside a password is named, the password is not shown."""
+    async with api_client(make_config(NEKO_MEMBER_PROVIDER="sqlite")) as members:
+        bearer = (await members.login("admin", ADMIN_PASSWORD)).bearer
+        response = await members.post("/api/members", json={"password": SECRET_TEXT}, headers=bearer)
+    assert response.status_code == 400
+    assert response.json()["message"] == "'username' is a required property"
+    assert not _leaks(response.text)
+
+
+def test_a_message_echoing_a_value_that_holds_a_secret_is_redacted() -> None:
+    """Nested: the failing value is not secret itself, but the message would show the password inside it."""
+    schema = {
+        "type": "object",
+        "properties": {"login": {"$ref": "#/components/schemas/Login"}},
+        "components": {
+            "schemas": {
+                "Login": {"type": "object", "maxProperties": 1, "properties": {"password": {"writeOnly": True}}},
+                "Other": {"properties": {"token": {"format": "password"}}},  # not referred to: no secret here
+            }
+        },
+    }
+    secrets = secret_names(schema)
+    assert secrets == {"password"}
+    validator = Draft4Validator(schema)
+    [echoing] = validator.iter_errors({"login": {"password": SECRET_TEXT, "x": 1}})
+    assert error_message(echoing, secrets) == "a secret value is not valid (maxProperties: 1) - 'login'"
+    [naming] = validator.iter_errors({"login": {"token": SECRET_TEXT, "x": 1}})
+    assert SECRET_TEXT in error_message(naming, secrets)  # no secret field there: the message is whole

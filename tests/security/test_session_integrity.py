@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from nekoapi.config import ConfigError
-from nekoapi.web.app import create_app
 from tests.support.client import ApiClient, api_client
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
+from tests.support.patience import REPLY
 from tests.support.stores import seed_neko_file, store_env
 
 API_TOKEN = "s" * 48
@@ -52,7 +52,7 @@ async def revoke_mid_login(client: ApiClient, revoke: str) -> tuple[int, dict[st
     assert created.status_code == 200, created.text
     gate = GatedLogin(client)
     login = asyncio.create_task(client.post("/api/login", json={"username": "carol", "password": "pw-carol"}))
-    await asyncio.wait_for(gate.checking.wait(), 5)
+    await asyncio.wait_for(gate.checking.wait(), REPLY)
     if revoke == "delete":
         revoked = await client.delete("/api/members/carol", headers=API)
     else:
@@ -78,7 +78,7 @@ async def test_a_login_in_flight_gets_the_profile_changed_meanwhile(stored: ApiC
     )
     gate = GatedLogin(stored)
     login = asyncio.create_task(stored.post("/api/login", json={"username": "dan", "password": "pw-dan"}))
-    await asyncio.wait_for(gate.checking.wait(), 5)
+    await asyncio.wait_for(gate.checking.wait(), REPLY)
     assert (await stored.post("/api/members/dan", json={"is_admin": False}, headers=API)).status_code == 204
     gate.release.set()
     response = await login
@@ -137,6 +137,5 @@ async def test_a_members_file_entry_named_api_cannot_log_in(tmp_path: Path) -> N
 
 def test_object_users_may_not_name_the_api_session() -> None:
     users = json.dumps([{"username": "api", "password": "pw", "profile": {}}])
-    config = make_config(NEKO_MEMBER_PROVIDER="object", NEKO_MEMBER_OBJECT_USERS=users)
-    with pytest.raises(ConfigError, match="reserved for the API session"):
-        create_app(config)
+    with pytest.raises(ConfigError, match=r"^NEKO_MEMBER_OBJECT_USERS: the username 'api' is reserved for the API"):
+        make_config(NEKO_MEMBER_PROVIDER="object", NEKO_MEMBER_OBJECT_USERS=users)

@@ -17,6 +17,7 @@ from nekoapi.web.bodies import MAX_DEPTH
 from tests.support.client import ApiClient, api_client
 from tests.support.factory import ADMIN_PASSWORD, make_config
 from tests.support.live import EventClient, live_server
+from tests.support.patience import REPLY
 
 
 def nested(levels: int) -> Any:
@@ -85,7 +86,7 @@ async def test_member_operations_refuse_what_they_could_not_send_back(sqlite_con
 async def test_the_deepest_value_and_integers_past_64_bits_are_stored_and_sent_back() -> None:
     """Integers orjson cannot write are doubles, as in Neko; the depth limit leaves room for replies and events."""
     with live_server(make_config()) as server:  # a real socket: system/init is written by the frame writer
-        async with ApiClient(base_url=server.http_url, timeout=10) as http:
+        async with ApiClient(base_url=server.http_url, timeout=REPLY) as http:
             admin = await http.login_admin()
             settings = await http.post("/api/room/settings", json={"plugins": {"x": DEEPEST}}, headers=admin.bearer)
             profile = await http.post("/api/profile", json={"plugins": BIG}, headers=admin.bearer)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from playwright.async_api import Page, async_playwright
+
+from .patience import REPLY
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright cannot download its own browser here
 ARGS = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-gpu", "--use-fake-ui-for-media-stream"]
@@ -26,7 +28,48 @@ async def page_at(base_url: str, width: int = 1600, height: int = 800) -> AsyncI
             await browser.close()
 
 
-async def log_in(page: Page, username: str, password: str, timeout: float = 15) -> None:
+@contextlib.asynccontextmanager
+async def browser_at(base_url: str) -> AsyncIterator[Callable[..., Awaitable[Page]]]:
+    """One headless Chromium; each call opens the page at ``base_url``/ in a context of its own
+    (its own storage, as another person's browser), all closed afterwards."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+
+        async def open_page(width: int = 1600, height: int = 800) -> Page:
+            context = await browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+            tab = await context.new_page()
+            await tab.goto(base_url + "/")
+            return tab
+
+        try:
+            yield open_page
+        finally:
+            await browser.close()
+
+
+CENTRE_RGB = """() => {
+  const v = document.getElementById('video');
+  const c = document.createElement('canvas');
+  c.width = v.videoWidth; c.height = v.videoHeight;
+  const g = c.getContext('2d');
+  g.drawImage(v, 0, 0);
+  const d = g.getImageData(c.width / 2, c.height / 2, 1, 1).data;
+  return [d[0], d[1], d[2]];
+}"""
+
+
+async def shows(page: Page, rgb: tuple[int, int, int], timeout: float = REPLY) -> None:
+    """Returns once the centre of the page's video shows ``rgb`` (within 16 a channel)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = await page.evaluate(CENTRE_RGB)
+        if max(abs(a - b) for a, b in zip(seen, rgb, strict=True)) <= 16:
+            return
+        assert time.monotonic() < deadline, f"the page shows {seen}, the desktop {rgb}"
+        await asyncio.sleep(0.1)
+
+
+async def log_in(page: Page, username: str, password: str, timeout: float = REPLY) -> None:
     """Logs in through the page's form, and returns once its video plays."""
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", password)

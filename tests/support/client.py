@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,6 +15,7 @@ from nekoapi.web.app import NekoServer, create_app
 
 from .declared import declared_responses_only
 from .factory import ADMIN_PASSWORD, USER_PASSWORD
+from .patience import START, STOP
 
 
 @dataclass
@@ -47,9 +48,10 @@ class ApiClient(httpx.AsyncClient):
 
 
 @contextlib.asynccontextmanager
-async def api_client(config: Config) -> AsyncIterator[ApiClient]:
-    app = create_app(config, validate_responses=True)
-    async with LifespanManager(app) as manager:
+async def api_client(config: Config, overrides: Mapping[str, Any] | None = None) -> AsyncIterator[ApiClient]:
+    """``overrides``: parts of the app replaced from the start, as ``Services`` takes them."""
+    app = create_app(config, validate_responses=True, overrides=overrides)
+    async with LifespanManager(app, startup_timeout=START, shutdown_timeout=STOP) as manager:
         transport = httpx.ASGITransport(app=manager.app)
         # A response the spec does not declare fails the test.
         hooks = {"response": [declared_responses_only(config.server.path_prefix)]}

@@ -27,12 +27,15 @@ def make_config(**env: str) -> Config:
     With ``NEKO_TEST_STORE=redis`` every configuration uses the Redis store
     (under a prefix of its own) unless the test chose a store or a file itself.
     """
+    scratch = Path(tempfile.gettempdir()) / f"nekoapi-test-{uuid.uuid4().hex}"
     base = {
         "NEKO_MEMBER_PROVIDER": "multiuser",
         "NEKO_MEMBER_MULTIUSER_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": USER_PASSWORD,
         # Created only if a test picks sqlite (the provider makes missing directories).
-        "NEKO_MEMBER_SQLITE_PATH": str(Path(tempfile.gettempdir()) / f"nekoapi-test-{uuid.uuid4().hex}" / "members.db"),
+        "NEKO_MEMBER_SQLITE_PATH": str(scratch / "members.db"),
+        # Made only if a test makes a share link (with the memory store).
+        "NEKO_SESSION_LINKS_FILE": str(scratch / "links.db"),
         "NEKO_MEMBER_SQLITE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "NEKO_MEMBER_ARGON2_TIME_COST": "1",
         "NEKO_MEMBER_ARGON2_MEMORY_KIB": "1024",

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import httpx
 
+from .patience import START, STOP
+
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -34,7 +36,7 @@ class ServeProcess:
     def ws_url(self, token: str) -> str:
         return f"ws://127.0.0.1:{self.port}{self.prefix}/api/ws?token={token}"
 
-    def wait_healthy(self, timeout: float = 20) -> None:
+    def wait_healthy(self, timeout: float = START) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -45,7 +47,7 @@ class ServeProcess:
             time.sleep(0.1)
         raise AssertionError("server did not become healthy")
 
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10) -> tuple[int, float]:
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = STOP) -> tuple[int, float]:
         """Send ``sig``; the exit status and how long the process took to exit."""
         started = time.monotonic()
         self.process.send_signal(sig)
@@ -55,7 +57,7 @@ class ServeProcess:
     def output(self) -> str:
         if self.process.poll() is None:
             self.process.kill()
-        out, err = self.process.communicate(timeout=10)
+        out, err = self.process.communicate(timeout=STOP)
         return (out + err).decode()
 
 
@@ -87,4 +89,4 @@ def serve(*args: str, **env: str) -> Iterator[ServeProcess]:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)  # workers too, even if the parent already exited
-        process.communicate(timeout=10)
+        process.communicate(timeout=STOP)

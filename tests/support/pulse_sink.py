@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .ci import unavailable
+from .patience import START
 
 SINK = "nekotest"
 
@@ -47,7 +48,7 @@ def running_pulseaudio(directory: Path) -> Iterator[PulseServer]:
 
 
 def _wait_answering(server: PulseServer, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + START
     while subprocess.run(["pactl", f"--server={server.server}", "info"], capture_output=True).returncode != 0:
         if time.monotonic() > deadline or process.poll() is not None:
             unavailable("PulseAudio did not start")

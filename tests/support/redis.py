@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from .patience import START, STOP
 from .process import free_port
 
 SHARED_URL = os.environ.get("NEKO_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -85,7 +86,7 @@ class PrivateRedis:
     def start(self) -> None:
         args = [self._binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
         self._process = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + START
         while not _reachable("127.0.0.1", self.port):
             if time.monotonic() > deadline:
                 raise AssertionError("private redis-server did not start")
@@ -94,7 +95,7 @@ class PrivateRedis:
     def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
-            self._process.wait(timeout=10)
+            self._process.wait(timeout=STOP)
         self._process = None
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import av
 
 from .paint import Colour
+from .patience import REPLY, START, STOP
 
 
 def free_port() -> int:
@@ -47,14 +48,25 @@ class RtmpReceiver:
         self.url = f"rtmp://127.0.0.1:{self.port}/live/stream-key"
         self.path = directory / f"{name}.flv"
         command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-listen", "1", "-i", self.url]
-        self.process = subprocess.Popen([*command, "-c", "copy", "-y", str(self.path)], stdin=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
+        # Each packet is written through at once, so that the file's size says what has arrived.
+        copy = ["-c", "copy", "-flush_packets", "1", "-y", str(self.path)]
+        self.process = subprocess.Popen([*command, *copy], stdin=subprocess.DEVNULL)
+        deadline = time.monotonic() + START
         while not listening(self.port):
             if time.monotonic() > deadline or self.process.poll() is not None:
                 raise RuntimeError("ffmpeg did not start listening")
             time.sleep(0.02)
 
-    def finished(self, timeout: float = 10.0) -> int:
+    def receiving(self, timeout: float = REPLY) -> None:
+        """Waits until the stream's first bytes are in the file: a stop before them would cut a
+        publisher off in its handshake, which ffmpeg reports as an error."""
+        deadline = time.monotonic() + timeout
+        while not (self.path.exists() and self.path.stat().st_size > 0):
+            if time.monotonic() > deadline or self.process.poll() is not None:
+                raise RuntimeError(f"no stream reached {self.path.name}")
+            time.sleep(0.05)
+
+    def finished(self, timeout: float = STOP) -> int:
         """Waits for ffmpeg to end (the publisher closed the stream); its exit status."""
         return self.process.wait(timeout)
 

@@ -13,6 +13,13 @@ SPEC = load_spec(make_config())
 OPERATIONS: dict[str, OperationInfo] = operations(SPEC)
 
 
+V2_SECURITY = [{"V2Password": []}]  # Neko v2's paths: a password in ?pwd=, refused with 403 (tests/legacy)
+
+
+def is_v2(op: OperationInfo) -> bool:
+    return op.operation.get("security") == V2_SECURITY
+
+
 def resolve(node: Any) -> Any:
     while isinstance(node, dict) and "$ref" in node:
         target: Any = SPEC

@@ -15,6 +15,7 @@ import pytest
 from nekoapi import logs
 from tests.support.client import api_client
 from tests.support.factory import make_config
+from tests.support.patience import REPLY
 
 
 class RecordingStream(io.StringIO):
@@ -52,7 +53,7 @@ async def requests() -> None:
 
 
 def lines_of(stream: io.StringIO, count: int) -> list[str]:
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + REPLY
     while stream.getvalue().count("\n") < count and time.monotonic() < deadline:
         time.sleep(0.01)
     return [line for line in stream.getvalue().splitlines() if "nekoapi.access" in line]

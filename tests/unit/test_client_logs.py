@@ -10,6 +10,8 @@ import pytest
 from nekoapi.models import USER_PROFILE
 from nekoapi.sessions.session import Session
 from nekoapi.ws.client_logs import RATE, ClientLogs
+from nekoapi.ws.decoding import MalformedPayload, decoders
+from nekoapi.ws.payloads import SystemLogs
 from tests.e2e.test_room_events import Room, open_room
 from tests.support.factory import make_config
 
@@ -30,8 +32,13 @@ def client_lines(caplog: pytest.LogCaptureFixture) -> list[tuple[int, str]]:
     return [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "nekoapi.client"]
 
 
-def entries(count: int, message: str = "line") -> list[dict]:
-    return [{"level": "info", "message": f"{message} {i}"} for i in range(count)]
+def decoded(raw: object) -> SystemLogs:
+    """``raw`` as the dispatcher hands it to the handler."""
+    return decoders()["system/logs"](raw)  # type: ignore[no-any-return]
+
+
+def entries(count: int, message: str = "line") -> SystemLogs:
+    return decoded([{"level": "info", "message": f"{message} {i}"} for i in range(count)])
 
 
 async def test_lines_are_written_at_their_level(caplog: pytest.LogCaptureFixture) -> None:
@@ -39,12 +46,14 @@ async def test_lines_are_written_at_their_level(caplog: pytest.LogCaptureFixture
     logs = ClientLogs()
     await logs.handle(
         session("alice"),
-        [
-            {"level": "debug", "message": "d"},
-            {"level": "warn", "message": "w", "fields": {"module": "webrtc"}},
-            {"level": "error", "message": "e"},
-            {"level": "nonsense", "message": "i"},
-        ],
+        decoded(
+            [
+                {"level": "debug", "message": "d"},
+                {"level": "warn", "message": "w", "fields": {"module": "webrtc"}},
+                {"level": "error", "message": "e"},
+                {"level": "nonsense", "message": "i"},
+            ]
+        ),
     )
     assert client_lines(caplog) == [
         (logging.DEBUG, "client alice: d"),
@@ -78,11 +87,15 @@ async def test_secrets_are_never_echoed(caplog: pytest.LogCaptureFixture) -> Non
     caplog.set_level(logging.INFO)
     await ClientLogs().handle(
         session("alice"),
-        {
-            "level": "info",
-            "message": "GET /api/ws?token=abcdef Authorization: Bearer xyz123\nclient mallory: forged",
-            "fields": {"password": "hunter2", "api_token": "t0k3n", "url": "/x?password=p4ss"},
-        },
+        decoded(
+            [
+                {
+                    "level": "info",
+                    "message": "GET /api/ws?token=abcdef Authorization: Bearer xyz123\nclient mallory: forged",
+                    "fields": {"password": "hunter2", "api_token": "t0k3n", "url": "/x?password=p4ss"},
+                }
+            ]
+        ),
     )
     [(_, line)] = client_lines(caplog)
     for secret in ("abcdef", "xyz123", "hunter2", "t0k3n", "p4ss"):
@@ -90,11 +103,13 @@ async def test_secrets_are_never_echoed(caplog: pytest.LogCaptureFixture) -> Non
     assert "\n" not in line and "\\nclient mallory" in line
 
 
-async def test_junk_payloads_are_ignored(caplog: pytest.LogCaptureFixture) -> None:
+async def test_junk_payloads_are_not_decoded(caplog: pytest.LogCaptureFixture) -> None:
+    """Neko's payload is a list of objects; anything else never reaches the handler."""
+    for junk in (5, "text", {"level": "info", "message": "one"}, [1, "a", None], [{"message": 5}]):
+        with pytest.raises(MalformedPayload):
+            decoded(junk)
     caplog.set_level(logging.INFO)
-    logs = ClientLogs()
-    for junk in (None, 5, "text", [1, "a", None]):
-        await logs.handle(session("alice"), junk)
+    await ClientLogs().handle(session("alice"), decoded(None))  # null is an empty list
     assert client_lines(caplog) == []
 
 

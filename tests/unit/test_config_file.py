@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nekoapi.config import Config, ConfigError, keys, load_config
+from tests.support.patience import START
 
 FILE = """
 server:
@@ -125,7 +126,9 @@ def test_every_key_has_a_file_and_an_environment_name() -> None:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "nekoapi", *args], capture_output=True, text=True, timeout=30, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "nekoapi", *args], capture_output=True, text=True, timeout=START, env=env
+    )
 
 
 def test_serve_help_lists_every_key_with_its_default() -> None:
@@ -153,4 +156,15 @@ def test_serve_refuses_a_session_file_it_cannot_open(tmp_path: Path) -> None:
     result = run_cli("serve", env=env)
     assert result.returncode == 2
     last = result.stderr.strip().splitlines()[-1]  # connexion may print an import-time warning first
-    assert last.startswith(f"nekoapi: configuration error: session.file: cannot open {blocker}/sessions.db")
+    assert last.startswith(f"nekoapi: cannot start: session.file: cannot open {blocker}/sessions.db")
+
+
+def test_serve_refuses_a_members_file_it_cannot_read_with_one_line(tmp_path: Path) -> None:
+    members = tmp_path / "members.json"
+    members.write_text("[1, 2]")
+    env = {"PATH": "", "NEKO_MEMBER_PROVIDER": "file", "NEKO_MEMBER_FILE_PATH": str(members)}
+    result = run_cli("serve", env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"nekoapi: cannot start: member.file.path: {members} is not a JSON object of members"

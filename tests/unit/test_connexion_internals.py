@@ -14,6 +14,7 @@ import pytest
 from connexion.decorators.parameter import AsyncParameterDecorator
 
 from nekoapi.web import internals
+from tests.support.patience import START
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -61,6 +62,6 @@ def test_the_server_refuses_to_start_when_a_private_name_is_gone() -> None:
     # Simulates a Connexion without connexion.context._scope, then starts as `nekoapi serve` would.
     script = "import connexion.context as c; del c._scope\nfrom nekoapi.cli import main\nmain(['serve'])\n"
     env = {k: v for k, v in os.environ.items() if k != "NEKO_TEST_STORE"}  # the suite's own switch, not a key
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, env=env)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=START, env=env)
     assert result.returncode != 0
     assert "ConnexionInternalsChanged" in result.stderr and "connexion.context:_scope" in result.stderr

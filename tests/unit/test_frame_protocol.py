@@ -10,6 +10,7 @@ from uvicorn.server import ServerState
 
 from nekoapi.web.frames import EXTENSION, FrameWebSocketProtocol
 from nekoapi.ws import protocol
+from tests.support.patience import REPLY
 from tests.support.transport import RecordingTransport
 
 HANDSHAKE = (
@@ -41,7 +42,7 @@ async def test_frames_are_written_between_the_accept_and_the_close_only() -> Non
     transport = RecordingTransport()
     proto.connection_made(transport)
     proto.data_received(HANDSHAKE)
-    await asyncio.wait_for(done.wait(), 2)
+    await asyncio.wait_for(done.wait(), REPLY)
 
     assert seen == {
         "before accept": False,
@@ -83,3 +84,42 @@ async def test_the_light_inbox_and_flag_behave_like_asyncio_queue_and_event() ->
     assert not waiter.done()
     writable.set()
     assert await waiter is True
+
+
+async def test_uvicorns_shutdown_lets_the_application_say_goodbye_before_its_close() -> None:
+    goodbye = protocol.frame(protocol.SYSTEM_DISCONNECT, {"message": "server shutdown"})
+    accepted, ended = asyncio.Event(), asyncio.Event()
+
+    async def app(scope: Any, receive: Any, send: Any) -> None:
+        frames = scope["extensions"][EXTENSION]
+        await receive()
+        await send({"type": "websocket.accept"})
+        frames.farewell = lambda: frames.write_frames(goodbye) and frames.close_now(1000, "server shutdown")
+        accepted.set()
+        await receive()
+        ended.set()
+
+    config = uvicorn.Config(app, ws=FrameWebSocketProtocol, ws_ping_interval=None, log_level="warning")
+    config.load()
+    proto = FrameWebSocketProtocol(config, ServerState(), {}, asyncio.get_running_loop())
+    transport = RecordingTransport()
+    proto.connection_made(transport)
+    proto.data_received(HANDSHAKE)
+    await asyncio.wait_for(accepted.wait(), REPLY)
+
+    proto.shutdown()  # what uvicorn's server does to every connection still open
+    await asyncio.wait_for(ended.wait(), REPLY)
+    assert transport.written[1:] == [goodbye, b"\x88\x11\x03\xe8server shutdown"]  # then code 1000, not 1012
+    assert transport.closing
+
+
+async def test_a_closed_socket_lets_go_of_its_farewell() -> None:
+    # The farewell holds the application's peer, which holds the protocol: kept, they would be a
+    # cycle that only the collector frees, for every socket that ever closed.
+    config = uvicorn.Config(lambda *a: None, ws=FrameWebSocketProtocol, log_level="warning")
+    config.load()
+    proto = FrameWebSocketProtocol(config, ServerState(), {}, asyncio.get_running_loop())
+    proto.connection_made(RecordingTransport())
+    proto.farewell = lambda: None
+    proto.connection_lost(None)
+    assert proto.farewell is None

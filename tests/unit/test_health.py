@@ -25,8 +25,7 @@ async def test_memory_only_is_always_healthy() -> None:
 
 
 async def test_a_provider_with_an_unreachable_store_is_named() -> None:
-    services = Services(make_config())
-    services.members = UnreachableProvider()
+    services = Services(make_config(), {"members": UnreachableProvider()})
     with pytest.raises(errors.BackingStoreUnavailable) as error:
         await services.health()
     assert error.value.text == "member provider unreachable"

@@ -19,6 +19,7 @@ TOKEN = "3f" * 32
         f"Authorization: Bearer {TOKEN}",
         f"cookie NEKO_SESSION={TOKEN}; other=1",
         f"password={TOKEN}",
+        f'"GET /file?pwd={TOKEN}&filename=a.txt HTTP/1.1" 200',  # Neko v2's password
     ],
 )
 def test_redact_removes_the_secret(line: str) -> None:

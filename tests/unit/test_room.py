@@ -12,6 +12,7 @@ from nekoapi.config import Config
 from nekoapi.services import Services
 from nekoapi.sessions.session import Session
 from nekoapi.ws import protocol
+from tests.support.events import server_violations, violation
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD, make_config
 
 # Sent one loop turn after a connect, so they land wherever a test happens to be; these tests are
@@ -32,6 +33,11 @@ class RecordingPeer:
             frame = b"".join(frame)
         decoded = protocol.decode(protocol.frame_text(frame))
         assert decoded is not None, frame
+        # The contract, as a live server's frames are checked: the bus would swallow an exception, so the
+        # violation is recorded and tests/conftest.py fails the test.
+        problem = violation({"event": decoded[0], "payload": decoded[1]})
+        if problem is not None:
+            server_violations.append(problem)
         if decoded[0] not in PLUGIN_GREETINGS:
             self.events.append(decoded)
 

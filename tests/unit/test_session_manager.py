@@ -15,6 +15,7 @@ from nekoapi.events import EventBus, SessionCreated, SessionDeleted, StateChange
 from nekoapi.models import ADMIN_PROFILE, USER_PROFILE, MemberProfile, SessionState
 from nekoapi.sessions.manager import SessionManager
 from nekoapi.ws.peer import QueuedPeer
+from tests.support.patience import REPLY
 
 API_TOKEN = "a" * 40
 
@@ -133,7 +134,7 @@ async def test_disconnect_closes_the_socket_with_a_reason_and_keeps_the_session(
     peer, connection, writer = await open_peer()
     manager.connect(session, peer)
     await manager.disconnect("alice")
-    await asyncio.wait_for(writer, 1)
+    await asyncio.wait_for(writer, REPLY)
     assert connection.sent[-1] == {"event": "system/disconnect", "payload": {"message": "session disconnected"}}
     assert connection.closed_with == (1000, "session disconnected")
     assert session.state.is_connected is False
@@ -147,7 +148,7 @@ async def test_delete_closes_with_session_deleted_and_forgets_the_token() -> Non
     peer, connection, writer = await open_peer()
     manager.connect(session, peer)
     await manager.delete("alice")
-    await asyncio.wait_for(writer, 1)
+    await asyncio.wait_for(writer, REPLY)
     assert connection.closed_with == (1000, "session deleted")
     with pytest.raises(errors.SessionNotFound):
         manager.get("alice")
@@ -169,7 +170,7 @@ async def test_merciful_reconnect_replaces_the_old_socket() -> None:
     second, _, _ = await open_peer()
     manager.connect(session, first)
     assert manager.connect(session, second)
-    await asyncio.wait_for(first_writer, 1)
+    await asyncio.wait_for(first_writer, REPLY)
     assert first_connection.closed_with == (1000, "connection replaced")
     assert session.peer is second and session.state.is_connected
 
@@ -181,7 +182,7 @@ async def test_without_merciful_reconnect_the_new_socket_is_refused() -> None:
     second, second_connection, second_writer = await open_peer()
     manager.connect(session, first)
     assert not manager.connect(session, second)
-    await asyncio.wait_for(second_writer, 1)
+    await asyncio.wait_for(second_writer, REPLY)
     assert second_connection.closed_with == (1000, "already connected")
     assert session.peer is first
 
@@ -245,7 +246,7 @@ async def test_profile_change_that_removes_can_connect_closes_the_socket() -> No
     peer, connection, writer = await open_peer()
     manager.connect(session, peer)
     await manager.update_profile("alice", dataclasses.replace(session.profile, can_connect=False))
-    await asyncio.wait_for(writer, 1)
+    await asyncio.wait_for(writer, REPLY)
     assert connection.closed_with == (1000, "profile changed")
 
 
@@ -261,7 +262,7 @@ async def test_encoded_session_data_follows_every_change() -> None:
     manager.connect(session, peer)
     assert orjson.loads(session.data_json())["state"]["is_connected"] is True
     await manager.disconnect("alice")
-    await asyncio.wait_for(writer, 1)
+    await asyncio.wait_for(writer, REPLY)
     assert orjson.loads(session.data_json())["state"]["is_connected"] is False
     assert encoded_matches()
     await manager.update_profile("alice", dataclasses.replace(session.profile, name="Alice"))
@@ -286,7 +287,7 @@ async def test_a_slow_socket_is_closed_instead_of_growing_without_bound() -> Non
     peer, connection, writer = await open_peer(queue_size=3)
     for n in range(10):
         peer.send("test/event", {"n": n})
-    await asyncio.wait_for(writer, 1)
+    await asyncio.wait_for(writer, REPLY)
     assert connection.closed_with == (1000, "connection too slow")
     assert len(connection.sent) <= 4
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -97,3 +98,21 @@ async def test_sqlite_ping_fails_once_the_database_is_gone(tmp_path: Path) -> No
     store.close()
     with pytest.raises(sqlite3.ProgrammingError):
         await store.ping()
+
+
+async def test_sqlite_writes_wait_off_the_event_loop_for_a_locked_file(tmp_path: Path) -> None:
+    path = str(tmp_path / "sessions.db")
+    store = SqliteSessionStore(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the file: a write must wait for it
+    ann, ann_token = make_session("ann")
+    store.add(ann)  # returns at once: written on the store's own thread, not on the event loop
+    assert store.by_token(ann_token) is ann
+    flushed = asyncio.ensure_future(store.flush())
+    await asyncio.sleep(0)
+    assert not flushed.done()  # the write is still waiting for the lock
+    other.execute("COMMIT")
+    await flushed
+    assert other.execute("SELECT id FROM sessions").fetchall() == [("ann",)]
+    other.close()
+    store.close()

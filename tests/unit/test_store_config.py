@@ -17,7 +17,7 @@ def test_the_default_store_is_this_process() -> None:
         "redis://127.0.0.1:6379/0",
         "neko",
     )
-    assert isinstance(Services(make_config(NEKO_SESSION_STORE="memory")).backend, LocalBackend)
+    assert isinstance(Services(make_config(NEKO_SESSION_STORE="memory")).sessions.state.backend, LocalBackend)
 
 
 def test_an_unknown_store_is_refused_naming_the_key() -> None:
@@ -26,6 +26,9 @@ def test_an_unknown_store_is_refused_naming_the_key() -> None:
 
 
 def test_a_session_file_with_the_redis_store_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    config = make_config(NEKO_SESSION_STORE="redis", NEKO_SESSION_FILE=str(tmp_path / "sessions.db"))
+    with pytest.raises(ConfigError, match=r"^NEKO_SESSION_FILE: not used with session.store redis"):
+        make_config(NEKO_SESSION_STORE="redis", NEKO_SESSION_FILE=str(tmp_path / "sessions.db"))
+    written = tmp_path / "neko.yaml"
+    written.write_text(f"session:\n  store: redis\n  file: {tmp_path / 'sessions.db'}\n")
     with pytest.raises(ConfigError, match=r"^session.file: not used with session.store redis"):
-        Services(config)
+        load_config({}, str(written))

@@ -9,6 +9,7 @@ import orjson
 import pytest
 from websockets.frames import Frame, Opcode
 
+from nekoapi.sessions import reasons
 from nekoapi.ws import protocol
 from nekoapi.ws.peer import Flusher, FramePeer
 
@@ -121,9 +122,9 @@ async def test_the_goodbye_is_written_at_once_after_what_was_queued_and_nothing_
     writer = FakeWriter()
     peer, counted = make_peer(writer)
     peer.send("test/event", {"n": 1})
-    peer.destroy(protocol.REASON_DISCONNECTED)
+    peer.destroy(reasons.DISCONNECTED)
     assert [m["event"] for m in writer.messages()] == ["test/event", "system/disconnect"]
-    assert writer.closed_with == (1000, protocol.REASON_DISCONNECTED)
+    assert writer.closed_with == (1000, reasons.DISCONNECTED)
     peer.send("test/event", {"n": 2})
     await asyncio.sleep(0)
     assert len(writer.messages()) == 2 and counted == [2]
@@ -136,7 +137,7 @@ async def test_a_client_that_stops_taking_messages_is_closed_as_too_slow() -> No
         peer.send("test/event", {"n": n})
         await asyncio.sleep(0)
     assert peer.too_slow and peer.closing
-    assert writer.closed_with == (1000, protocol.REASON_TOO_SLOW)
+    assert writer.closed_with == (1000, reasons.TOO_SLOW)
     events = writer.messages()
     assert len(events) == 4  # the three it may have pending, then the goodbye
     assert events[-1] == {"event": "system/disconnect", "payload": {"message": "connection too slow"}}

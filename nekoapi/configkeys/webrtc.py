@@ -1,0 +1,175 @@
+"""``webrtc.*``: ICE servers, ICE-lite and trickle, 1:1 NAT addresses and their lookup, the UDP port
+range and the single UDP port (Neko's ``internal/config/webrtc.go``)."""
+
+from __future__ import annotations
+
+import ipaddress
+import urllib.parse
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from . import v2
+from .declare import Invalid, Legacy, key, section
+from .values import json_list, strings, text, within
+
+
+@dataclass(frozen=True)
+class IceServer:
+    """One STUN or TURN server, as Neko's ``types.ICEServer`` (and a browser's RTCIceServer)."""
+
+    urls: tuple[str, ...]
+    username: str = ""
+    credential: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """What ``signal/provide`` carries: ``urls`` always a list, empty credentials left out."""
+        found: dict[str, Any] = {"urls": list(self.urls)}
+        if self.username:
+            found["username"] = self.username
+        if self.credential:
+            found["credential"] = self.credential
+        return found
+
+
+def ice_servers(raw: Any) -> tuple[IceServer, ...]:
+    """A YAML list, or JSON text, of {urls, username?, credential?}; ``urls`` one URL or a list."""
+    return tuple(_ice_server(item) for item in json_list(raw, _SERVERS))
+
+
+_SERVERS = "a list of {urls, username?, credential?}"
+
+
+def _ice_server(item: Any) -> IceServer:
+    urls = item.get("urls") if isinstance(item, dict) else None
+    if isinstance(urls, str):
+        urls = [urls]
+    if not (urls and isinstance(urls, list) and all(isinstance(u, str) and u for u in urls)):
+        raise Invalid(f"expected {_SERVERS}")
+    try:
+        return IceServer(tuple(urls), text(item.get("username", "")), text(item.get("credential", "")))
+    except Invalid:
+        raise Invalid(f"expected {_SERVERS}: username and credential are text") from None
+
+
+class PortRange(NamedTuple):
+    first: int
+    last: int
+
+    def __str__(self) -> str:
+        return f"{self.first}-{self.last}"
+
+
+def port_range(raw: Any) -> PortRange | None:
+    """Neko's ``webrtc.epr``, ``min-max``; empty means any port."""
+    if raw is None or raw == "":
+        return None
+    low, sep, high = str(raw).partition("-")
+    if not (sep and low.strip().isdigit() and high.strip().isdigit()):
+        raise Invalid("expected a range like 59000-59100", got=raw)
+    first, last = int(low), int(high)
+    if not 0 < first <= last < 65536:
+        raise Invalid("expected 1 <= min <= max <= 65535", got=raw)
+    return PortRange(first, last)
+
+
+def nat1to1_addresses(raw: Any) -> tuple[str, ...]:
+    """Neko's ``webrtc.nat1to1`` as pion reads it: ``public`` (every local address of that family) or
+    ``public/local`` (that local address only); one sole address per family, each local address once."""
+    found = strings(raw)
+    sole: set[int] = set()
+    local: set[str] = set()
+    for entry in found:
+        public, _, mapped = entry.partition("/")
+        family = _address(public, entry).version
+        if not mapped:
+            if family in sole:
+                raise Invalid(f"expected one public IPv{family} address (or public/local pairs)", got=entry)
+            sole.add(family)
+        elif _address(mapped, entry).version != family or mapped in local:
+            raise Invalid("expected public/local pairs of one family, each local address once", got=entry)
+        else:
+            local.add(mapped)
+    return found
+
+
+def _address(text: str, entry: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        raise Invalid("expected IP addresses, or public/local pairs of them", got=entry) from None
+
+
+def web_url(value: str) -> str | None:
+    """``webrtc.ip_retrieval_url``: empty, or an http(s) URL."""
+    url = urllib.parse.urlsplit(value)
+    if value and not (url.scheme in ("http", "https") and url.hostname):
+        return "expected an http:// or https:// URL, or nothing"
+    return None
+
+
+@dataclass(frozen=True)
+class IceServersConfig:
+    frontend: tuple[IceServer, ...] = key(
+        (),
+        "ICE servers sent to clients: a list of {urls, username?, credential?} (YAML, or JSON)",
+        parse=ice_servers,
+        secret=True,  # TURN credentials
+        shown="[]",
+        legacy=(
+            Legacy("iceservers", convert=v2.ice_servers, note="a JSON list; sets both lists"),
+            Legacy("iceserver", convert=v2.ice_server, note="URLs of one server, added to `NEKO_ICESERVERS`' list"),
+        ),
+    )
+    backend: tuple[IceServer, ...] = key(
+        (),
+        "ICE servers the server itself uses, in the same form; none means no STUN at all",
+        parse=ice_servers,
+        secret=True,
+        legacy=(
+            Legacy("iceservers", convert=v2.ice_servers, note="a JSON list; sets both lists"),
+            Legacy("iceserver", convert=v2.ice_server, note="URLs of one server, added to `NEKO_ICESERVERS`' list"),
+        ),
+        shown="[]",
+    )
+
+
+@dataclass(frozen=True)
+class WebRTCConfig:
+    icelite: bool = key(
+        False,
+        "the server is an ICE-lite agent: `a=ice-lite` in its offers, controlled role, host (and nat1to1)"
+        " candidates only, `webrtc.iceservers.backend` ignored",
+        legacy=(Legacy("icelite"),),
+    )
+    icetrickle: bool = key(
+        True,
+        "send `signal/provide` before ICE gathering and trickle the server's candidates as"
+        " `signal/candidate`; false puts them all in the offer",
+    )
+    iceservers: IceServersConfig = section(IceServersConfig)
+    nat1to1: tuple[str, ...] = key(
+        (),
+        "1:1 NAT: the public address that replaces the host candidates' own, one per address family,"
+        " or `public/local` pairs",
+        parse=nat1to1_addresses,
+        legacy=(Legacy("nat1to1"),),
+    )
+    ip_retrieval_url: str = key(
+        "",
+        "while `webrtc.nat1to1` is empty, the public address is fetched from this URL at start (its"
+        " answer is the address); empty: not looked up (Neko's default is https://checkip.amazonaws.com)",
+        check=web_url,
+        legacy=(Legacy("ipfetch", note="as it is; a failed lookup is warned about, not fatal"),),
+    )
+    epr: PortRange | None = key(
+        None,
+        "UDP port range `min-max` of the server's ICE host candidates; empty means any port",
+        parse=port_range,
+        legacy=(Legacy("epr", convert=v2.port_range, note="a reversed range is turned round"),),
+    )
+    udpmux: int = key(
+        0,
+        "one UDP port for the ICE, DTLS and SRTP of every peer (0: off); it replaces `webrtc.epr`",
+        check=within(0, 65535, "a UDP port"),
+        legacy=(Legacy("udpmux"),),
+    )

@@ -1,0 +1,84 @@
+// The page's entry: log in (the token kept for this tab's session, so a reload stays logged in), then
+// open the room and let every panel render from the store.
+import "./room.js";
+import "./status.js";
+import { bindAutomation } from "./automation.js";
+import { bindChat } from "./chat.js";
+import { bindClipboard } from "./clipboard.js";
+import { bindControl } from "./control.js";
+import { bindDetails } from "./details.js";
+import { $ } from "./dom.js";
+import { bindFiles } from "./files.js";
+import { bindInput } from "./input.js";
+import "./members.js";
+import { drawCursor } from "./media.js";
+import { api, connect, emit, on, stop } from "./net.js";
+import { bindQuality } from "./quality.js";
+import { bindSound } from "./sound.js";
+import { state, subscribe, update } from "./store.js";
+import { t, translate } from "./strings.js";
+
+const KEY = "nekoapi.token";
+
+function enter(token) {
+  sessionStorage.setItem(KEY, token);
+  update({ token });
+  $("login").hidden = true;
+  $("room").hidden = false;
+  connect();
+}
+
+async function login(e) {
+  e.preventDefault();
+  const form = new FormData($("login"));
+  const response = await fetch("api/login", {
+    method: "POST", headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ username: form.get("username"), password: form.get("password") }),
+  });
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) { $("login-error").textContent = body.message || t("loginFailed"); return; }
+  enter(body.token);
+}
+
+// A token kept from before a reload is used if the server still knows it; else the login form shows.
+async function resume() {
+  const token = sessionStorage.getItem(KEY);
+  if (!token) return;
+  state.token = token;
+  try { await api("whoami"); enter(token); } catch { sessionStorage.removeItem(KEY); state.token = ""; }
+}
+
+async function logout() {
+  sessionStorage.removeItem(KEY);
+  await api("logout", { method: "POST" }).catch(() => {});
+  stop();
+  location.reload();
+}
+
+// The server forgot this session (a restart without a kept store): back to the login form, saying why.
+on("ended", (reason) => {
+  if (reason !== "session ended") return;
+  sessionStorage.removeItem(KEY);
+  update({ token: "" });
+  $("room").hidden = true;
+  $("login").hidden = false;
+  $("login-error").textContent = t("sessionEnded");
+});
+
+translate();
+document.title = t("title");
+$("login").addEventListener("submit", login);
+$("logout").addEventListener("click", logout);
+bindControl();
+bindChat();
+bindAutomation();
+bindSound();
+bindQuality();
+bindFiles();
+bindClipboard();
+bindDetails();
+bindInput($("video"));
+subscribe(drawCursor);
+// For the console and the browser tests: the store and the socket's emit.
+window.nekoRoom = { state, emit };
+resume();

@@ -1,0 +1,61 @@
+// Every string the page shows, in one table: English and German. t() picks the browser's language.
+const TABLE = {
+  en: {
+    title: "nekoapi room", username: "Username", password: "Password", logIn: "Log in", logOut: "Log out",
+    loginFailed: "Login failed", sessionEnded: "Your session ended; log in again.", screen: "Room screen", connectionStatus: "Connection status",
+    connecting: "Connecting…", connected: "Connected", playing: "Connected, playing",
+    reconnecting: "Disconnected; reconnecting in {s} s", disconnected: "Disconnected: {reason}",
+    requestControl: "Request control", releaseControl: "Release control", giveControl: "Give control",
+    deny: "Deny", asksControl: "{name} asks for control", controlTitle: "Control",
+    youHost: "You have control", hostIs: "{name} has control", nobodyHosts: "Nobody has control",
+    requestSent: "Request sent to {name}", takeControl: "Take control", resetControl: "Reset control",
+    chat: "Chat", chatMessage: "Chat message", send: "Send", chatOff: "Chat is off for you",
+    members: "Members", actionsFor: "Actions for {name}", kick: "Kick", mute: "Mute", unmute: "Unmute",
+    ban: "Ban", host: "host", admin: "admin", you: "you", roomSettings: "Room settings",
+    lockLogins: "Lock logins", lockControls: "Lock controls", privateMode: "Private mode",
+    implicitHosting: "Implicit hosting", failed: "{what} failed: {why}",
+    sound: "Sound", volume: "Volume", fullscreen: "Fullscreen", pip: "Picture in picture",
+    resolution: "Resolution", quality: "Quality", auto: "Auto",
+    files: "Files", uploadFiles: "Upload files", download: "Download {name}", remove: "Delete {name}",
+    uploading: "Uploading {name}…", clipboard: "Clipboard", clipboardHint: "Sent to the desktop when you change it",
+    details: "Connection details", path: "Path", rtt: "Round-trip time", fps: "Frames per second",
+    bitrate: "Bitrate", loss: "Packet loss", decode: "Decode time", unknown: "unknown",
+  },
+  de: {
+    title: "nekoapi-Raum", username: "Benutzername", password: "Passwort", logIn: "Anmelden", logOut: "Abmelden",
+    loginFailed: "Anmeldung fehlgeschlagen", sessionEnded: "Ihre Sitzung ist beendet; bitte neu anmelden.", screen: "Raumbildschirm", connectionStatus: "Verbindungsstatus",
+    connecting: "Verbinde…", connected: "Verbunden", playing: "Verbunden, läuft",
+    reconnecting: "Getrennt; neuer Versuch in {s} s", disconnected: "Getrennt: {reason}",
+    requestControl: "Steuerung anfordern", releaseControl: "Steuerung abgeben", giveControl: "Steuerung geben",
+    deny: "Ablehnen", asksControl: "{name} bittet um die Steuerung", controlTitle: "Steuerung",
+    youHost: "Sie steuern", hostIs: "{name} steuert", nobodyHosts: "Niemand steuert",
+    requestSent: "Anfrage an {name} gesendet", takeControl: "Steuerung übernehmen", resetControl: "Steuerung zurücksetzen",
+    chat: "Chat", chatMessage: "Chatnachricht", send: "Senden", chatOff: "Chat ist für Sie aus",
+    members: "Mitglieder", actionsFor: "Aktionen für {name}", kick: "Hinauswerfen", mute: "Stummschalten",
+    unmute: "Ton an", ban: "Sperren", host: "steuert", admin: "Admin", you: "Sie", roomSettings: "Raumeinstellungen",
+    lockLogins: "Anmeldungen sperren", lockControls: "Steuerung sperren", privateMode: "Privater Modus",
+    implicitHosting: "Implizite Steuerung", failed: "{what} fehlgeschlagen: {why}",
+    sound: "Ton", volume: "Lautstärke", fullscreen: "Vollbild", pip: "Bild im Bild",
+    resolution: "Auflösung", quality: "Qualität", auto: "Automatisch",
+    files: "Dateien", uploadFiles: "Dateien hochladen", download: "{name} herunterladen", remove: "{name} löschen",
+    uploading: "Lade {name} hoch…", clipboard: "Zwischenablage", clipboardHint: "Wird beim Ändern an den Desktop gesendet",
+    details: "Verbindungsdetails", path: "Weg", rtt: "Umlaufzeit", fps: "Bilder pro Sekunde",
+    bitrate: "Bitrate", loss: "Paketverlust", decode: "Dekodierzeit", unknown: "unbekannt",
+  },
+};
+
+const wanted = new URLSearchParams(location.search).get("lang") || navigator.language || "en";
+export const LANGUAGE = TABLE[wanted.slice(0, 2)] ? wanted.slice(0, 2) : "en";
+
+export function t(key, values = {}) {
+  const text = TABLE[LANGUAGE][key] ?? TABLE.en[key] ?? key;
+  return text.replace(/\{(\w+)\}/g, (_, name) => String(values[name] ?? ""));
+}
+
+// Fills every [data-t] element's text and every [data-t-label] element's aria-label from the table.
+export function translate(root = document) {
+  document.documentElement.lang = LANGUAGE;
+  for (const el of root.querySelectorAll("[data-t]")) el.textContent = t(el.dataset.t);
+  for (const el of root.querySelectorAll("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
+  for (const el of root.querySelectorAll("[data-t-placeholder]")) el.placeholder = t(el.dataset.tPlaceholder);
+}

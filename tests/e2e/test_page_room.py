@@ -1,0 +1,184 @@
+"""The room's page as people use it, several at once: the status, the roster, reconnection, control
+handed over through the host's dialog, and chat. Controls are found by role and accessible name.
+
+One server (with its desktop) serves the whole module; each test opens its own browser contexts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+
+import httpx
+import pytest
+from playwright.async_api import Locator, Page, expect
+
+from nekoapi.media.pulse import PulseServer
+from tests.media.conftest import media_display, painter, pulse  # noqa: F401  (fixtures)
+from tests.media.desktop import Painter
+from tests.media.server import media_server as serving
+from tests.support.browser import browser_at, log_in, shows
+from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
+from tests.support.live import LiveServer
+from tests.support.patience import REPLY
+
+OpenPage = Callable[..., Awaitable[Page]]
+WAIT = REPLY * 1000  # Playwright's timeouts are in milliseconds
+
+
+@pytest.fixture(scope="module")
+def room(media_display: str, pulse: PulseServer) -> Iterator[LiveServer]:  # noqa: F811
+    with serving(media_display, pulse) as server:
+        yield server
+
+
+@pytest.fixture
+async def open_page(room: LiveServer) -> AsyncIterator[OpenPage]:
+    async with browser_at(room.http_url) as opener:
+        yield opener
+
+
+@pytest.fixture
+async def http(room: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(base_url=room.http_url) as client:
+        yield client
+
+
+async def person(open_page: OpenPage, name: str, *, admin: bool = False) -> Page:
+    page = await open_page()
+    await log_in(page, name, ADMIN_PASSWORD if admin else USER_PASSWORD)
+    return page
+
+
+def status(page: Page) -> Locator:
+    return page.get_by_role("status", name="Connection status")
+
+
+async def frames(page: Page) -> int:
+    return int(await page.evaluate("document.getElementById('video').getVideoPlaybackQuality().totalVideoFrames"))
+
+
+async def plays_on(page: Page) -> None:
+    """The video decodes new frames (not a frozen last picture)."""
+    before = await frames(page)
+    deadline = time.monotonic() + REPLY
+    while await frames(page) <= before:
+        assert time.monotonic() < deadline, "the video decodes no new frames"
+        await asyncio.sleep(0.1)
+
+
+async def test_the_status_the_labelled_video_and_the_roster(open_page: OpenPage, painter: Painter) -> None:  # noqa: F811
+    painter.fill((200, 30, 160))
+    alice = await person(open_page, "alice")
+    await expect(status(alice)).to_have_text("Connected, playing", timeout=WAIT)
+    assert await alice.get_by_label("Room screen").evaluate("v => v.tagName") == "VIDEO"
+    await shows(alice, (200, 30, 160))
+    bob = await person(open_page, "bob")
+    members = alice.get_by_role("list", name="Members")
+    await expect(members.get_by_role("listitem").filter(has_text="bob")).to_be_visible(timeout=WAIT)
+    await expect(members.get_by_role("listitem").filter(has_text="alice")).to_contain_text("you")
+    await bob.context.close()  # bob's browser goes away: alice's roster drops him
+    await expect(members.get_by_role("listitem").filter(has_text="bob")).to_have_count(0, timeout=WAIT)
+
+
+async def test_a_reload_keeps_the_login(open_page: OpenPage) -> None:
+    alice = await person(open_page, "alice")
+    await alice.reload()
+    await expect(alice.get_by_role("button", name="Log in")).to_be_hidden(timeout=WAIT)
+    await expect(status(alice)).to_have_text("Connected, playing", timeout=WAIT)
+    await plays_on(alice)
+    await alice.get_by_role("button", name="Log out").click()
+    await expect(alice.get_by_role("button", name="Log in")).to_be_visible(timeout=WAIT)
+    await alice.reload()  # logged out stays logged out
+    await expect(alice.get_by_role("button", name="Log in")).to_be_visible(timeout=WAIT)
+
+
+async def test_the_page_reconnects_after_the_server_drops_its_socket(
+    open_page: OpenPage,
+    http: httpx.AsyncClient,
+    room: LiveServer,
+    painter: Painter,  # noqa: F811
+) -> None:
+    alice = await person(open_page, "alice")
+    me = await alice.evaluate("nekoRoom.state.id")
+    admin = (await http.post("/api/login", json={"username": "admin", "password": ADMIN_PASSWORD})).json()
+    await http.post("/api/room/control/request", headers={"Authorization": f"Bearer {admin['token']}"})
+    peer_before = room.app.services.media.viewers[me]
+    dropped = await http.post(f"/api/sessions/{me}/disconnect", headers={"Authorization": f"Bearer {admin['token']}"})
+    assert dropped.status_code == 204
+    await expect(status(alice)).to_contain_text("reconnecting", timeout=WAIT)
+    await expect(status(alice)).to_have_text("Connected, playing", timeout=WAIT)
+    assert room.app.services.media.viewers[me] is not peer_before  # a new peer, not the old one's last frame
+    painter.fill((40, 220, 90))
+    await shows(alice, (40, 220, 90))
+    await plays_on(alice)
+    # The roster and the host came back with it.
+    await expect(alice.locator("#host")).to_have_text("admin has control", timeout=WAIT)
+    members = alice.get_by_role("list", name="Members")
+    await expect(members.get_by_role("listitem").filter(has_text="alice")).to_contain_text("you")
+    await http.post("/api/room/control/release", headers={"Authorization": f"Bearer {admin['token']}"})
+
+
+async def test_bob_asks_the_host_for_control_and_is_given_it(open_page: OpenPage) -> None:
+    admin = await person(open_page, "admin", admin=True)
+    bob = await person(open_page, "bob")
+    await admin.get_by_role("button", name="Request control").click()
+    await expect(admin.get_by_role("button", name="Release control")).to_be_visible(timeout=WAIT)
+    # The button gave the keys back to the desktop: focus is on the video, not on the button.
+    assert await admin.evaluate("document.activeElement.id") == "video"
+    await expect(bob.locator("#host")).to_have_text("admin has control", timeout=WAIT)
+    await bob.get_by_role("button", name="Request control").click()
+    await expect(bob.get_by_role("alert").filter(has_text="Request sent to admin")).to_be_visible()
+    dialog = admin.get_by_role("alertdialog", name="bob asks for control")
+    await expect(dialog).to_be_visible(timeout=WAIT)
+    await dialog.get_by_role("button", name="Give control").click()
+    await expect(dialog).to_be_hidden()
+    await expect(bob.get_by_role("button", name="Release control")).to_be_visible(timeout=WAIT)
+    await expect(admin.locator("#host")).to_have_text("bob has control", timeout=WAIT)
+    assert await admin.evaluate("document.activeElement.id") == "video"
+    # A second request is denied: bob keeps control.
+    await admin.get_by_role("button", name="Request control").click()
+    denied = bob.get_by_role("alertdialog", name="admin asks for control")
+    await denied.get_by_role("button", name="Deny").click()
+    await expect(denied).to_be_hidden()
+    await expect(bob.get_by_role("button", name="Release control")).to_be_visible()
+    # The administrator takes control without asking, then releases it.
+    await admin.get_by_role("button", name="Take control").click()
+    await expect(admin.get_by_role("button", name="Release control")).to_be_visible(timeout=WAIT)
+    await expect(bob.get_by_role("button", name="Request control")).to_be_visible(timeout=WAIT)
+    await admin.get_by_role("button", name="Release control").click()
+    await expect(bob.locator("#host")).to_have_text("Nobody has control", timeout=WAIT)
+
+
+async def test_a_chat_message_crosses(open_page: OpenPage) -> None:
+    alice = await person(open_page, "alice")
+    bob = await person(open_page, "bob")
+    await alice.get_by_role("textbox", name="Chat message").fill("hello <b>bob</b> & all")
+    await alice.get_by_role("button", name="Send").click()
+    line = bob.get_by_role("log", name="Chat").get_by_role("listitem").filter(has_text="hello <b>bob</b> & all")
+    await expect(line).to_contain_text("alice", timeout=WAIT)
+    await expect(bob.get_by_role("log", name="Chat").locator("b", has_text="bob")).to_have_count(0)  # text, not HTML
+    await expect(alice.get_by_role("textbox", name="Chat message")).to_have_value("")
+    # The sender gets its own copy.
+    await expect(alice.get_by_role("log", name="Chat")).to_contain_text("hello <b>bob</b> & all")
+
+
+async def test_a_token_the_server_forgot_returns_to_the_login_form(
+    open_page: OpenPage, http: httpx.AsyncClient, room: LiveServer
+) -> None:
+    alice = await person(open_page, "alice")
+    me = await alice.evaluate("nekoRoom.state.id")
+    # As after a restart that kept no sessions: the page's token is one the server does not know.
+    await alice.evaluate("nekoRoom.state.token = 'forgotten'")
+    admin = (await http.post("/api/login", json={"username": "root", "password": ADMIN_PASSWORD})).json()
+    dropped = await http.post(f"/api/sessions/{me}/disconnect", headers={"Authorization": f"Bearer {admin['token']}"})
+    assert dropped.status_code == 204
+    await expect(alice.get_by_role("alert").filter(has_text="Your session ended; log in again.")).to_be_visible(
+        timeout=WAIT
+    )
+    await expect(alice.get_by_role("button", name="Log in")).to_be_visible()
+    await alice.reload()  # the forgotten token is not kept either
+    await expect(alice.get_by_role("button", name="Log in")).to_be_visible(timeout=WAIT)
+    await log_in(alice, "alice", USER_PASSWORD)
+    await expect(status(alice)).to_have_text("Connected, playing", timeout=WAIT)
