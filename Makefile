@@ -26,7 +26,7 @@ STAMP  := $(VENV)/.installed
 # PulseAudio, the X tools, FFmpeg for the RTMP receiver in tests); installed only when one is missing.
 DESKTOP_PACKAGES := xserver-xorg-core xserver-xorg-video-dummy xvfb xauth x11-xkb-utils \
 	x11-xserver-utils x11-utils xclip xdotool chromium pulseaudio pulseaudio-utils ffmpeg \
-	fonts-dejavu-core xfonts-base libyuv0
+	fonts-dejavu-core xfonts-base libyuv0 nftables
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml

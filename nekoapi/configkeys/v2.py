@@ -192,13 +192,6 @@ UNMAPPED: tuple[Legacy, ...] = (
         convert=unsupported(f"{_PIPELINE}; set NEKO_CAPTURE_BROADCAST_PRESET and the bitrates"),
         note="empty only: a GStreamer pipeline; use `capture.broadcast.*`",
     ),
-    Legacy(
-        "tcpmux",
-        convert=unsupported(
-            "nekoapi has no single TCP port for ICE; set NEKO_WEBRTC_UDPMUX for one UDP port", harmless=_zero
-        ),
-        note="0 only: no ICE over TCP; use `webrtc.udpmux`",
-    ),
 )
 
 

@@ -1,5 +1,5 @@
 """``webrtc.*``: ICE servers, ICE-lite and trickle, 1:1 NAT addresses and their lookup, the UDP port
-range and the single UDP port (Neko's ``internal/config/webrtc.go``)."""
+range, the single UDP port and the single TCP port (Neko's ``internal/config/webrtc.go``)."""
 
 from __future__ import annotations
 
@@ -172,4 +172,11 @@ class WebRTCConfig:
         "one UDP port for the ICE, DTLS and SRTP of every peer (0: off); it replaces `webrtc.epr`",
         check=within(0, 65535, "a UDP port"),
         legacy=(Legacy("udpmux"),),
+    )
+    tcpmux: int = key(
+        0,
+        "one TCP port for ICE over TCP (RFC 6544 passive host candidates) of every peer (0: off); set"
+        " alone, without `webrtc.udpmux` or `webrtc.epr`, the host candidates are TCP only, as in Neko",
+        check=within(0, 65535, "a TCP port"),
+        legacy=(Legacy("tcpmux"),),
     )

@@ -1,11 +1,14 @@
 """The server's ICE candidates: host sockets of our choosing, STUN and TURN, and 1:1 NAT.
 
 aioice binds a socket of its own per local address and agent, on any port. ``webrtc.udpmux``
-(udpmux.py) and ``webrtc.epr`` (ports.py) supply the host sockets instead; the STUN server, if
-any, is then asked about those sockets, and TURN is left to aioice (a relay talks to the TURN
-server, not to the viewer, so it needs no open port). ``webrtc.nat1to1`` (or the address
-``webrtc.ip_retrieval_url`` answered) then replaces each host candidate's address, as Neko does
-(pion's NAT1To1IPs with the host candidate type, server/internal/webrtc/manager.go).
+(udpmux.py) and ``webrtc.epr`` (ports.py) supply the UDP host sockets instead, and
+``webrtc.tcpmux`` (tcpmux.py) adds passive TCP host candidates on its port. With ``tcpmux`` alone
+(no ``udpmux``, no ``epr``) the host candidates are TCP only, as Neko's (pion is given TCP network
+types only then). The STUN server, if any, is asked about the UDP sockets, and TURN is left to
+aioice (a relay talks to the TURN server, not to the viewer, so it needs no open port).
+``webrtc.nat1to1`` (or the address ``webrtc.ip_retrieval_url`` answered) then replaces each host
+candidate's address, as Neko does (pion's NAT1To1IPs with the host candidate type,
+server/internal/webrtc/manager.go).
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from ..config import WebRTCConfig
 from . import publicip
 from . import rtc_internals as rtc
 from .ports import RangeSockets
+from .tcpmux import TcpMux
 from .udpmux import UdpMux
 
 log = logging.getLogger(__name__)
@@ -56,18 +60,25 @@ class Nat1to1:
 
 
 class Candidates:
-    """How every peer's agents gather (one for the server): the mux, the port range, the NAT addresses."""
+    """How every peer's agents gather (one for the server): the muxes, the port range, the NAT addresses."""
 
     def __init__(self, config: WebRTCConfig) -> None:
         self.mux = UdpMux(config.udpmux) if config.udpmux else None
+        self.tcp = TcpMux(config.tcpmux) if config.tcpmux else None
         self._range = RangeSockets(config.epr) if config.epr is not None and self.mux is None else None
         self.nat = Nat1to1(config.nat1to1) if config.nat1to1 else None
         self._lookup = "" if config.nat1to1 else config.ip_retrieval_url
 
     async def start(self) -> None:
-        """Opens the mux's sockets; looks the public address up (``webrtc.ip_retrieval_url``)."""
+        """Opens the muxes' sockets; looks the public address up (``webrtc.ip_retrieval_url``)."""
         if self.mux is not None:
             await self.mux.open()
+        if self.tcp is not None:
+            try:
+                await self.tcp.open()
+            except OSError:
+                self.close()
+                raise
         if self._lookup:
             found = await publicip.lookup(self._lookup)
             self.nat = Nat1to1((found,)) if found else None
@@ -75,53 +86,57 @@ class Candidates:
     def close(self) -> None:
         if self.mux is not None:
             self.mux.close()
+        if self.tcp is not None:
+            self.tcp.close()
 
     def install(self, agent: Connection) -> None:
         """The agent gathers as configured (aioice's own way when nothing is)."""
-        sockets: HostSockets | None = self.mux or self._range
-        if sockets is None and self.nat is None:
+        hosts = [s for s in (self.mux or self._range, self.tcp) if s is not None]
+        if not hosts and self.nat is None:
             return
         nat = self.nat
 
         async def gather(
             agent: Connection, component: int, addresses: list[str], timeout: int, aioices_own: rtc.Gathering
         ) -> list[Candidate]:
-            if sockets is None:
+            if not hosts:
                 found = await aioices_own(component, addresses, timeout)
             else:
-                found = await _on_sockets(agent, sockets, component, addresses, timeout, aioices_own)
+                found = await _on_sockets(agent, hosts, component, addresses, timeout, aioices_own)
             return found if nat is None else _behind(nat, found)
 
         rtc.replace_gathering(agent, gather)
 
 
 def _behind(nat: Nat1to1, candidates: list[Candidate]) -> list[Candidate]:
-    """The host candidates at their public addresses, each address and port once (several local
-    addresses may have one public one: on the mux's port, they would be the same candidate)."""
-    seen: set[tuple[str, int, str]] = set()
+    """The host candidates at their public addresses, each address, port and transport once (several
+    local addresses may have one public one: on a mux's port, they would be the same candidate)."""
+    seen: set[tuple[str, int, str, str]] = set()
     kept = []
     for candidate in candidates:
         if candidate.type == "host":
             candidate.host = nat.public(candidate.host)
-        if (candidate.host, candidate.port, candidate.type) not in seen:
-            seen.add((candidate.host, candidate.port, candidate.type))
+        key = (candidate.host, candidate.port, candidate.type, candidate.transport)
+        if key not in seen:
+            seen.add(key)
             kept.append(candidate)
     return kept
 
 
 async def _on_sockets(
     agent: Connection,
-    sockets: HostSockets,
+    hosts: list[HostSockets],
     component: int,
     addresses: list[str],
     timeout: int,
     aioices_own: rtc.Gathering,
 ) -> list[Candidate]:
-    protocols = await sockets.bind(agent, component, addresses)
+    protocols = [p for sockets in hosts for p in await sockets.bind(agent, component, addresses)]
     rtc.adopt_sockets(agent, protocols)
     candidates = [p.local_candidate for p in protocols]
     stun = rtc.stun_server(agent)
-    ipv4 = [p for p in protocols if ipaddress.ip_address(p.local_candidate.host).version == 4]
+    udp = [p for p in protocols if p.local_candidate.transport == "udp"]
+    ipv4 = [p for p in udp if ipaddress.ip_address(p.local_candidate.host).version == 4]
     if stun and ipv4:
         asked = [asyncio.ensure_future(rtc.server_reflexive_candidate(p, stun)) for p in ipv4]
         done, pending = await asyncio.wait(asked, timeout=STUN_TIMEOUT)

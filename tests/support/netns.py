@@ -60,6 +60,22 @@ def namespace() -> Iterator[Link]:
         subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=STOP)
 
 
+UDP_DROPPED = """
+table inet nekotest {
+    chain input { type filter hook input priority 0; meta l4proto udp drop; }
+    chain output { type filter hook output priority 0; meta l4proto udp drop; }
+}
+"""
+
+
+def drop_udp(namespace: str) -> None:
+    """Every UDP datagram into or out of the namespace is dropped: a network that lets only TCP through.
+    The rules live in the namespace and go with it."""
+    subprocess.run(
+        ["ip", "netns", "exec", namespace, "nft", "-f", "-"], input=UDP_DROPPED, text=True, check=True, timeout=START
+    )
+
+
 class RemoteHost:
     """An event loop on a thread inside a namespace; ``run`` awaits a coroutine there."""
 

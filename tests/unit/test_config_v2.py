@@ -88,6 +88,7 @@ MAPPED: list[tuple[dict[str, str], dict[str, Any]]] = [
     ),
     ({"NEKO_NAT1TO1": "203.0.113.7,2001:db8::7"}, {"webrtc.nat1to1": ("203.0.113.7", "2001:db8::7")}),
     ({"NEKO_UDPMUX": "59000"}, {"webrtc.udpmux": 59000}),
+    ({"NEKO_TCPMUX": "59000"}, {"webrtc.tcpmux": 59000}),
     ({"NEKO_IPFETCH": "https://checkip.example"}, {"webrtc.ip_retrieval_url": "https://checkip.example"}),
     ({"NEKO_ICELITE": "true"}, {"webrtc.icelite": True}),
     (
@@ -139,10 +140,7 @@ REFUSED: list[tuple[dict[str, str], str]] = [
         {"NEKO_BROADCAST_PIPELINE": "flvmux"},
         f"NEKO_BROADCAST_PIPELINE: {GSTREAMER}; set NEKO_CAPTURE_BROADCAST_PRESET and the bitrates",
     ),
-    (
-        {"NEKO_TCPMUX": "8081"},
-        "NEKO_TCPMUX: nekoapi has no single TCP port for ICE; set NEKO_WEBRTC_UDPMUX for one UDP port",
-    ),
+    ({"NEKO_TCPMUX": "70000"}, "NEKO_TCPMUX: expected a TCP port from 0 to 65535, got 70000"),
     ({"NEKO_UDPMUX": "70000"}, "NEKO_UDPMUX: expected a UDP port from 0 to 65535, got 70000"),
     (
         {"NEKO_NAT1TO1": "203.0.113.7,198.51.100.2"},
@@ -271,7 +269,7 @@ def test_each_v2_name_in_use_is_warned_about_once_naming_the_v3_keys(caplog: pyt
         )
         == 1
     )
-    assert lines.count("NEKO_TCPMUX is deprecated (a Neko v2 name) and sets nothing in nekoapi; remove it") == 1
+    assert lines.count("NEKO_TCPMUX is deprecated (a Neko v2 name): use NEKO_WEBRTC_TCPMUX instead") == 1
     assert len(lines) == 4
 
 

@@ -1,0 +1,251 @@
+"""``webrtc.tcpmux``: ICE over TCP (RFC 6544, RFC 4571 framing) for every peer on one TCP port.
+
+The viewers run on a host of their own (a network namespace the test makes, tests/support/netns.py);
+the browser's host drops every UDP datagram, as a firewall that lets only TCP through would.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import socket
+import struct
+import time
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from aioice import stun
+from playwright.async_api import Page
+
+from nekoapi.media.pulse import PulseServer
+from nekoapi.media.tcpmux import FRAME_HEADER, TcpMux
+from tests.support.browser import log_in, page_at, shows
+from tests.support.factory import USER_PASSWORD
+from tests.support.live import LiveServer
+from tests.support.netns import Link, RemoteHost, drop_udp
+from tests.support.patience import REPLY
+
+from .desktop import Painter
+from .remote import SMALL, close_all, together, until, watching
+from .server import media_server
+from .test_udpmux import binding_request
+from .test_webrtc_video import frame_with
+
+
+def free_port_pair(address: str) -> int:
+    """A port number free for both UDP and TCP on ``address`` (Neko's documented pair shares one)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind((address, 0))
+            port = int(tcp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind((address, port))
+                except OSError:
+                    continue
+                return port
+
+
+@contextlib.contextmanager
+def paired_server(display: str, pulse: PulseServer, link: Link) -> Iterator[LiveServer]:
+    """A media server its viewers reach across ``link``, with ``udpmux`` and ``tcpmux`` on one port number."""
+    port = str(free_port_pair(link.outside))
+    env = {
+        "NEKO_WEBRTC_UDPMUX": port,
+        "NEKO_WEBRTC_TCPMUX": port,
+        "NEKO_CAPTURE_VIDEO_IDS": "small",
+        "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(SMALL),
+    }
+    with media_server(display, pulse, host=link.outside, **env) as server:
+        yield server
+
+
+@pytest.fixture
+def paired(media_display: str, pulse: PulseServer, link: Link) -> Iterator[LiveServer]:
+    with paired_server(media_display, pulse, link) as server:
+        yield server
+
+
+def tcp_mux_of(server: LiveServer) -> TcpMux:
+    mux = server.app.services.media.candidates.tcp
+    assert mux is not None
+    return mux
+
+
+@contextlib.asynccontextmanager
+async def page_on(remote: RemoteHost, url: str) -> AsyncIterator[Page]:
+    """Chromium on the remote host (it and its children join the host's namespace), the page at ``url``/."""
+    stack = contextlib.AsyncExitStack()
+    page = await remote.run(stack.enter_async_context(page_at(url, 640, 480)))
+    try:
+        yield page
+    finally:
+        await remote.run(stack.aclose())
+
+
+SELECTED_PAIR = """async () => {
+  const report = await nekoRoom.state.pc.getStats();
+  let found = null;
+  report.forEach((s) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) {
+      const pair = report.get(s.selectedCandidatePairId);
+      const local = report.get(pair.localCandidateId), remote = report.get(pair.remoteCandidateId);
+      found = { local: local.protocol, remote: remote.protocol, tcpType: remote.tcpType, port: remote.port };
+    }
+  });
+  return found;
+}"""
+
+
+async def test_a_browser_without_udp_plays_and_controls_the_desktop_over_ice_tcp(
+    paired: LiveServer, link: Link, remote: RemoteHost, painter: Painter
+) -> None:
+    drop_udp(link.namespace)
+    mux = tcp_mux_of(paired)
+    async with page_on(remote, paired.http_url) as page:
+        painter.fill((220, 120, 30))
+        await remote.run(log_in(page, "alice", USER_PASSWORD))
+        await remote.run(shows(page, (220, 120, 30)))
+        pair = await remote.run(page.evaluate(SELECTED_PAIR))
+        assert pair == {"local": "tcp", "remote": "tcp", "tcpType": "passive", "port": mux.port}, pair
+        # Its connection came from the browser's host, and nothing of it reached the UDP port.
+        udp = paired.app.services.media.candidates.mux
+        assert {address for address, _ in mux.routes} == {link.inside} and mux.agents
+        assert udp is not None and not udp.routes
+        painter.fill((40, 90, 210))
+        await remote.run(shows(page, (40, 90, 210)))
+        # Input goes over the data channel, on the same TCP connection: a click moves the desktop's pointer.
+        await remote.run(page.get_by_role("button", name="Request control").click())
+        await remote.run(page.wait_for_selector("#video.hosting"))
+        box = await remote.run(page.locator("#video").bounding_box())
+        assert box is not None
+        await remote.run(page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75))
+        deadline = time.monotonic() + REPLY
+        while painter.pointer() != (320, 540):
+            assert time.monotonic() < deadline, f"the desktop's pointer is at {painter.pointer()}"
+            await asyncio.sleep(0.05)
+
+
+class Framed:
+    """(On the remote host.) A raw ICE-TCP connection: RFC 4571 frames out and in."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+
+    @classmethod
+    async def to(cls, target: tuple[str, int]) -> Framed:
+        return cls(*await asyncio.open_connection(*target))
+
+    async def send(self, *frames: bytes, length: int | None = None) -> None:
+        for frame in frames:
+            self.writer.write(FRAME_HEADER.pack(len(frame) if length is None else length) + frame)
+        await self.writer.drain()
+
+    async def frames(self, quiet: float = 1.0) -> list[bytes] | None:
+        """What comes back within ``quiet`` s of the last frame; None once the server closed the connection."""
+        found: list[bytes] = []
+        while True:
+            try:
+                (length,) = struct.unpack("!H", await asyncio.wait_for(self.reader.readexactly(2), quiet))
+                found.append(await self.reader.readexactly(length))
+            except TimeoutError:
+                return found
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return None
+
+    async def close(self) -> None:
+        self.writer.close()
+        with contextlib.suppress(ConnectionError):
+            await self.writer.wait_closed()
+
+
+def ice_credentials(sdp: str) -> tuple[str, str]:
+    ufrag, password = re.search(r"a=ice-ufrag:(\S+)", sdp), re.search(r"a=ice-pwd:(\S+)", sdp)
+    assert ufrag is not None and password is not None
+    return ufrag[1], password[1]
+
+
+def answered(frames: list[bytes] | None, request: bytes) -> bool:
+    """Whether ``frames`` hold the success response to ``request``."""
+    ours = stun.parse_message(request).transaction_id
+    for frame in frames or []:
+        message = stun.parse_message(frame)
+        if message.transaction_id == ours and message.message_class == stun.Class.RESPONSE:
+            return True
+    return False
+
+
+async def test_every_tcp_candidate_carries_the_port_and_junk_changes_nothing(
+    paired: LiveServer, link: Link, remote: RemoteHost, painter: Painter
+) -> None:
+    mux = tcp_mux_of(paired)
+    target = (link.outside, mux.port)
+    viewers = await remote.run(together(*(watching(paired, f"viewer{i}") for i in range(2))))
+    try:
+        lines = [c["candidate"].split(" ") for v in viewers for c in v.candidates if c["candidate"]]
+        tcp = [line for line in lines if line[2] == "tcp"]
+        assert tcp and all(line[5:] == [str(mux.port), "typ", "host", "tcptype", "passive"] for line in tcp), tcp
+        assert {line[4] for line in tcp} == {line[4] for line in lines if line[2] == "udp"}  # beside each UDP one
+        assert {int(line[5]) for line in lines} == {mux.port}  # the pair: UDP and TCP on one port number
+        assert [link.outside, str(mux.port)] in [line[4:6] for line in tcp]
+        # An ICE-TCP check signed with the first viewer's server-side credentials is answered, framed,
+        # on the connection it came on; the connection is then routed to that viewer's agent.
+        ours, password = ice_credentials(viewers[0].provide["sdp"])
+        theirs, _ = ice_credentials(viewers[0].pc.localDescription.sdp)
+        check = binding_request(f"{ours}:{theirs}", password)
+        good = await remote.run(Framed.to(target))
+        await remote.run(good.send(check))
+        assert answered(await remote.run(good.frames()), check)
+        routes, dropped = dict(mux.routes), mux.dropped
+        assert len(routes) == 1
+        # Junk, an unknown ufrag, a forged check and an oversized first frame each close their own connection.
+        firsts = [
+            [os.urandom(120)],
+            [b"\x16\xfe\xfd" + os.urandom(80)],
+            [binding_request("nosuch:abcd", "p" * 22)],
+            [binding_request(f"{ours}:{theirs}", "wrong" * 5)],  # a known ufrag, signed without its password
+        ]
+        for frames in firsts:
+            bad = await remote.run(Framed.to(target))
+            await remote.run(bad.send(*frames))
+            assert await remote.run(bad.frames()) is None
+        oversized = await remote.run(Framed.to(target))
+        await remote.run(oversized.send(b"\x00\x01" + os.urandom(98), length=60000))
+        assert await remote.run(oversized.frames()) is None
+        assert mux.routes == routes and mux.dropped == dropped + len(firsts) + 1
+        # The connections are bounded: past the bound, a new one is closed at once.
+        mux.max_connections = len(mux.connections)
+        extra = await remote.run(Framed.to(target))
+        assert await remote.run(extra.frames()) is None
+        mux.max_connections = 1024
+        # The routed connection and the viewers are undisturbed.
+        again = binding_request(f"{ours}:{theirs}", password)
+        await remote.run(good.send(again))
+        assert answered(await remote.run(good.frames()), again)
+        painter.fill((200, 60, 160))
+        await remote.run(together(*(frame_with(v, (200, 60, 160)) for v in viewers)))
+        # The viewer leaving closes its connections, and only those.
+        await remote.run(viewers[0].close())
+        assert await remote.run(good.frames(REPLY)) is None
+        await until(lambda: not mux.routes)
+    finally:
+        await close_all(remote, viewers)
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # uvicorn's exit, expected
+def test_a_taken_tcp_port_stops_start_up(
+    media_display: str, pulse: PulseServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with (
+            pytest.raises(RuntimeError, match="did not start"),
+            media_server(media_display, pulse, NEKO_WEBRTC_TCPMUX=str(port)),
+        ):
+            pass
+    assert f"webrtc.tcpmux: TCP port {port} is taken" in capfd.readouterr().err
