@@ -1,11 +1,12 @@
 """The private parts of aiortc and aioice that the media build on: listed, checked at import, used only here.
 
-aiortc lacks ICE restarts, a UDP port range for host candidates, one UDP port shared by every
-peer, Neko's msid, ICE-lite's controlled role, a hook on the receivers' keyframe requests and REMB,
-the playout-delay RTP header extension (min 0, max 0: Chromium renders each frame as it is decoded)
-and VP9 and AV1 among the codecs it offers (packed by our payloaders.py). icerestart.py,
-gathering.py, ports.py and peer.py add them through the functions below, and the UDP mux through
-rtc_mux.py's (aioice names this module lists and checks): the only code of ours that touches
+aiortc lacks ICE restarts, a UDP port range for host candidates, one UDP port (and one TCP port,
+ICE over TCP) shared by every peer, Neko's msid, ICE-lite's controlled role, a hook on the
+receivers' keyframe requests and REMB, the playout-delay RTP header extension (min 0, max 0:
+Chromium renders each frame as it is decoded) and VP9 and AV1 among the codecs it offers (packed
+by our payloaders.py). icerestart.py,
+gathering.py, ports.py and peer.py add them through the functions below, and the UDP and TCP muxes
+through rtc_mux.py's (aioice names this module lists and checks): the only code of ours that touches
 those libraries' internals.
 pyproject.toml pins both exactly; should other versions be installed anyway, importing this module
 fails with ``RtcInternalsChanged`` naming what moved, before any viewer connects (not at the first

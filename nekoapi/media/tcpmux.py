@@ -38,8 +38,11 @@ FIRST_FRAME_LIMIT = 1500  # a binding request is about 100 bytes: a longer first
 FIRST_FRAME_TIMEOUT = 10.0  # s for a new connection to name its agent
 MAX_CONNECTIONS = 1024
 WRITE_BUFFER_LIMIT = 4 * 1024 * 1024  # bytes queued per connection (Neko's) before packets are dropped
-# RFC 6544 section 4.2: a host passive candidate's local preference, below UDP's (aioice's 65535).
+# RFC 6544 section 4.2, as pion computes it: a passive host candidate's local preference (direction 4,
+# other 8191), and a type preference lowered for TCP (host 126 - 27) so that every UDP candidate, server
+# reflexive ones included, is preferred to it.
 PASSIVE_PREFERENCE = (1 << 13) * 4 + 8191
+TCP_HOST_TYPE_PREFERENCE = 126 - 27
 
 
 def passive_candidate(component: int, host: str, port: int) -> Candidate:
@@ -48,7 +51,7 @@ def passive_candidate(component: int, host: str, port: int) -> Candidate:
         foundation=rtc.candidate_foundation("host", "tcp", host),
         component=component,
         transport="tcp",
-        priority=rtc.candidate_priority(component, "host", PASSIVE_PREFERENCE),
+        priority=(1 << 24) * TCP_HOST_TYPE_PREFERENCE + (1 << 8) * PASSIVE_PREFERENCE + (256 - component),
         host=host,
         port=port,
         type="host",

@@ -191,6 +191,7 @@ async def test_every_tcp_candidate_carries_the_port_and_junk_changes_nothing(
         assert {line[4] for line in tcp} == {line[4] for line in lines if line[2] == "udp"}  # beside each UDP one
         assert {int(line[5]) for line in lines} == {mux.port}  # the pair: UDP and TCP on one port number
         assert [link.outside, str(mux.port)] in [line[4:6] for line in tcp]
+        assert max(int(line[3]) for line in tcp) < min(int(line[3]) for line in lines if line[2] == "udp")
         # An ICE-TCP check signed with the first viewer's server-side credentials is answered, framed,
         # on the connection it came on; the connection is then routed to that viewer's agent.
         ours, password = ice_credentials(viewers[0].provide["sdp"])

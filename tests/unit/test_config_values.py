@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from nekoapi import cli
 from nekoapi.config import ConfigError, IceServer, PortRange, ScreenSize, load_config
 from nekoapi.models import MemberProfile
 
@@ -251,3 +252,25 @@ def refusal_with_flags(flags: dict[str, str]) -> str:
     with pytest.raises(ConfigError) as refused:
         load_config({}, None, flags)
     return str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("70000", "expected a TCP port from 0 to 65535, got 70000"),
+        ("-1", "expected a TCP port from 0 to 65535, got -1"),
+        ("tcp", "expected a whole number, got 'tcp'"),
+    ],
+)
+def test_a_tcpmux_port_out_of_range_stops_start_up_in_one_line(
+    value: str, why: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("NEKO_WEBRTC_TCPMUX", value)
+    assert cli.main(["serve"]) == 2
+    assert capsys.readouterr().err == f"nekoapi: configuration error: NEKO_WEBRTC_TCPMUX: {why}\n"
+
+
+def test_udpmux_and_tcpmux_take_nekos_documented_pair_of_one_port_number() -> None:
+    config = load_config({"NEKO_WEBRTC_UDPMUX": "59000", "NEKO_WEBRTC_TCPMUX": "59000"})
+    assert (config.webrtc.udpmux, config.webrtc.tcpmux) == (59000, 59000)
+    assert load_config({}).webrtc.tcpmux == 0  # off, as in Neko
