@@ -17,9 +17,11 @@ import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from aioice import stun
+from aioice import Candidate, Connection, stun
 from playwright.async_api import Page
 
+from nekoapi.config import load_config
+from nekoapi.media.gathering import Candidates
 from nekoapi.media.pulse import PulseServer
 from nekoapi.media.tcpmux import FRAME_HEADER, TcpMux
 from tests.support.browser import log_in, page_at, shows
@@ -234,6 +236,38 @@ async def test_every_tcp_candidate_carries_the_port_and_junk_changes_nothing(
         await until(lambda: not mux.routes)
     finally:
         await close_all(remote, viewers)
+
+
+async def gathered(environ: dict[str, str]) -> list[Candidate]:
+    """The host candidates one agent gathers with this configuration (its IPv4 ones)."""
+    candidates = Candidates(load_config(environ).webrtc)
+    await candidates.start()
+    agent = Connection(ice_controlling=True)
+    try:
+        candidates.install(agent)
+        await agent.gather_candidates()
+        return [c for c in agent.local_candidates if ":" not in c.host]
+    finally:
+        await agent.close()
+        candidates.close()
+
+
+async def test_tcpmux_alone_offers_tcp_host_candidates_only_as_neko_does(link: Link) -> None:
+    port = free_port_pair(link.outside)
+    found = await gathered({"NEKO_WEBRTC_TCPMUX": str(port)})
+    assert {(c.transport, c.port, c.type, c.tcptype) for c in found} == {("tcp", port, "host", "passive")}
+    assert link.outside in {c.host for c in found}
+
+
+async def test_nat1to1_replaces_the_tcp_candidates_address_beside_the_udp_ones(link: Link) -> None:
+    port = free_port_pair(link.outside)
+    found = await gathered(
+        {"NEKO_WEBRTC_UDPMUX": str(port), "NEKO_WEBRTC_TCPMUX": str(port), "NEKO_WEBRTC_NAT1TO1": "203.0.113.7"}
+    )
+    assert sorted((c.transport, c.host, c.port) for c in found) == [
+        ("tcp", "203.0.113.7", port),
+        ("udp", "203.0.113.7", port),
+    ]
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # uvicorn's exit, expected
