@@ -21,6 +21,7 @@ from aioice import Candidate, Connection, stun
 from playwright.async_api import Page
 
 from nekoapi.config import load_config
+from nekoapi.media import tcpmux
 from nekoapi.media.gathering import Candidates
 from nekoapi.media.pulse import PulseServer
 from nekoapi.media.tcpmux import FRAME_HEADER, TcpMux
@@ -30,6 +31,7 @@ from tests.support.live import LiveServer
 from tests.support.netns import Link, RemoteHost, drop_udp
 from tests.support.patience import REPLY
 
+from .client import Viewer
 from .desktop import Painter
 from .remote import SMALL, close_all, together, until, watching
 from .server import media_server
@@ -180,9 +182,22 @@ def answered(frames: list[bytes] | None, request: bytes) -> bool:
     return False
 
 
+async def routed(remote: RemoteHost, target: tuple[str, int], viewer: Viewer) -> tuple[Framed, bytes]:
+    """A raw connection whose first frame is an ICE-TCP check signed with the viewer's server-side
+    credentials, and the check (which the server answered, framed, on that connection)."""
+    ours, password = ice_credentials(viewer.provide["sdp"])
+    theirs, _ = ice_credentials(viewer.pc.localDescription.sdp)
+    check = binding_request(f"{ours}:{theirs}", password)
+    connection = await remote.run(Framed.to(target))
+    await remote.run(connection.send(check))
+    assert answered(await remote.run(connection.frames()), check)
+    return connection, check
+
+
 async def test_every_tcp_candidate_carries_the_port_and_junk_changes_nothing(
-    paired: LiveServer, link: Link, remote: RemoteHost, painter: Painter
+    paired: LiveServer, link: Link, remote: RemoteHost, painter: Painter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(tcpmux, "FIRST_FRAME_TIMEOUT", 0.5)
     mux = tcp_mux_of(paired)
     target = (link.outside, mux.port)
     viewers = await remote.run(together(*(watching(paired, f"viewer{i}") for i in range(2))))
@@ -196,14 +211,12 @@ async def test_every_tcp_candidate_carries_the_port_and_junk_changes_nothing(
         assert max(int(line[3]) for line in tcp) < min(int(line[3]) for line in lines if line[2] == "udp")
         # An ICE-TCP check signed with the first viewer's server-side credentials is answered, framed,
         # on the connection it came on; the connection is then routed to that viewer's agent.
-        ours, password = ice_credentials(viewers[0].provide["sdp"])
-        theirs, _ = ice_credentials(viewers[0].pc.localDescription.sdp)
-        check = binding_request(f"{ours}:{theirs}", password)
-        good = await remote.run(Framed.to(target))
-        await remote.run(good.send(check))
-        assert answered(await remote.run(good.frames()), check)
+        good, check = await routed(remote, target, viewers[0])
+        other, other_check = await routed(remote, target, viewers[1])
         routes, dropped = dict(mux.routes), mux.dropped
-        assert len(routes) == 1
+        assert len(routes) == 2
+        ours, _ = ice_credentials(viewers[0].provide["sdp"])
+        theirs, _ = ice_credentials(viewers[0].pc.localDescription.sdp)
         # Junk, an unknown ufrag, a forged check and an oversized first frame each close their own connection.
         firsts = [
             [os.urandom(120)],
@@ -218,22 +231,25 @@ async def test_every_tcp_candidate_carries_the_port_and_junk_changes_nothing(
         oversized = await remote.run(Framed.to(target))
         await remote.run(oversized.send(b"\x00\x01" + os.urandom(98), length=60000))
         assert await remote.run(oversized.frames()) is None
-        assert mux.routes == routes and mux.dropped == dropped + len(firsts) + 1
+        silent = await remote.run(Framed.to(target))  # sends nothing: closed after FIRST_FRAME_TIMEOUT
+        assert await remote.run(silent.frames(REPLY)) is None
+        assert mux.routes == routes and mux.dropped == dropped + len(firsts) + 2
         # The connections are bounded: past the bound, a new one is closed at once.
         mux.max_connections = len(mux.connections)
         extra = await remote.run(Framed.to(target))
         assert await remote.run(extra.frames()) is None
         mux.max_connections = 1024
         # The routed connection and the viewers are undisturbed.
-        again = binding_request(f"{ours}:{theirs}", password)
-        await remote.run(good.send(again))
-        assert answered(await remote.run(good.frames()), again)
+        await remote.run(good.send(check))
+        assert answered(await remote.run(good.frames()), check)
         painter.fill((200, 60, 160))
         await remote.run(together(*(frame_with(v, (200, 60, 160)) for v in viewers)))
         # The viewer leaving closes its connections, and only those.
         await remote.run(viewers[0].close())
         assert await remote.run(good.frames(REPLY)) is None
-        await until(lambda: not mux.routes)
+        await until(lambda: len(mux.routes) == 1)
+        await remote.run(other.send(other_check))  # the other viewer's connection is still its own
+        assert answered(await remote.run(other.frames()), other_check)
     finally:
         await close_all(remote, viewers)
 
