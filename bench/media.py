@@ -21,7 +21,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import docsection, media_clients, media_encode
+from bench import docsection, media_clients, media_encode, media_tcp
 from bench.media_browser import glass_to_glass as browser_glass_to_glass
 from bench.media_clients import (
     COLOURS,
@@ -45,14 +45,18 @@ START, END = "<!-- media benchmarks -->", "<!-- end of media benchmarks -->"
 
 
 class Server:
-    def __init__(self, display: str, rungs: int) -> None:
+    """``host``: the address it serves on (a network namespace's browser reaches it on its link's);
+    ``env``: more keys (``webrtc.udpmux``, ``webrtc.tcpmux``)."""
+
+    def __init__(self, display: str, rungs: int, host: str = "127.0.0.1", **more: str) -> None:
         self.port = free_port()
+        self.host = host
         pipelines = {f"p{i}": {"fps": 25, "bitrate": 2000} for i in range(rungs)}
         # As `make run` starts it (the console script, the shipped defaults: the desktop on this display,
         # its PulseAudio and the Opus audio track), but with no app: the painted screen must stay in view.
         env = {k: v for k, v in os.environ.items() if not k.startswith("NEKO_") and k != "DISPLAY"}
         env |= {
-            "NEKO_SERVER_BIND": f"127.0.0.1:{self.port}",
+            "NEKO_SERVER_BIND": f"{host}:{self.port}",
             "NEKO_DESKTOP_DISPLAY": display,
             "NEKO_DESKTOP_APP": "",
             "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(pipelines),
@@ -60,6 +64,7 @@ class Server:
             "NEKO_MEMBER_MULTIUSER_USER_PASSWORD": PASSWORD,
             "NEKO_LOG_LEVEL": "warning",
             "NEKO_SESSION_WS_MESSAGE_RATE": "1000",
+            **more,
         }
         argv = pinned(SERVER_CORE, [str(Path(sys.executable).with_name("nekoapi")), "serve"])
         self.process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -75,7 +80,7 @@ class Server:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     def cpu(self) -> float:
         fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -278,6 +283,9 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
             idle = await idle_cost(server, painter, 10)
         finally:
             server.stop()
+        try:
+            over_tcp = await media_tcp.run(lambda host, **env: Server(display, 1, host=host, **env), painter)
+        finally:
             painter.close()
     lines += ["", "| scenario | p50 | p99 | max |", "|---|---|---|---|"]
     for name, values in (
@@ -290,8 +298,9 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         ("glass-to-glass, 10 viewers, Chromium (page at /): on screen (ms)", browser10_displayed),
         ("input: data-channel MOVE until X moved, 10 viewers (ms)", inputs),
         ("first frame: signal/request until a decoded frame (ms)", first),
+        *over_tcp,
     ):
-        lines.append(f"| {name} | {_p(values, 0.5):.1f} | {_p(values, 0.99):.1f} | {max(values):.1f} |")
+        lines.append(row(name, values))
     lines += ["", f"Idle desktop (nothing changes), 10 viewers: server {idle:.3f} cores (target <= 0.05)."]
     lines += _verdicts(g1, browser_displayed, browser10_displayed)
     per_viewer = [(rss[n] / n) for n in rss if n >= 5]
@@ -301,6 +310,10 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
             f"Memory per viewer (server RSS growth / viewers, 5+ viewers): {statistics.median(per_viewer):.1f} MiB.",
         ]
     return lines
+
+
+def row(name: str, values: list[float]) -> str:
+    return f"| {name} | {_p(values, 0.5):.1f} | {_p(values, 0.99):.1f} | {max(values):.1f} |"
 
 
 def _verdicts(aiortc: list[float], chromium1: list[float], chromium10: list[float]) -> list[str]:
@@ -331,7 +344,9 @@ def write(lines: list[str], output: Path = DOC) -> None:
         "timer hands a frame to its decoder at the frame's RTP marker bit, as a browser does; aiortc's own jitter",
         "buffer waits for the next frame's first packet (up to 40 ms more: its row). The Chromium rows are the page",
         "at / in Debian's Chromium, from each frame's own times (requestVideoFrameCallback): last packet received",
-        "plus decoding, and expected on screen.",
+        "plus decoding, and expected on screen. The udpmux=tcpmux rows run Chromium on a host of its own (a network",
+        "namespace, reaching the server over a veth pair) against a server with both keys on one port number: as it",
+        "is (UDP), then with its host's UDP dropped (ICE-TCP), one after the other (bench/media_tcp.py).",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f}.",
         "",
     ]

@@ -56,16 +56,21 @@ async def glass_to_glass(
     """Paint to decoded frame, and paint to the frame's expected display time, in ms."""
     async with page_at(base_url, 1400, 900) as page:
         await log_in(page, f"browser-{time.monotonic_ns()}", password, timeout=20)
-        await page.evaluate(STAMP_FRAMES)
-        await asyncio.to_thread(painter.fill, NEUTRAL)
-        await asyncio.sleep(0.5)
-        decoded, displayed = [], []
-        for i in range(samples):
-            rgb = COLOURS[i % 2]
-            painted = time.time() * 1000
-            await asyncio.to_thread(painter.fill, rgb)
-            at_decode, at_display = await _first_showing(page, rgb, painted)
-            decoded.append(at_decode - painted)
-            displayed.append(at_display - painted)
-            await asyncio.sleep(between_paints(i))
-        return decoded, displayed
+        return await timed_paints(page, painter, samples)
+
+
+async def timed_paints(page: Page, painter: Painter, samples: int) -> tuple[list[float], list[float]]:
+    """(A logged-in page.) Paint to decoded frame, and paint to expected display time, in ms."""
+    await page.evaluate(STAMP_FRAMES)
+    await asyncio.to_thread(painter.fill, NEUTRAL)
+    await asyncio.sleep(0.5)
+    decoded, displayed = [], []
+    for i in range(samples):
+        rgb = COLOURS[i % 2]
+        painted = time.time() * 1000
+        await asyncio.to_thread(painter.fill, rgb)
+        at_decode, at_display = await _first_showing(page, rgb, painted)
+        decoded.append(at_decode - painted)
+        displayed.append(at_display - painted)
+        await asyncio.sleep(between_paints(i))
+    return decoded, displayed

@@ -28,6 +28,20 @@ def free_udp_port(address: str) -> int:
         return int(probe.getsockname()[1])
 
 
+def free_port_pair(address: str) -> int:
+    """A port number free for both UDP and TCP on ``address`` (Neko's documented pair shares one)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
+            tcp.bind((address, 0))
+            port = int(tcp.getsockname()[1])
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
+                try:
+                    udp.bind((address, port))
+                except OSError:
+                    continue
+                return port
+
+
 @contextlib.contextmanager
 def muxed_server(display: str, pulse: Any, link: Link, **env: str) -> Iterator[LiveServer]:
     """A media server its viewers reach across ``link``, every peer on one UDP port (``webrtc.udpmux``)."""

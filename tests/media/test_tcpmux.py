@@ -33,24 +33,10 @@ from tests.support.patience import REPLY
 
 from .client import Viewer
 from .desktop import Painter
-from .remote import SMALL, close_all, together, until, watching
+from .remote import SMALL, close_all, free_port_pair, together, until, watching
 from .server import media_server
 from .test_udpmux import binding_request
 from .test_webrtc_video import frame_with
-
-
-def free_port_pair(address: str) -> int:
-    """A port number free for both UDP and TCP on ``address`` (Neko's documented pair shares one)."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
-            tcp.bind((address, 0))
-            port = int(tcp.getsockname()[1])
-            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp:
-                try:
-                    udp.bind((address, port))
-                except OSError:
-                    continue
-                return port
 
 
 @contextlib.contextmanager

@@ -1,0 +1,93 @@
+"""Glass-to-glass over ICE-TCP beside UDP, in one run: Chromium on a host of its own (a network namespace,
+tests/support/netns.py, as root) plays the page from one server with ``webrtc.udpmux`` and ``webrtc.tcpmux``
+on one port number, first as it is (UDP), then with every UDP datagram of its host dropped (TCP).
+
+``python -m bench.media_tcp`` prints the rows; ``make bench`` puts them in the media section.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from bench.media_browser import timed_paints
+from bench.media_clients import PASSWORD
+from tests.media.desktop import Painter, xvfb
+from tests.media.remote import free_port_pair
+from tests.support.browser import log_in, page_at
+from tests.support.netns import RemoteHost, drop_udp, namespace
+
+
+class Served(Protocol):
+    url: str
+
+    def stop(self) -> None: ...
+
+
+SELECTED_PATH = """async () => {
+  let path = '';
+  (await nekoRoom.state.pc.getStats()).forEach((s, _, report) => {
+    if (s.type === 'transport' && s.selectedCandidatePairId) {
+      const pair = report.get(s.selectedCandidatePairId);
+      path = report.get(pair.localCandidateId).protocol;
+    }
+  });
+  return path;
+}"""
+
+
+async def _over_path(url: str, painter: Painter, samples: int) -> tuple[str, list[float], list[float]]:
+    """(On the browser's host.) The path the page's media took, and its paint-to-decoded and
+    paint-to-display times (ms)."""
+    async with page_at(url, 1400, 900) as page:
+        await log_in(page, f"browser-{time.monotonic_ns()}", PASSWORD, timeout=20)
+        path = await page.evaluate(SELECTED_PATH)
+        decoded, displayed = await timed_paints(page, painter, samples)
+        return str(path), decoded, displayed
+
+
+async def run(serve: Callable[..., Served], painter: Painter, samples: int = 40) -> list[tuple[str, list[float]]]:
+    """Rows of (scenario, values in ms): decoded and on screen, over UDP then over TCP.
+    ``serve(host, **env)``: the media part's server (``nekoapi serve``, pinned) on that address."""
+    rows: list[tuple[str, list[float]]] = []
+    if os.geteuid() != 0:
+        print("media: the ICE-TCP rows need root (a network namespace); left out", file=sys.stderr)
+        return rows
+    with namespace() as link:
+        port = str(free_port_pair(link.outside))
+        server = serve(link.outside, NEKO_WEBRTC_UDPMUX=port, NEKO_WEBRTC_TCPMUX=port)
+        remote = RemoteHost(link.namespace)
+        try:
+            for blocked in (False, True):
+                if blocked:
+                    drop_udp(link.namespace)
+                path, decoded, displayed = await remote.run(_over_path(server.url, painter, samples))
+                assert path == "tcp" or not blocked, f"without UDP, the browser's media took {path!r}"
+                label = f"over {path.upper()}{', its UDP dropped' if blocked else ''} (udpmux=tcpmux)"
+                rows.append((f"glass-to-glass, Chromium {label}: decoded (ms)", decoded))
+                rows.append((f"glass-to-glass, Chromium {label}: on screen (ms)", displayed))
+        finally:
+            remote.stop()
+            server.stop()
+    return rows
+
+
+async def _main() -> list[str]:
+    from bench.media import Server, row  # bench.media imports this module
+
+    with xvfb(1280, 720) as display:
+        painter = Painter(display)
+        try:
+            rows = await run(lambda host, **env: Server(display, 1, host=host, **env), painter)
+        finally:
+            painter.close()
+    return ["| scenario | p50 | p99 | max |", "|---|---|---|---|", *(row(name, values) for name, values in rows)]
+
+
+if __name__ == "__main__":
+    print("\n".join(asyncio.run(_main())))
+    sys.exit(0)
