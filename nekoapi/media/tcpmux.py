@@ -90,7 +90,8 @@ class FramedConnection(asyncio.Protocol):
                 return
             frame = bytes(self._buffer[FRAME_HEADER.size : FRAME_HEADER.size + length])
             del self._buffer[: FRAME_HEADER.size + length]
-            self._frame_received(frame)
+            if frame:  # an empty packet is nothing ICE, DTLS or SRTP can read (aiortc's DTLS reader fails on one)
+                self._frame_received(frame)
 
     def _frame_received(self, frame: bytes) -> None:
         if self.routed_to is None:
