@@ -15,6 +15,7 @@ import socket
 import struct
 import time
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 from aioice import Candidate, Connection, stun
@@ -23,6 +24,7 @@ from playwright.async_api import Page
 from nekoapi.config import load_config
 from nekoapi.media import tcpmux
 from nekoapi.media.gathering import Candidates
+from nekoapi.media.ports import connections
 from nekoapi.media.pulse import PulseServer
 from nekoapi.media.tcpmux import FRAME_HEADER, TcpMux
 from tests.support.browser import log_in, page_at, shows
@@ -77,17 +79,26 @@ async def page_on(remote: RemoteHost, url: str) -> AsyncIterator[Page]:
 
 
 SELECTED_PAIR = """async () => {
-  const report = await nekoRoom.state.pc.getStats();
+  const pc = nekoRoom.state.pc;
+  const report = await pc.getStats();
+  const ufrag = (d) => (d.sdp.match(/a=ice-ufrag:(\\S+)/) || [])[1];
   let found = null;
   report.forEach((s) => {
     if (s.type === 'transport' && s.selectedCandidatePairId) {
       const pair = report.get(s.selectedCandidatePairId);
       const local = report.get(pair.localCandidateId), remote = report.get(pair.remoteCandidateId);
-      found = { local: local.protocol, remote: remote.protocol, tcpType: remote.tcpType, port: remote.port };
+      found = { local: local.protocol, remote: remote.protocol, tcpType: remote.tcpType, port: remote.port,
+                offer: ufrag(pc.remoteDescription), answer: ufrag(pc.localDescription),
+                used: s.iceLocalUsernameFragment, state: pc.signalingState };
     }
   });
   return found;
 }"""
+TCP_PAIR = {"local": "tcp", "remote": "tcp", "tcpType": "passive"}
+
+
+def over_tcp(pair: dict[str, Any], port: int) -> bool:
+    return pair is not None and {k: pair[k] for k in TCP_PAIR} == TCP_PAIR and pair["port"] == port
 
 
 async def test_a_browser_without_udp_plays_and_controls_the_desktop_over_ice_tcp(
@@ -99,8 +110,8 @@ async def test_a_browser_without_udp_plays_and_controls_the_desktop_over_ice_tcp
         painter.fill((220, 120, 30))
         await remote.run(log_in(page, "alice", USER_PASSWORD))
         await remote.run(shows(page, (220, 120, 30)))
-        pair = await remote.run(page.evaluate(SELECTED_PAIR))
-        assert pair == {"local": "tcp", "remote": "tcp", "tcpType": "passive", "port": mux.port}, pair
+        before = await remote.run(page.evaluate(SELECTED_PAIR))
+        assert over_tcp(before, mux.port), before
         # Its connection came from the browser's host, and nothing of it reached the UDP port.
         udp = paired.app.services.media.candidates.mux
         assert {address for address, _ in mux.routes} == {link.inside} and mux.agents
@@ -117,6 +128,23 @@ async def test_a_browser_without_udp_plays_and_controls_the_desktop_over_ice_tcp
         while painter.pointer() != (320, 540):
             assert time.monotonic() < deadline, f"the desktop's pointer is at {painter.pointer()}"
             await asyncio.sleep(0.05)
+        # An ICE restart (new credentials both ways, the new ufrag found at the browser's next request)
+        # carries on over TCP: the same peer plays on.
+        viewer = next(iter(paired.app.services.media.viewers.values()))
+        await remote.run(page.evaluate("nekoRoom.emit('signal/restart', null)"))
+        deadline = time.monotonic() + REPLY
+        while True:
+            now = await remote.run(page.evaluate(SELECTED_PAIR))
+            if now["offer"] != before["offer"] and now["state"] == "stable" and now["used"] == now["answer"]:
+                break
+            assert time.monotonic() < deadline, f"no ICE restart: before {before}, now {now}"
+            await asyncio.sleep(0.1)
+        assert over_tcp(now, mux.port) and now["answer"] != before["answer"], now
+        (agent,) = connections(viewer.peer.pc)
+        await until(lambda: agent.local_username == now["offer"] and agent.remote_username == now["answer"])
+        painter.fill((30, 200, 120))
+        await remote.run(shows(page, (30, 200, 120)))
+        assert next(iter(paired.app.services.media.viewers.values())) is viewer
 
 
 class Framed:
