@@ -81,7 +81,7 @@ class FramedConnection(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         self._buffer += data
-        while len(self._buffer) >= FRAME_HEADER.size and self.transport is not None:
+        while len(self._buffer) >= FRAME_HEADER.size and self.transport and not self.transport.is_closing():
             (length,) = FRAME_HEADER.unpack_from(self._buffer)
             if self.routed_to is None and length > FIRST_FRAME_LIMIT:
                 self._refuse()
