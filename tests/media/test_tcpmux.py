@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from aioice import Candidate, Connection, stun
-from playwright.async_api import Page
+from playwright.async_api import Page, expect
 
 from nekoapi.config import load_config
 from nekoapi.media import tcpmux
@@ -128,6 +128,10 @@ async def test_a_browser_without_udp_plays_and_controls_the_desktop_over_ice_tcp
         while painter.pointer() != (320, 540):
             assert time.monotonic() < deadline, f"the desktop's pointer is at {painter.pointer()}"
             await asyncio.sleep(0.05)
+        # The page's connection details name the path.
+        await remote.run(page.get_by_role("button", name="Connection details").click())
+        path = page.get_by_role("region", name="Connection details").locator("dd[data-key=path]")
+        await remote.run(expect(path).to_have_text(re.compile(r"\bTCP\b")))
         # An ICE restart (new credentials both ways, the new ufrag found at the browser's next request)
         # carries on over TCP: the same peer plays on.
         viewer = next(iter(paired.app.services.media.viewers.values()))
