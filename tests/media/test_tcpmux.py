@@ -12,29 +12,28 @@ import json
 import os
 import re
 import socket
-import struct
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from aioice import Candidate, Connection, stun
-from playwright.async_api import Page, expect
+from aioice import Candidate, Connection
+from playwright.async_api import expect
 
 from nekoapi.config import load_config
 from nekoapi.media import tcpmux
 from nekoapi.media.gathering import Candidates
 from nekoapi.media.ports import connections
 from nekoapi.media.pulse import PulseServer
-from nekoapi.media.tcpmux import FRAME_HEADER, TcpMux
-from tests.support.browser import log_in, page_at, shows
+from nekoapi.media.tcpmux import TcpMux
+from tests.support.browser import log_in, page_on, shows
 from tests.support.factory import USER_PASSWORD
 from tests.support.live import LiveServer
 from tests.support.netns import Link, RemoteHost, drop_udp
 from tests.support.patience import REPLY
 
-from .client import Viewer
 from .desktop import Painter
+from .icetcp import Framed, answered, ice_credentials, routed
 from .remote import SMALL, close_all, free_port_pair, together, until, watching
 from .server import media_server
 from .test_udpmux import binding_request
@@ -65,17 +64,6 @@ def tcp_mux_of(server: LiveServer) -> TcpMux:
     mux = server.app.services.media.candidates.tcp
     assert mux is not None
     return mux
-
-
-@contextlib.asynccontextmanager
-async def page_on(remote: RemoteHost, url: str) -> AsyncIterator[Page]:
-    """Chromium on the remote host (it and its children join the host's namespace), the page at ``url``/."""
-    stack = contextlib.AsyncExitStack()
-    page = await remote.run(stack.enter_async_context(page_at(url, 640, 480)))
-    try:
-        yield page
-    finally:
-        await remote.run(stack.aclose())
 
 
 SELECTED_PAIR = """async () => {
@@ -149,67 +137,6 @@ async def test_a_browser_without_udp_plays_and_controls_the_desktop_over_ice_tcp
         painter.fill((30, 200, 120))
         await remote.run(shows(page, (30, 200, 120)))
         assert next(iter(paired.app.services.media.viewers.values())) is viewer
-
-
-class Framed:
-    """(On the remote host.) A raw ICE-TCP connection: RFC 4571 frames out and in."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.reader, self.writer = reader, writer
-
-    @classmethod
-    async def to(cls, target: tuple[str, int]) -> Framed:
-        return cls(*await asyncio.open_connection(*target))
-
-    async def send(self, *frames: bytes, length: int | None = None) -> None:
-        for frame in frames:
-            self.writer.write(FRAME_HEADER.pack(len(frame) if length is None else length) + frame)
-        await self.writer.drain()
-
-    async def frames(self, quiet: float = 1.0) -> list[bytes] | None:
-        """What comes back within ``quiet`` s of the last frame; None once the server closed the connection."""
-        found: list[bytes] = []
-        while True:
-            try:
-                (length,) = struct.unpack("!H", await asyncio.wait_for(self.reader.readexactly(2), quiet))
-                found.append(await self.reader.readexactly(length))
-            except TimeoutError:
-                return found
-            except (asyncio.IncompleteReadError, ConnectionError):
-                return None
-
-    async def close(self) -> None:
-        self.writer.close()
-        with contextlib.suppress(ConnectionError):
-            await self.writer.wait_closed()
-
-
-def ice_credentials(sdp: str) -> tuple[str, str]:
-    ufrag, password = re.search(r"a=ice-ufrag:(\S+)", sdp), re.search(r"a=ice-pwd:(\S+)", sdp)
-    assert ufrag is not None and password is not None
-    return ufrag[1], password[1]
-
-
-def answered(frames: list[bytes] | None, request: bytes) -> bool:
-    """Whether ``frames`` hold the success response to ``request``."""
-    ours = stun.parse_message(request).transaction_id
-    for frame in frames or []:
-        message = stun.parse_message(frame)
-        if message.transaction_id == ours and message.message_class == stun.Class.RESPONSE:
-            return True
-    return False
-
-
-async def routed(remote: RemoteHost, target: tuple[str, int], viewer: Viewer) -> tuple[Framed, bytes]:
-    """A raw connection whose first frame is an ICE-TCP check signed with the viewer's server-side
-    credentials, and the check (which the server answered, framed, on that connection)."""
-    ours, password = ice_credentials(viewer.provide["sdp"])
-    theirs, _ = ice_credentials(viewer.pc.localDescription.sdp)
-    check = binding_request(f"{ours}:{theirs}", password)
-    connection = await remote.run(Framed.to(target))
-    await remote.run(connection.send(check))
-    assert answered(await remote.run(connection.frames()), check)
-    return connection, check
 
 
 async def test_every_tcp_candidate_carries_the_port_and_junk_changes_nothing(

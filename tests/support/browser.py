@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 
 from playwright.async_api import Page, async_playwright
 
+from .netns import RemoteHost
 from .patience import REPLY
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright cannot download its own browser here
@@ -26,6 +27,18 @@ async def page_at(base_url: str, width: int = 1600, height: int = 800) -> AsyncI
             yield tab
         finally:
             await browser.close()
+
+
+@contextlib.asynccontextmanager
+async def page_on(remote: RemoteHost, base_url: str, width: int = 640, height: int = 480) -> AsyncIterator[Page]:
+    """``page_at`` on a host of the test's own: Chromium (and its children) join the host's network namespace,
+    as Playwright starts them from the host's thread. Use the page through ``remote.run``."""
+    stack = contextlib.AsyncExitStack()
+    page = await remote.run(stack.enter_async_context(page_at(base_url, width, height)))
+    try:
+        yield page
+    finally:
+        await remote.run(stack.aclose())
 
 
 @contextlib.asynccontextmanager
