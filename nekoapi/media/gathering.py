@@ -92,6 +92,8 @@ class Candidates:
     def install(self, agent: Connection) -> None:
         """The agent gathers as configured (aioice's own way when nothing is)."""
         hosts = [s for s in (self.mux or self._range, self.tcp) if s is not None]
+        if self.tcp is not None:
+            rtc.keep_the_best_nomination(agent)  # UDP stays the path where it works
         if not hosts and self.nat is None:
             return
         nat = self.nat

@@ -87,6 +87,9 @@ REQUIRED = (
     "aioice.turn:UDP_SOCKET_BUFFER_SIZE",
     "aioice.candidate:candidate_foundation",
     "aioice.candidate:candidate_priority",
+    # A later, lower-ranked nomination does not move the media off the nominated pair (tcpmux).
+    "aioice.ice:Connection.check_complete",
+    "aioice.ice:candidate_pair_priority",
     # One socket per local address shared by every agent, its datagrams routed to them (rtc_mux.py).
     "aioice.ice:get_host_addresses",
     "aioice.ice:StunProtocol().receiver",
@@ -147,7 +150,7 @@ def require() -> None:
 require()
 # Imported once the check passed, so that a moved one is reported with all the others.
 from aioice.candidate import candidate_foundation, candidate_priority  # noqa: E402
-from aioice.ice import StunProtocol, server_reflexive_candidate  # noqa: E402
+from aioice.ice import StunProtocol, candidate_pair_priority, server_reflexive_candidate  # noqa: E402
 from aioice.turn import UDP_SOCKET_BUFFER_SIZE  # noqa: E402
 from aioice.utils import random_string  # noqa: E402
 from aiortc import codecs as aiortc_codecs  # noqa: E402
@@ -260,6 +263,31 @@ def expect_remote_candidates(transport: RTCIceTransport) -> None:
 def nominated(connection: Connection) -> dict[int, CandidatePair]:
     """The nominated pair of each component."""
     return connection._nominated
+
+
+def keep_the_best_nomination(connection: Connection) -> None:
+    """A pair nominated later replaces the nominated one only if it ranks higher, or if the nominated
+    one is of an earlier ICE generation (no longer in the check list).
+
+    aioice nominates aggressively and moves the media to whichever pair last succeeded: with UDP and
+    TCP candidates, a TCP check answered after the UDP one would carry the media over TCP, while the
+    browser (controlled, keeping its highest-ranked nominated pair) sends over UDP.
+    """
+    aioices_own = connection.check_complete
+
+    def check_complete(self: Connection, pair: CandidatePair) -> None:
+        before = self._nominated.get(pair.component)
+        aioices_own(pair)
+        if before is None or before is pair or self._nominated.get(pair.component) is not pair:
+            return
+        if before in self._check_list and _rank(self, before) > _rank(self, pair):
+            self._nominated[pair.component] = before
+
+    connection.check_complete = types.MethodType(check_complete, connection)  # type: ignore[method-assign]
+
+
+def _rank(connection: Connection, pair: CandidatePair) -> int:
+    return candidate_pair_priority(pair.local_candidate, pair.remote_candidate, connection.ice_controlling)
 
 
 # --- host candidates on ports of our choosing ---

@@ -21,6 +21,7 @@ from aioice import Candidate, Connection
 from playwright.async_api import expect
 
 from nekoapi.config import load_config
+from nekoapi.media import rtc_internals as rtc
 from nekoapi.media import tcpmux
 from nekoapi.media.gathering import Candidates
 from nekoapi.media.ports import connections
@@ -137,6 +138,29 @@ async def test_a_browser_without_udp_plays_and_controls_the_desktop_over_ice_tcp
         painter.fill((30, 200, 120))
         await remote.run(shows(page, (30, 200, 120)))
         assert next(iter(paired.app.services.media.viewers.values())) is viewer
+
+
+async def test_a_browser_with_udp_keeps_to_udp_beside_the_tcp_candidates(
+    paired: LiveServer, remote: RemoteHost, painter: Painter
+) -> None:
+    # Whichever pair answers its check first is nominated; one that ranks lower (TCP) never takes the
+    # media from one that ranks higher (UDP), so both ends settle on UDP.
+    async with page_on(remote, paired.http_url) as page:
+        painter.fill((90, 30, 200))
+        await remote.run(log_in(page, "alice", USER_PASSWORD))
+        await remote.run(shows(page, (90, 30, 200)))
+        (agent,) = connections(next(iter(paired.app.services.media.viewers.values())).peer.pc)
+        deadline = time.monotonic() + REPLY
+        while True:
+            pair = await remote.run(page.evaluate(SELECTED_PAIR))
+            sending = rtc.nominated(agent)[1].local_candidate.transport
+            if pair["local"] == "udp" and sending == "udp":
+                break
+            assert time.monotonic() < deadline, f"the browser uses {pair}, the server sends over {sending}"
+            await asyncio.sleep(0.2)
+        await asyncio.sleep(2)  # later checks (TCP ones among them) do not move it
+        assert (await remote.run(page.evaluate(SELECTED_PAIR)))["local"] == "udp"
+        assert rtc.nominated(agent)[1].local_candidate.transport == "udp"
 
 
 async def test_every_tcp_candidate_carries_the_port_and_junk_changes_nothing(
