@@ -45,9 +45,8 @@ async def _over_path(url: str, painter: Painter, samples: int) -> tuple[str, lis
     paint-to-display times (ms)."""
     async with page_at(url, 1400, 900) as page:
         await log_in(page, f"browser-{time.monotonic_ns()}", PASSWORD, timeout=20)
-        path = await page.evaluate(SELECTED_PATH)
         decoded, displayed = await timed_paints(page, painter, samples)
-        return str(path), decoded, displayed
+        return str(await page.evaluate(SELECTED_PATH)), decoded, displayed
 
 
 async def run(serve: Callable[..., Served], painter: Painter, samples: int = 40) -> list[tuple[str, list[float]]]:
