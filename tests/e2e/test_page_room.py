@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import httpx
 import pytest
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Locator, Page, Route, expect
 
 from nekoapi.media.pulse import PulseServer
 from tests.media.conftest import media_display, painter, pulse  # noqa: F401  (fixtures)
@@ -25,6 +25,7 @@ from tests.support.patience import REPLY
 
 OpenPage = Callable[..., Awaitable[Page]]
 WAIT = REPLY * 1000  # Playwright's timeouts are in milliseconds
+ADMIN = {"username": "admin", "password": ADMIN_PASSWORD}
 
 
 @pytest.fixture(scope="module")
@@ -59,9 +60,12 @@ async def frames(page: Page) -> int:
     return int(await page.evaluate("document.getElementById('video').getVideoPlaybackQuality().totalVideoFrames"))
 
 
-async def plays_on(page: Page) -> None:
-    """The video decodes new frames (not a frozen last picture)."""
+async def plays_on(page: Page, painter: Painter, rgb: tuple[int, int, int]) -> None:  # noqa: F811
+    """The video decodes the frames of a new change (not a frozen last picture). An idle desktop sends
+    no frames, so the test makes the change itself."""
     before = await frames(page)
+    painter.fill(rgb)
+    await shows(page, rgb)
     deadline = time.monotonic() + REPLY
     while await frames(page) <= before:
         assert time.monotonic() < deadline, "the video decodes no new frames"
@@ -82,16 +86,40 @@ async def test_the_status_the_labelled_video_and_the_roster(open_page: OpenPage,
     await expect(members.get_by_role("listitem").filter(has_text="bob")).to_have_count(0, timeout=WAIT)
 
 
-async def test_a_reload_keeps_the_login(open_page: OpenPage) -> None:
+async def test_a_reload_keeps_the_login(open_page: OpenPage, painter: Painter) -> None:  # noqa: F811
     alice = await person(open_page, "alice")
     await alice.reload()
     await expect(alice.get_by_role("button", name="Log in")).to_be_hidden(timeout=WAIT)
     await expect(status(alice)).to_have_text("Connected, playing", timeout=WAIT)
-    await plays_on(alice)
+    await plays_on(alice, painter, (230, 150, 20))
     await alice.get_by_role("button", name="Log out").click()
     await expect(alice.get_by_role("button", name="Log in")).to_be_visible(timeout=WAIT)
     await alice.reload()  # logged out stays logged out
     await expect(alice.get_by_role("button", name="Log in")).to_be_visible(timeout=WAIT)
+
+
+async def test_the_login_form_waits_for_the_page_script(open_page: OpenPage) -> None:
+    """Until the page's script runs, the form cannot be sent: sent natively, it would put the password in the URL."""
+    page = await open_page()
+    loaded = asyncio.Event()
+
+    async def late(route: Route) -> None:
+        await loaded.wait()
+        await route.continue_()
+
+    await page.route("**/static/main.js", late)
+    await page.reload(wait_until="commit")
+    log_in_button = page.get_by_role("button", name="Log in")
+    await expect(log_in_button).to_be_disabled(timeout=WAIT)
+    await page.get_by_label("Username").fill("alice")
+    await page.get_by_label("Password").fill(USER_PASSWORD)
+    await page.get_by_label("Password").press("Enter")
+    assert "password" not in page.url
+    loaded.set()
+    await expect(log_in_button).to_be_enabled(timeout=WAIT)
+    await log_in_button.click()
+    await expect(status(page)).to_have_text("Connected, playing", timeout=WAIT)
+    assert "password" not in page.url
 
 
 async def test_the_page_reconnects_after_the_server_drops_its_socket(
@@ -102,22 +130,22 @@ async def test_the_page_reconnects_after_the_server_drops_its_socket(
 ) -> None:
     alice = await person(open_page, "alice")
     me = await alice.evaluate("nekoRoom.state.id")
-    admin = (await http.post("/api/login", json={"username": "admin", "password": ADMIN_PASSWORD})).json()
-    await http.post("/api/room/control/request", headers={"Authorization": f"Bearer {admin['token']}"})
-    peer_before = room.app.services.media.viewers[me]
-    dropped = await http.post(f"/api/sessions/{me}/disconnect", headers={"Authorization": f"Bearer {admin['token']}"})
-    assert dropped.status_code == 204
-    await expect(status(alice)).to_contain_text("reconnecting", timeout=WAIT)
-    await expect(status(alice)).to_have_text("Connected, playing", timeout=WAIT)
-    assert room.app.services.media.viewers[me] is not peer_before  # a new peer, not the old one's last frame
-    painter.fill((40, 220, 90))
-    await shows(alice, (40, 220, 90))
-    await plays_on(alice)
-    # The roster and the host came back with it.
-    await expect(alice.locator("#host")).to_have_text("admin has control", timeout=WAIT)
-    members = alice.get_by_role("list", name="Members")
-    await expect(members.get_by_role("listitem").filter(has_text="alice")).to_contain_text("you")
-    await http.post("/api/room/control/release", headers={"Authorization": f"Bearer {admin['token']}"})
+    admin = {"Authorization": f"Bearer {(await http.post('/api/login', json=ADMIN)).json()['token']}"}
+    await http.post("/api/room/control/request", headers=admin)
+    try:
+        peer_before = room.app.services.media.viewers[me]
+        dropped = await http.post(f"/api/sessions/{me}/disconnect", headers=admin)
+        assert dropped.status_code == 204
+        await expect(status(alice)).to_contain_text("reconnecting", timeout=WAIT)
+        await expect(status(alice)).to_have_text("Connected, playing", timeout=WAIT)
+        assert room.app.services.media.viewers[me] is not peer_before  # a new peer, not the old one's last frame
+        await plays_on(alice, painter, (40, 220, 90))
+        # The roster and the host came back with it.
+        await expect(alice.locator("#host")).to_have_text("admin has control", timeout=WAIT)
+        members = alice.get_by_role("list", name="Members")
+        await expect(members.get_by_role("listitem").filter(has_text="alice")).to_contain_text("you")
+    finally:  # the module's later tests start with nobody hosting
+        await http.post("/api/room/control/release", headers=admin)
 
 
 async def test_bob_asks_the_host_for_control_and_is_given_it(open_page: OpenPage) -> None:

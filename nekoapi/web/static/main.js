@@ -68,6 +68,8 @@ on("ended", (reason) => {
 translate();
 document.title = t("title");
 $("login").addEventListener("submit", login);
+// The button comes disabled: a form sent before this module ran would put the password in the URL.
+$("login").querySelector("[type=submit]").disabled = false;
 $("logout").addEventListener("click", logout);
 bindControl();
 bindChat();
