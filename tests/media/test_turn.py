@@ -1,0 +1,260 @@
+"""``webrtc.turn``: the bundled coturn relay, for browsers that reach nothing but its port.
+
+The browser runs on a host of its own (a network namespace, tests/support/netns.py) whose firewall lets
+it reach only the API's port and the relay's; the relay's own refusals are tested with a TURN client
+written from the RFC's messages (aioice's STUN codec), so that each answer can be seen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from aioice import stun
+from playwright.async_api import expect
+
+from nekoapi.media.pulse import PulseServer
+from nekoapi.media.turn import TurnRelay
+from nekoapi.media.turnconf import credentials
+from tests.support.browser import log_in, shows
+from tests.support.confined import confine, page_inside
+from tests.support.factory import USER_PASSWORD, make_config
+from tests.support.live import LiveServer
+from tests.support.netns import Link, RemoteHost
+from tests.support.patience import REPLY, START, STOP
+
+from .desktop import Painter
+from .remote import SMALL
+from .server import media_server
+
+pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="network namespaces")
+
+
+def free_relay_port() -> int:
+    """A port free for both UDP and TCP."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
+            udp.bind(("0.0.0.0", 0))
+            port = int(udp.getsockname()[1])
+            with contextlib.suppress(OSError):
+                tcp.bind(("0.0.0.0", port))
+                return port
+
+
+def turn_env(port: int, **env: str) -> dict[str, str]:
+    return {"NEKO_WEBRTC_TURN_ENABLED": "true", "NEKO_WEBRTC_TURN_PORT": str(port), **env}
+
+
+@contextlib.contextmanager
+def relayed_server(display: str, pulse: PulseServer, link: Link, port: int) -> Iterator[LiveServer]:
+    env = turn_env(port, NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS=link.outside)
+    env |= {"NEKO_CAPTURE_VIDEO_IDS": "small", "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(SMALL)}
+    with media_server(display, pulse, host=link.outside, **env) as server:
+        yield server
+
+
+def alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
+async def test_a_browser_reaching_only_the_relay_plays_through_it_and_the_relay_ends_with_the_server(
+    media_display: str, pulse: PulseServer, link: Link, painter: Painter, tmp_path: Path
+) -> None:
+    port = free_relay_port()
+    with relayed_server(media_display, pulse, link, port) as server:
+        relay = server.app.services.media.turn
+        assert relay is not None and relay.process is not None
+        coturn = relay.process.pid
+        api_port = int(server.http_url.rsplit(":", 1)[1])
+        confine(link, tcp=(api_port, port), udp=(port,))
+        async with page_inside(link.namespace, server.http_url, tmp_path) as page:
+            await log_in(page, "alice", USER_PASSWORD)
+            painter.fill((30, 120, 220))
+            await shows(page, (30, 120, 220))
+            await page.get_by_role("button", name="Connection details").click()
+            path = page.get_by_role("region", name="Connection details").locator("dd[data-key=path]")
+            await expect(path).to_have_text(re.compile(r"^relay \(udp\)$"), timeout=REPLY * 1000)
+    deadline = time.monotonic() + STOP
+    while alive(coturn):
+        assert time.monotonic() < deadline, "coturn runs on after the server stopped"
+        await asyncio.sleep(0.05)
+
+
+# --- the relay's refusals, asked by a TURN client of our own ---
+
+
+class TurnClient:
+    """Allocate and CreatePermission (RFC 8656) over UDP, long-term credentials; every answer returned."""
+
+    def __init__(self, relay: tuple[str, int]) -> None:
+        self._relay = relay
+        self._sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self._sock.setblocking(False)
+        self._auth: dict[str, object] = {}
+        self._key = b""
+
+    def close(self) -> None:
+        self._sock.close()
+
+    async def ask(self, method: stun.Method, **attributes: object) -> stun.Message:
+        request = stun.Message(method, stun.Class.REQUEST)
+        request.attributes.update({**attributes, **self._auth})
+        if self._key:
+            request.add_message_integrity(self._key)
+        loop = asyncio.get_running_loop()
+        await loop.sock_sendto(self._sock, bytes(request), self._relay)
+        while True:
+            data = await asyncio.wait_for(loop.sock_recv(self._sock, 2048), REPLY)
+            answer = stun.parse_message(data)
+            if answer.transaction_id == request.transaction_id:
+                return answer
+
+    async def allocate(self, username: str, password: str) -> stun.Message:
+        self._auth, self._key = {}, b""
+        challenge = await self.ask(stun.Method.ALLOCATE, **{"REQUESTED-TRANSPORT": 0x11000000})
+        assert challenge.attributes["ERROR-CODE"][0] == 401
+        realm, nonce = challenge.attributes["REALM"], challenge.attributes["NONCE"]
+        self._auth = {"USERNAME": username, "REALM": realm, "NONCE": nonce}
+        self._key = hashlib.md5(f"{username}:{realm}:{password}".encode()).digest()
+        return await self.ask(stun.Method.ALLOCATE, **{"REQUESTED-TRANSPORT": 0x11000000})
+
+    async def permit(self, address: str) -> stun.Message:
+        return await self.ask(stun.Method.CREATE_PERMISSION, **{"XOR-PEER-ADDRESS": (address, 9)})
+
+    async def send(self, peer: tuple[str, int], data: bytes) -> None:
+        indication = stun.Message(stun.Method.SEND, stun.Class.INDICATION)
+        indication.attributes.update({"XOR-PEER-ADDRESS": peer, "DATA": data})
+        await asyncio.get_running_loop().sock_sendto(self._sock, bytes(indication), self._relay)
+
+
+def error_code(answer: stun.Message) -> int | None:
+    found = answer.attributes.get("ERROR-CODE")
+    return found[0] if found else None
+
+
+@pytest.fixture
+async def relay(link: Link) -> AsyncIterator[TurnRelay]:
+    config = make_config(**turn_env(free_relay_port(), NEKO_WEBRTC_TURN_SECRET="s" * 43))
+    started = TurnRelay(config)
+    await started.start()
+    yield started
+    await started.stop()
+
+
+async def listener(address: str) -> tuple[socket.socket, int]:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    sock.bind((address, 0))
+    return sock, int(sock.getsockname()[1])
+
+
+async def received(sock: socket.socket, quiet: float = 1.0) -> list[bytes]:
+    got = []
+    with contextlib.suppress(TimeoutError):
+        while True:
+            got.append(await asyncio.wait_for(asyncio.get_running_loop().sock_recv(sock, 2048), quiet))
+    return got
+
+
+async def test_the_relay_reaches_only_the_servers_own_addresses(
+    relay: TurnRelay, link: Link, remote: RemoteHost
+) -> None:
+    assert relay.plan is not None
+    own = next(a for a in relay.plan.peers if ":" not in a)
+    client = TurnClient(("127.0.0.1", relay.plan.port))
+    given = relay.ice_server("alice")
+    elsewhere, elsewhere_port = await remote.run(listener(link.inside))
+    ours, ours_port = await listener(own)
+    try:
+        allocated = await client.allocate(given["username"], given["credential"])
+        assert error_code(allocated) is None and "XOR-RELAYED-ADDRESS" in allocated.attributes
+        assert error_code(await client.permit(link.inside)) == 403  # another host's address
+        assert error_code(await client.permit("127.0.0.1")) == 403  # loopback
+        assert error_code(await client.permit(own)) is None
+        await client.send((link.inside, elsewhere_port), b"to another host")
+        await client.send((own, ours_port), b"to nekoapi")
+        assert await received(ours) == [b"to nekoapi"]
+        assert await remote.run(received(elsewhere)) == []
+    finally:
+        client.close()
+        ours.close()
+        await remote.run(asyncio.to_thread(elsewhere.close))
+
+
+async def test_wrong_or_expired_credentials_are_refused(relay: TurnRelay) -> None:
+    assert relay.plan is not None
+    given = relay.ice_server("alice")
+    expired = credentials("s" * 43, "alice", int(time.time()) - 60)
+    other_secret = credentials("t" * 43, "alice", int(time.time()) + 600)
+    tried = [
+        (given["username"], given["credential"] + "x"),
+        (expired.username, expired.credential),
+        (other_secret.username, other_secret.credential),
+        (given["username"], given["credential"]),
+    ]
+    answers = []
+    for username, password in tried:  # each from a port of its own: coturn ties a 5-tuple to its first user
+        client = TurnClient(("127.0.0.1", relay.plan.port))
+        try:
+            answers.append(error_code(await client.allocate(username, password)))
+        finally:
+            client.close()
+    assert answers == [401, 401, 401, None]
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # uvicorn's exit, expected
+def test_a_taken_relay_port_stops_start_up_with_one_line(
+    media_display: str, pulse: PulseServer, capfd: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as taken:
+        taken.bind(("0.0.0.0", 0))
+        port = taken.getsockname()[1]
+        with pytest.raises(RuntimeError, match="did not start"), media_server(media_display, pulse, **turn_env(port)):
+            pass
+    assert f"webrtc.turn: UDP port {port} is taken" in capfd.readouterr().err
+
+
+def test_a_killed_nekoapi_takes_coturn_with_it(media_display: str, pulse: PulseServer, tmp_path: Path) -> None:
+    """The reaper ends coturn when nekoapi cannot (SIGKILL)."""
+    port = free_relay_port()
+    script = f"""
+import asyncio, sys
+from tests.support.factory import make_config
+from nekoapi.media.turn import TurnRelay
+async def main():
+    relay = TurnRelay(make_config(NEKO_WEBRTC_TURN_ENABLED="true", NEKO_WEBRTC_TURN_PORT="{port}"))
+    await relay.start()
+    print(relay.process.pid, flush=True)
+    await asyncio.sleep(60)
+asyncio.run(main())
+"""
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    holder = subprocess.Popen([sys.executable, "-c", script], cwd=root, stdout=subprocess.PIPE, env=env)
+    try:
+        assert holder.stdout is not None
+        coturn = int(holder.stdout.readline() or b"0")
+        assert coturn and alive(coturn)
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(STOP)
+    deadline = time.monotonic() + START
+    while alive(coturn):
+        assert time.monotonic() < deadline, "coturn runs on after nekoapi was killed"
+        time.sleep(0.05)
+
