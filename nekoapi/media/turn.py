@@ -79,7 +79,8 @@ class TurnRelay:
             watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watch
-        await self._end()
+        process, self.process = self.process, None
+        await _end(process)
         if self._folder is not None:
             await asyncio.to_thread(shutil.rmtree, self._folder, True)
             self._folder = None
@@ -89,18 +90,26 @@ class TurnRelay:
         return coturn_config(self.plan, self._secret, str(self._folder))
 
     async def _launch(self) -> None:
+        """Starts coturn; ``process`` is set once it answers."""
         assert self._folder is not None
         try:
-            self.process = await spawn([COTURN, "-c", str(self._folder / "turnserver.conf")], start_new_session=True)
+            process = await spawn([COTURN, "-c", str(self._folder / "turnserver.conf")], start_new_session=True)
         except OSError as exc:
             raise TurnError(f"webrtc.turn: cannot run {COTURN} ({exc.strerror}); install Debian's coturn") from None
-        await asyncio.to_thread(end_with_nekoapi, self.process.pid)
-        if not await asyncio.to_thread(_answers, self._turn.port, self.process, START_TIMEOUT):
-            code = self.process.returncode
-            await self._end()
+        try:
+            await asyncio.to_thread(end_with_nekoapi, process.pid)
+            answered = await asyncio.to_thread(_answers, self._turn.port, process, START_TIMEOUT)
+        except asyncio.CancelledError:  # stopped while starting: no coturn is left behind
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
+            raise
+        if not answered:
+            code = process.returncode
+            await _end(process)
             said = _last_line(self._folder / "turnserver.log")
             how = f"exited with status {code}" if code is not None else f"did not answer within {START_TIMEOUT:g} s"
             raise TurnError(f"webrtc.turn: coturn {how} on port {self._turn.port}: {said}")
+        self.process = process
 
     async def _supervise(self) -> None:
         backoff = MIN_BACKOFF
@@ -118,17 +127,19 @@ class TurnRelay:
                 log.error("%s; retrying", exc)
                 backoff = min(backoff * 2, MAX_BACKOFF)
 
-    async def _end(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.returncode is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGTERM)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        await process.wait()
+
+
+async def _end(process: Child | None) -> None:
+    """SIGTERM to coturn's group, SIGKILL after ``STOP_TIMEOUT``."""
+    if process is None or process.returncode is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    await process.wait()
 
 
 def _check_free(plan: RelayPlan) -> None:

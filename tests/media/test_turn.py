@@ -20,6 +20,7 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from aioice import stun
@@ -28,6 +29,7 @@ from playwright.async_api import expect
 from nekoapi.media.pulse import PulseServer
 from nekoapi.media.turn import TurnRelay
 from nekoapi.media.turnconf import credentials
+from tests.legacy.test_v2_media import v2_client
 from tests.support.browser import log_in, shows
 from tests.support.confined import confine, page_inside
 from tests.support.factory import USER_PASSWORD, make_config
@@ -35,6 +37,7 @@ from tests.support.live import LiveServer
 from tests.support.netns import Link, RemoteHost
 from tests.support.patience import REPLY, START, STOP
 
+from .client import Viewer
 from .desktop import Painter
 from .remote import SMALL
 from .server import media_server
@@ -93,6 +96,32 @@ async def test_a_browser_reaching_only_the_relay_plays_through_it_and_the_relay_
     while alive(coturn):
         assert time.monotonic() < deadline, "coturn runs on after the server stopped"
         await asyncio.sleep(0.05)
+
+
+def relay_entry(servers: list[dict[str, Any]], port: int) -> dict[str, Any]:
+    (found,) = [s for s in servers if f"turn:127.0.0.1:{port}?transport=udp" in s["urls"]]
+    assert f"turn:127.0.0.1:{port}?transport=tcp" in found["urls"]
+    return found
+
+
+async def test_v3_and_v2_clients_each_get_the_relay_with_credentials_of_their_own(
+    media_display: str, pulse: PulseServer
+) -> None:
+    port = free_relay_port()
+    env = turn_env(port, NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS="127.0.0.1")
+    with media_server(media_display, pulse, **env) as server:
+        bob = Viewer(server.http_url, server.ws_url())
+        try:
+            await bob.login("bob", USER_PASSWORD)
+            await bob.watch({"audio": {"disabled": True}})
+            v3 = relay_entry(bob.provide["iceservers"], port)
+            async with v2_client(server, "carol") as carol:
+                v2 = relay_entry(carol.greeting[-1]["ice"], port)
+                assert carol.greeting[-1]["lite"] is False
+        finally:
+            await bob.close()
+    assert v3["username"].endswith(f":{bob.id}") and v2["username"].endswith(f":{carol.id}")
+    assert v3["credential"] != v2["credential"]
 
 
 # --- the relay's refusals, asked by a TURN client of our own ---
@@ -258,3 +287,18 @@ asyncio.run(main())
         assert time.monotonic() < deadline, "coturn runs on after nekoapi was killed"
         time.sleep(0.05)
 
+
+
+async def test_a_relay_that_dies_is_started_again(relay: TurnRelay) -> None:
+    assert relay.process is not None and relay.plan is not None
+    first = relay.process.pid
+    os.kill(first, signal.SIGKILL)
+    deadline = time.monotonic() + START
+    while relay.process is None or relay.process.pid == first:
+        assert time.monotonic() < deadline, "coturn was not started again"
+        await asyncio.sleep(0.05)
+    given, client = relay.ice_server("alice"), TurnClient(("127.0.0.1", relay.plan.port))
+    try:
+        assert error_code(await client.allocate(given["username"], given["credential"])) is None
+    finally:
+        client.close()
