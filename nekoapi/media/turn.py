@@ -68,7 +68,7 @@ class TurnRelay:
         self.plan, self.hosts = relay_plan(self._turn, tuple(rtc_mux.host_addresses()), self._nat, self._tls)
         await asyncio.to_thread(_check_free, self.plan)
         self._folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="nekoapi-turn-"))
-        await asyncio.to_thread(_write_private, self._folder / "turnserver.conf", self._config_text())
+        await asyncio.to_thread(_write_private, self.config_file, self._config_text())
         await self._launch()
         self._watch = asyncio.create_task(self._supervise(), name="turn-relay")
         log.info("webrtc.turn: coturn relays on port %d, reached at %s", self._turn.port, ", ".join(self.hosts))
@@ -85,6 +85,11 @@ class TurnRelay:
             await asyncio.to_thread(shutil.rmtree, self._folder, True)
             self._folder = None
 
+    @property
+    def config_file(self) -> Path:
+        assert self._folder is not None, "started"
+        return self._folder / "turnserver.conf"
+
     def _config_text(self) -> str:
         assert self.plan is not None and self._folder is not None
         return coturn_config(self.plan, self._secret, str(self._folder))
@@ -93,7 +98,7 @@ class TurnRelay:
         """Starts coturn; ``process`` is set once it answers."""
         assert self._folder is not None
         try:
-            process = await spawn([COTURN, "-c", str(self._folder / "turnserver.conf")], start_new_session=True)
+            process = await spawn([COTURN, "-c", str(self.config_file)], start_new_session=True)
         except OSError as exc:
             raise TurnError(f"webrtc.turn: cannot run {COTURN} ({exc.strerror}); install Debian's coturn") from None
         try:

@@ -11,10 +11,12 @@ import asyncio
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -43,6 +45,7 @@ from .remote import SMALL
 from .server import media_server
 
 pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="network namespaces")
+SECRET = "a-shared-secret-of-43-characters-0123456789"
 
 
 def free_relay_port() -> int:
@@ -178,7 +181,7 @@ def error_code(answer: stun.Message) -> int | None:
 
 @pytest.fixture
 async def relay(link: Link) -> AsyncIterator[TurnRelay]:
-    config = make_config(**turn_env(free_relay_port(), NEKO_WEBRTC_TURN_SECRET="s" * 43))
+    config = make_config(**turn_env(free_relay_port(), NEKO_WEBRTC_TURN_SECRET=SECRET))
     started = TurnRelay(config)
     await started.start()
     yield started
@@ -228,7 +231,7 @@ async def test_the_relay_reaches_only_the_servers_own_addresses(
 async def test_wrong_or_expired_credentials_are_refused(relay: TurnRelay) -> None:
     assert relay.plan is not None
     given = relay.ice_server("alice")
-    expired = credentials("s" * 43, "alice", int(time.time()) - 60)
+    expired = credentials(SECRET, "alice", int(time.time()) - 60)
     other_secret = credentials("t" * 43, "alice", int(time.time()) + 600)
     tried = [
         (given["username"], given["credential"] + "x"),
@@ -244,6 +247,22 @@ async def test_wrong_or_expired_credentials_are_refused(relay: TurnRelay) -> Non
         finally:
             client.close()
     assert answers == [401, 401, 401, None]
+
+
+async def test_the_secret_is_kept_in_a_private_folder_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    relay = TurnRelay(make_config(**turn_env(free_relay_port(), NEKO_WEBRTC_TURN_SECRET=SECRET)))
+    await relay.start()
+    try:
+        folder, config_file = relay.config_file.parent, relay.config_file
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(config_file.stat().st_mode) == 0o600
+        assert f"static-auth-secret={SECRET}\n" in config_file.read_text()
+        assert relay.process is not None and SECRET not in Path(f"/proc/{relay.process.pid}/cmdline").read_text()
+        assert "webrtc.turn: coturn relays on port" in caplog.text and SECRET not in caplog.text
+        assert SECRET not in (folder / "turnserver.log").read_text()
+    finally:
+        await relay.stop()
+    assert not folder.exists()
 
 
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # uvicorn's exit, expected
