@@ -68,8 +68,12 @@ class TurnRelay:
         self.plan, self.hosts = relay_plan(self._turn, tuple(rtc_mux.host_addresses()), self._nat, self._tls)
         await asyncio.to_thread(_check_free, self.plan)
         self._folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="nekoapi-turn-"))
-        await asyncio.to_thread(_write_private, self.config_file, self._config_text())
-        await self._launch()
+        try:
+            await asyncio.to_thread(_write_private, self.config_file, self._config_text())
+            await self._launch()
+        except BaseException:
+            await self.stop()  # the folder holds the secret: it goes with a failed start too
+            raise
         self._watch = asyncio.create_task(self._supervise(), name="turn-relay")
         log.info("webrtc.turn: coturn relays on port %d, reached at %s", self._turn.port, ", ".join(self.hosts))
 

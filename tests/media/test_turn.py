@@ -28,6 +28,7 @@ import pytest
 from aioice import stun
 from playwright.async_api import expect
 
+from nekoapi.media import rtc_internals as rtc
 from nekoapi.media.pulse import PulseServer
 from nekoapi.media.turn import TurnRelay
 from nekoapi.media.turnconf import credentials
@@ -44,7 +45,6 @@ from .desktop import Painter
 from .remote import SMALL
 from .server import media_server
 
-pytestmark = pytest.mark.skipif(sys.platform != "linux", reason="network namespaces")
 SECRET = "a-shared-secret-of-43-characters-0123456789"
 
 
@@ -95,6 +95,9 @@ async def test_a_browser_reaching_only_the_relay_plays_through_it_and_the_relay_
             await page.get_by_role("button", name="Connection details").click()
             path = page.get_by_role("region", name="Connection details").locator("dd[data-key=path]")
             await expect(path).to_have_text(re.compile(r"^relay \(udp\)$"), timeout=REPLY * 1000)
+            (viewer,) = server.app.services.media.viewers.values()  # and the server's side of the pair
+            transport = viewer.peer.pc.getTransceivers()[0].sender.transport.transport
+            assert rtc.nominated(rtc.ice_agent(transport))[1].remote_candidate.type == "relay"
     deadline = time.monotonic() + STOP
     while alive(coturn):
         assert time.monotonic() < deadline, "coturn runs on after the server stopped"
