@@ -153,7 +153,7 @@ class MediaManager(RoomPart):
 
     def _ice_servers(self, session: Session) -> list[dict[str, Any]]:
         """``webrtc.iceservers.frontend``, and our relay with credentials of this session's own."""
-        return self._frontend if self.turn is None else [*self._frontend, self.turn.ice_server(session.id)]
+        return self._frontend if self.turn is None else [*self._frontend, *self.turn.ice_servers(session.id)]
 
     async def answer(self, session: Session, payload: SignalDescription) -> None:
         viewer = self._viewer(session)

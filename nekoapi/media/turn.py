@@ -43,29 +43,30 @@ class TurnError(RuntimeError):
 
 
 class TurnRelay:
-    """coturn for this server: ``start``/``stop``, and ``ice_server`` for each ``signal/provide``."""
+    """coturn for this server: ``start``/``stop``, and ``ice_servers`` for each ``signal/provide``."""
 
     def __init__(self, config: Config) -> None:
         turn, server = config.webrtc.turn, config.server
         self._turn = turn
         self._secret = turn.secret or secrets.token_urlsafe(32)  # 256 bits; never logged
         self._tls = (server.cert, server.key, turn.tls_port) if server.cert and server.key else None
-        self._nat = tuple(entry.partition("/")[0] for entry in config.webrtc.nat1to1)
-        self.plan: RelayPlan | None = None
-        self.hosts: tuple[str, ...] = ()  # where clients reach the relay
+        nat = tuple(entry.partition("/")[0] for entry in config.webrtc.nat1to1)
+        # The relay's addresses are those our ICE agent gathers on, and ``hosts`` where clients reach it.
+        self.plan, self.hosts = relay_plan(turn, tuple(rtc_mux.host_addresses()), nat, self._tls)
         self.process: Child | None = None
         self._folder: Path | None = None
         self._watch: asyncio.Task[None] | None = None
 
-    def ice_server(self, session_id: str) -> dict[str, Any]:
-        """The relay as an RTCIceServer, with fresh credentials for ``session_id``."""
+    def ice_servers(self, session_id: str) -> list[dict[str, Any]]:
+        """The relay as an RTCIceServer, with fresh credentials for ``session_id``; none while it has no
+        address to give (a browser refuses an RTCIceServer without URLs)."""
+        found = urls(self.hosts, self._turn.port, self._tls[2] if self._tls else None)
+        if not found:
+            return []
         given = credentials(self._secret, session_id, int(time.time() + self._turn.credential_lifetime))
-        tls_port = self._tls[2] if self._tls else None
-        found = urls(self.hosts, self._turn.port, tls_port)
-        return {"urls": found, "username": given.username, "credential": given.credential}
+        return [{"urls": found, "username": given.username, "credential": given.credential}]
 
     async def start(self) -> None:
-        self.plan, self.hosts = relay_plan(self._turn, tuple(rtc_mux.host_addresses()), self._nat, self._tls)
         await asyncio.to_thread(_check_free, self.plan)
         self._folder = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="nekoapi-turn-"))
         try:
@@ -75,7 +76,10 @@ class TurnRelay:
             await self.stop()  # the folder holds the secret: it goes with a failed start too
             raise
         self._watch = asyncio.create_task(self._supervise(), name="turn-relay")
-        log.info("webrtc.turn: coturn relays on port %d, reached at %s", self._turn.port, ", ".join(self.hosts))
+        if self.hosts:
+            log.info("webrtc.turn: coturn relays on port %d, reached at %s", self._turn.port, ", ".join(self.hosts))
+        else:
+            log.warning("webrtc.turn: no address to give clients; set webrtc.turn.external_address")
 
     async def stop(self) -> None:
         watch, self._watch = self._watch, None
@@ -95,7 +99,7 @@ class TurnRelay:
         return self._folder / "turnserver.conf"
 
     def _config_text(self) -> str:
-        assert self.plan is not None and self._folder is not None
+        assert self._folder is not None
         return coturn_config(self.plan, self._secret, str(self._folder))
 
     async def _launch(self) -> None:

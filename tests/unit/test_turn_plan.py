@@ -23,9 +23,14 @@ def turn(**env: str) -> TurnConfig:
     return make_config(NEKO_WEBRTC_TURN_ENABLED="true", **env).webrtc.turn
 
 
+def relay(**env: str) -> TurnRelay:
+    return TurnRelay(make_config(NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS="turn.example.org", **env))
+
+
 def test_each_session_gets_rest_api_credentials_of_its_own_that_expire() -> None:
-    relay = TurnRelay(make_config(NEKO_WEBRTC_TURN_SECRET="shared-secret", NEKO_WEBRTC_TURN_CREDENTIAL_LIFETIME="1h"))
-    alice, bob = relay.ice_server("alice"), relay.ice_server("bob")
+    given = relay(NEKO_WEBRTC_TURN_SECRET="shared-secret", NEKO_WEBRTC_TURN_CREDENTIAL_LIFETIME="1h")
+    (alice,), (bob,) = given.ice_servers("alice"), given.ice_servers("bob")
+    assert alice["urls"] == ["turn:turn.example.org:3478?transport=udp", "turn:turn.example.org:3478?transport=tcp"]
     expiry, _, session = alice["username"].partition(":")
     assert session == "alice" and bob["username"].endswith(":bob")
     assert abs(int(expiry) - (time.time() + 3600)) < 5
@@ -34,8 +39,8 @@ def test_each_session_gets_rest_api_credentials_of_its_own_that_expire() -> None
 
 
 def test_without_a_secret_each_start_draws_a_random_one() -> None:
-    first, second = TurnRelay(make_config()), TurnRelay(make_config())
-    assert first.ice_server("alice")["credential"] != second.ice_server("alice")["credential"]
+    (first,), (second,) = relay().ice_servers("alice"), relay().ice_servers("alice")
+    assert first["credential"] != second["credential"]
 
 
 def test_the_relay_is_reached_at_the_public_address_behind_nat1to1_and_may_relay_to_it() -> None:
