@@ -39,6 +39,7 @@ from tests.support.factory import USER_PASSWORD, make_config
 from tests.support.live import LiveServer
 from tests.support.netns import Link, RemoteHost
 from tests.support.patience import REPLY, START, STOP
+from tests.support.tls import self_signed, trusting
 
 from .client import Viewer
 from .desktop import Painter
@@ -322,3 +323,26 @@ async def test_a_relay_that_dies_is_started_again(relay: TurnRelay) -> None:
         assert error_code(await client.allocate(given["username"], given["credential"])) is None
     finally:
         client.close()
+
+
+async def test_with_the_servers_certificate_the_relay_speaks_tls_on_its_own_port(tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    port, tls_port = free_relay_port(), free_relay_port()
+    env = turn_env(port, NEKO_WEBRTC_TURN_TLS_PORT=str(tls_port), NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS="127.0.0.1")
+    relay = TurnRelay(make_config(NEKO_SERVER_CERT=str(cert), NEKO_SERVER_KEY=str(key), **env))
+    await relay.start()
+    try:
+        (given,) = relay.ice_servers("alice")
+        assert f"turns:127.0.0.1:{tls_port}?transport=tcp" in given["urls"]
+        request = stun.Message(stun.Method.BINDING, stun.Class.REQUEST)
+        reader, writer = await asyncio.open_connection("127.0.0.1", tls_port, ssl=trusting(cert))
+        try:
+            writer.write(bytes(request))
+            header = await asyncio.wait_for(reader.readexactly(20), REPLY)
+            body = await reader.readexactly(int.from_bytes(header[2:4], "big"))
+        finally:
+            writer.close()
+        answer = stun.parse_message(header + body)
+        assert answer.message_class == stun.Class.RESPONSE and answer.transaction_id == request.transaction_id
+    finally:
+        await relay.stop()
