@@ -51,18 +51,23 @@ class RelayPlan:
 def relay_plan(
     turn: TurnConfig, own: tuple[str, ...], nat: tuple[str, ...], tls: tuple[str, str, int] | None
 ) -> tuple[RelayPlan, tuple[str, ...]]:
-    """The relay on the server's ``own`` addresses, and the hosts clients reach it at.
+    """The relay on one of the server's ``own`` addresses per family, and the hosts clients reach it at.
 
-    Behind 1:1 NAT (``nat``: the public addresses of ``webrtc.nat1to1``, or an external address that
-    is not ours) our host candidates carry the public address, so it is an allowed peer too, and
-    coturn's ``external-ip``. Clients reach the relay at the external address, else the public one,
-    else at each of our own.
+    Only nekoapi, on this host, sends to the relay's addresses, so one a family will do: the external
+    address when it is ours, else the first (coturn would otherwise take turns over all of them,
+    interfaces that come and go included). Behind 1:1 NAT (``nat``: the public addresses of
+    ``webrtc.nat1to1``, or an external address that is not ours) our host candidates carry the
+    public address, so it is an allowed peer too, and coturn's ``external-ip``. Clients reach the
+    relay at the external address, else the public one, else at each of our own.
     """
     external = turn.external_address
     public = external if _is_ip(external) and external not in own else (nat[0] if nat else "")
     peers = tuple(dict.fromkeys([*own, *nat, *([public] if public else [])]))
     hosts = (external,) if external else (nat[:1] or own)
-    return RelayPlan(turn.port, turn.realm, own, peers, public, tls), hosts
+    relays: dict[int, str] = {}
+    for address in [external, *own] if external in own else own:
+        relays.setdefault(_family(address), address)
+    return RelayPlan(turn.port, turn.realm, tuple(relays.values()), peers, public, tls), hosts
 
 
 def coturn_config(plan: RelayPlan, secret: str, folder: str) -> str:
@@ -114,6 +119,10 @@ def _is_ip(host: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def _family(address: str) -> int:
+    return ipaddress.ip_address(address).version
 
 
 def _is_ipv6(host: str) -> bool:

@@ -89,3 +89,12 @@ def test_the_relay_denies_every_peer_but_the_servers_own_addresses() -> None:
 def test_an_external_address_with_a_scheme_or_a_port_is_refused(address: str) -> None:
     with pytest.raises(ConfigError, match=re.escape("NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS: expected an IP address")):
         turn(NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS=address)
+
+
+def test_the_relay_takes_one_own_address_a_family_the_external_one_first() -> None:
+    own = ("192.0.2.10", "198.18.0.1", "2001:db8::10")
+    plan, _ = relay_plan(turn(), own, (), None)
+    assert plan.relays == ("192.0.2.10", "2001:db8::10") and plan.peers == own
+    plan, _ = relay_plan(turn(NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS="198.18.0.1"), own, (), None)
+    assert plan.relays == ("198.18.0.1", "2001:db8::10") and plan.peers == own
+    assert "relay-ip=198.18.0.1\nrelay-ip=2001:db8::10\n" in coturn_config(plan, "secret", "/private")
