@@ -33,7 +33,7 @@ from .turnconf import RelayPlan, coturn_config, credentials, relay_plan, urls
 
 log = logging.getLogger(__name__)
 COTURN = "turnserver"
-START_TIMEOUT = 5.0  # s for coturn to answer a STUN binding request
+START_TIMEOUT = 10.0  # s for coturn to answer a STUN binding request (it takes ~0.1 s; a loaded host more)
 STOP_TIMEOUT = 3.0
 MIN_BACKOFF, MAX_BACKOFF = 1.0, 30.0
 
@@ -139,7 +139,6 @@ class TurnRelay:
             except TurnError as exc:
                 log.error("%s; retrying", exc)
                 backoff = min(backoff * 2, MAX_BACKOFF)
-
 
 
 async def _end(process: Child | None) -> None:

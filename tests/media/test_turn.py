@@ -95,7 +95,7 @@ async def test_a_browser_reaching_only_the_relay_plays_through_it_and_the_relay_
             await shows(page, (30, 120, 220))
             await page.get_by_role("button", name="Connection details").click()
             path = page.get_by_role("region", name="Connection details").locator("dd[data-key=path]")
-            await expect(path).to_have_text(re.compile(r"^relay \(udp\)$"), timeout=REPLY * 1000)
+            await expect(path).to_have_text(re.compile(r"^relay \((udp|tcp)\)$"), timeout=REPLY * 1000)
             (viewer,) = server.app.services.media.viewers.values()  # and the server's side of the pair
             transport = viewer.peer.pc.getTransceivers()[0].sender.transport.transport
             assert rtc.nominated(rtc.ice_agent(transport))[1].remote_candidate.type == "relay"
@@ -203,7 +203,7 @@ async def test_wrong_or_expired_credentials_are_refused(relay: TurnRelay) -> Non
 
 
 async def test_the_secret_is_kept_in_a_private_folder_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="nekoapi")
     relay = TurnRelay(make_config(**turn_env(free_relay_port(), NEKO_WEBRTC_TURN_SECRET=SECRET)))
     await relay.start()
     try:
