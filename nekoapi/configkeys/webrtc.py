@@ -170,7 +170,9 @@ class TurnConfig:
     )
     secret: str = key(
         "",
-        "the TURN REST API shared secret the credentials are signed with; empty: a random one at each start",
+        "the TURN REST API shared secret the credentials are signed with (32 characters or more); empty: a"
+        " random one at each start",
+        check=lambda v: None if not v or len(v) >= 32 else "expected at least 32 characters, or nothing",
         secret=True,
     )
     credential_lifetime: float = key(

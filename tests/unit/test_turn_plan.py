@@ -17,6 +17,7 @@ from nekoapi.media.turnconf import coturn_config, relay_plan, urls
 from tests.support.factory import make_config
 
 OWN = ("192.0.2.10", "2001:db8::10")
+SECRET = "a-shared-secret-of-43-characters-0123456789"
 
 
 def turn(**env: str) -> TurnConfig:
@@ -28,13 +29,13 @@ def relay(**env: str) -> TurnRelay:
 
 
 def test_each_session_gets_rest_api_credentials_of_its_own_that_expire() -> None:
-    given = relay(NEKO_WEBRTC_TURN_SECRET="shared-secret", NEKO_WEBRTC_TURN_CREDENTIAL_LIFETIME="1h")
+    given = relay(NEKO_WEBRTC_TURN_SECRET=SECRET, NEKO_WEBRTC_TURN_CREDENTIAL_LIFETIME="1h")
     (alice,), (bob,) = given.ice_servers("alice"), given.ice_servers("bob")
     assert alice["urls"] == ["turn:turn.example.org:3478?transport=udp", "turn:turn.example.org:3478?transport=tcp"]
     expiry, _, session = alice["username"].partition(":")
     assert session == "alice" and bob["username"].endswith(":bob")
     assert abs(int(expiry) - (time.time() + 3600)) < 5
-    signed = hmac.new(b"shared-secret", alice["username"].encode(), hashlib.sha1).digest()
+    signed = hmac.new(SECRET.encode(), alice["username"].encode(), hashlib.sha1).digest()
     assert alice["credential"] == base64.b64encode(signed).decode() != bob["credential"]
 
 
@@ -98,3 +99,10 @@ def test_the_relay_takes_one_own_address_a_family_the_external_one_first() -> No
     plan, _ = relay_plan(turn(NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS="198.18.0.1"), own, (), None)
     assert plan.relays == ("198.18.0.1", "2001:db8::10") and plan.peers == own
     assert "relay-ip=198.18.0.1\nrelay-ip=2001:db8::10\n" in coturn_config(plan, "secret", "/private")
+
+
+def test_a_short_secret_is_refused_without_being_shown() -> None:
+    with pytest.raises(ConfigError) as refused:
+        turn(NEKO_WEBRTC_TURN_SECRET="hunter2-is-short")
+    assert "NEKO_WEBRTC_TURN_SECRET: expected at least 32 characters" in str(refused.value)
+    assert "hunter2" not in str(refused.value)
