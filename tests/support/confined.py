@@ -22,17 +22,16 @@ from .patience import START
 
 def confine(link: Link, *, tcp: tuple[int, ...] = (), udp: tuple[int, ...] = ()) -> None:
     """The namespace reaches ``link.outside`` on these ports alone, and nothing else (loopback aside)."""
-    out = [f"ip daddr {link.outside} {proto} dport {port} accept" for proto, ports in (("tcp", tcp), ("udp", udp))
-           for port in ports]
-    back = [f"ip saddr {link.outside} {proto} sport {port} accept" for proto, ports in (("tcp", tcp), ("udp", udp))
-            for port in ports]
+    allowed = [("tcp", port) for port in tcp] + [("udp", port) for port in udp]
+    out = ['oifname "lo" accept', *(f"ip daddr {link.outside} {p} dport {port} accept" for p, port in allowed)]
+    back = ['iifname "lo" accept', *(f"ip saddr {link.outside} {p} sport {port} accept" for p, port in allowed)]
     rules = f"""table inet confined {{
-  chain out {{ type filter hook output priority 0; policy drop; oifname "lo" accept; {"; ".join(out)}; }}
-  chain in {{ type filter hook input priority 0; policy drop; iifname "lo" accept; {"; ".join(back)}; }}
+  chain out {{ type filter hook output priority 0; policy drop; {"; ".join(out)}; }}
+  chain in {{ type filter hook input priority 0; policy drop; {"; ".join(back)}; }}
 }}
 """
-    subprocess.run(["ip", "netns", "exec", link.namespace, "nft", "-f", "-"], input=rules.encode(), check=True,
-                   capture_output=True, timeout=START)
+    command = ["ip", "netns", "exec", link.namespace, "nft", "-f", "-"]
+    subprocess.run(command, input=rules.encode(), check=True, capture_output=True, timeout=START)
 
 
 @contextlib.asynccontextmanager
