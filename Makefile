@@ -23,10 +23,11 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test lint clean sdk-tools bench desktop-deps neko-ui-check
 
 # The desktop's Debian packages (Xorg with the dummy driver, Xvfb as the fallback, Chromium,
-# PulseAudio, the X tools, FFmpeg for the RTMP receiver in tests); installed only when one is missing.
+# PulseAudio, the X tools, FFmpeg for the RTMP receiver in tests, nftables for the tests' firewalled
+# namespaces, coturn for `webrtc.turn`); installed only when one is missing.
 DESKTOP_PACKAGES := xserver-xorg-core xserver-xorg-video-dummy xvfb xauth x11-xkb-utils \
 	x11-xserver-utils x11-utils xclip xdotool chromium pulseaudio pulseaudio-utils ffmpeg \
-	fonts-dejavu-core xfonts-base libyuv0 nftables
+	fonts-dejavu-core xfonts-base libyuv0 nftables coturn
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 $(STAMP): pyproject.toml

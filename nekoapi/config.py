@@ -48,7 +48,7 @@ from .configkeys.plugins import ChatConfig, FileTransferConfig, OpenInAppConfig
 from .configkeys.root import LogConfig, RedisConfig
 from .configkeys.server import ServerConfig
 from .configkeys.session import MIN_API_TOKEN_LENGTH, CookieConfig, SessionConfig, ThrottleConfig
-from .configkeys.webrtc import IceServer, IceServersConfig, PortRange, WebRTCConfig
+from .configkeys.webrtc import IceServer, IceServersConfig, PortRange, TurnConfig, WebRTCConfig
 
 __all__ = [
     "MIN_API_TOKEN_LENGTH",
@@ -85,6 +85,7 @@ __all__ = [
     "SessionConfig",
     "SqliteMemberConfig",
     "ThrottleConfig",
+    "TurnConfig",
     "VideoCaptureConfig",
     "WebRTCConfig",
     "env_names",

@@ -1,4 +1,4 @@
-"""The programs nekoapi starts (its X server, the app, PulseAudio) end with it, however it ends.
+"""The programs nekoapi starts (its X server, the app, PulseAudio, the TURN relay) end with it, however it ends.
 
 A graceful stop terminates them itself. A SIGKILL (or the OOM killer) gives it no chance: they
 would run on, holding a display and a browser's memory. So the first of them also starts one small

@@ -4,6 +4,7 @@ range, the single UDP port and the single TCP port (Neko's ``internal/config/web
 from __future__ import annotations
 
 import ipaddress
+import re
 import urllib.parse
 from dataclasses import dataclass
 from typing import Any, NamedTuple
@@ -99,6 +100,19 @@ def _address(text: str, entry: str) -> ipaddress.IPv4Address | ipaddress.IPv6Add
         raise Invalid("expected IP addresses, or public/local pairs of them", got=entry) from None
 
 
+def turn_host(value: str) -> str | None:
+    """``webrtc.turn.external_address``: empty, an IP address, or a host name (no port, no scheme)."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        if value and not _HOST_NAME.fullmatch(value):
+            return "expected an IP address or a host name, without a port or a scheme"
+    return None
+
+
+_HOST_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*")
+
+
 def web_url(value: str) -> str | None:
     """``webrtc.ip_retrieval_url``: empty, or an http(s) URL."""
     url = urllib.parse.urlsplit(value)
@@ -134,6 +148,42 @@ class IceServersConfig:
 
 
 @dataclass(frozen=True)
+class TurnConfig:
+    enabled: bool = key(
+        False,
+        "start a TURN relay of our own (Debian's coturn) and give every client short-lived credentials"
+        " for it in `signal/provide`; it relays only to the server's own addresses",
+    )
+    port: int = key(3478, "the relay's UDP and TCP port", check=within(1, 65535, "a port"))
+    tls_port: int = key(
+        5349,
+        "the relay's TLS (and DTLS) port, opened when `server.cert` and `server.key` are set",
+        check=within(1, 65535, "a port"),
+    )
+    realm: str = key("nekoapi", "the relay's realm", check=lambda v: None if v else "expected a realm")
+    external_address: str = key(
+        "",
+        "where clients reach the relay (an IP address or a host name), put in the `turn:` URLs; an address"
+        " that is not the server's own is also coturn's `external-ip` (1:1 NAT). Empty: the public address"
+        " of `webrtc.nat1to1`, else each of the server's own addresses",
+        check=turn_host,
+    )
+    secret: str = key(
+        "",
+        "the TURN REST API shared secret the credentials are signed with (32 characters or more); empty: a"
+        " random one at each start",
+        check=lambda v: None if not v or len(v) >= 32 else "expected at least 32 characters, or nothing",
+        secret=True,
+    )
+    credential_lifetime: float = key(
+        86400.0,
+        "how long a client's TURN credentials stay valid; they must outlast a viewing session, since"
+        " the browser refreshes its allocation with them",
+        check=lambda v: None if v >= 60 else "expected at least a minute",
+    )
+
+
+@dataclass(frozen=True)
 class WebRTCConfig:
     icelite: bool = key(
         False,
@@ -147,6 +197,7 @@ class WebRTCConfig:
         " `signal/candidate`; false puts them all in the offer",
     )
     iceservers: IceServersConfig = section(IceServersConfig)
+    turn: TurnConfig = section(TurnConfig)
     nat1to1: tuple[str, ...] = key(
         (),
         "1:1 NAT: the public address that replaces the host candidates' own, one per address family,"

@@ -34,6 +34,7 @@ from .legacy_input import V2ChannelInput
 from .peer import Peer
 from .stages import LEGACY_ID, Stages
 from .stats import MediaCounters
+from .turn import TurnRelay
 from .viewer import Viewer, select
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class MediaManager(RoomPart):
         self._frontend = ice.servers(config.webrtc, "frontend")
         self.candidates = Candidates(config.webrtc)  # the mux, the port range, the public address
         self._desktop = config.desktop.enabled  # without one (n workers), no worker binds the mux's port
+        # The bundled TURN relay runs beside the desktop, as the mux does.
+        self.turn = TurnRelay(config) if config.webrtc.turn.enabled and self._desktop else None
         self._sessions = sessions
         self.stages = Stages(config.capture, display, pulse, legacy=config.legacy)
         self.counters = MediaCounters()  # what the peers sent and heard, for /metrics (media/metrics.py)
@@ -145,10 +148,12 @@ class MediaManager(RoomPart):
             await peer.close()  # replaced while gathering (closed already by the replacing request)
             return
         # No await from here to the provide: the trickled candidates must follow it.
-        session.send(
-            "signal/provide",
-            {"sdp": sdp, "iceservers": self._frontend, "video": viewer.video_state(), "audio": viewer.audio_state()},
-        )
+        ice_servers, video, audio = self._ice_servers(session), viewer.video_state(), viewer.audio_state()
+        session.send("signal/provide", {"sdp": sdp, "iceservers": ice_servers, "video": video, "audio": audio})
+
+    def _ice_servers(self, session: Session) -> list[dict[str, Any]]:
+        """``webrtc.iceservers.frontend``, and our relay with credentials of this session's own."""
+        return self._frontend if self.turn is None else [*self._frontend, *self.turn.ice_servers(session.id)]
 
     async def answer(self, session: Session, payload: SignalDescription) -> None:
         viewer = self._viewer(session)
@@ -297,6 +302,8 @@ class MediaManager(RoomPart):
     async def startup(self) -> None:
         if self._desktop:
             await self.candidates.start()
+        if self.turn is not None:
+            await self.turn.start()
         self._ticker = asyncio.create_task(self._cursors())
 
     async def _cursors(self) -> None:
@@ -326,6 +333,8 @@ class MediaManager(RoomPart):
             if session is not None:
                 self._watching(session, False)
         self.candidates.close()
+        if self.turn is not None:
+            await self.turn.stop()
         self.stages.stop()
 
 
