@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from playwright.async_api import Page, async_playwright
 
@@ -35,8 +36,10 @@ async def browser_at(base_url: str) -> AsyncIterator[Callable[..., Awaitable[Pag
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
 
-        async def open_page(width: int = 1600, height: int = 800) -> Page:
-            context = await browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+        async def open_page(width: int = 1600, height: int = 800, **options: Any) -> Page:
+            """``options``: more of Playwright's context options (``has_touch``, ``is_mobile``, ...)."""
+            viewport = {"width": width, "height": height}
+            context = await browser.new_context(viewport=viewport, locale="en-US", **options)
             tab = await context.new_page()
             await tab.goto(base_url + "/")
             return tab
