@@ -84,29 +84,26 @@ async def touch(cdp: CDPSession, kind: str, *points: tuple[float, float]) -> Non
     await cdp.send("Input.dispatchTouchEvent", {"type": kind, "touchPoints": [{"x": x, "y": y} for x, y in points]})
 
 
-async def test_the_video_gets_the_screen_and_the_panels_open_as_a_sheet(room: LiveServer) -> None:
-    async with browser_at(room.http_url) as open_page:
-        page = await open_page(**PHONE)
-        await log_in(page, "alice", USER_PASSWORD)
-        video = await page.get_by_label("Room screen").bounding_box()
-        stage = await page.locator("#stage").bounding_box()
-        assert video is not None and stage is not None
-        assert video["width"] == 390 and stage["height"] > 0.85 * 844, (video, stage)
-        panels = page.get_by_role("complementary", name="Panels")
-        await expect(panels).to_be_hidden()
-        chat = page.get_by_role("button", name="Chat", exact=True)
-        await chat.tap()
-        await expect(panels).to_be_visible()
-        await expect(page.get_by_role("textbox", name="Chat message")).to_be_in_viewport()
-        assert await chat.get_attribute("aria-expanded") == "true"
-        sheet = await panels.bounding_box()
-        assert sheet is not None and sheet["y"] + sheet["height"] == 844 and sheet["height"] <= 0.7 * 844 + 1
-        await page.get_by_role("button", name="Close panels").tap()
-        await expect(panels).to_be_hidden()
-        await expect(chat).to_be_focused()
-        await chat.tap()
-        await page.keyboard.press("Escape")
-        await expect(panels).to_be_hidden()
+async def test_the_video_gets_the_screen_and_the_panels_open_as_a_sheet(phone: Page) -> None:
+    video = await phone.get_by_label("Room screen").bounding_box()
+    stage = await phone.locator("#stage").bounding_box()
+    assert video is not None and stage is not None
+    assert video["width"] == 390 and stage["height"] > 0.85 * 844, (video, stage)
+    panels = phone.get_by_role("complementary", name="Panels")
+    await expect(panels).to_be_hidden()
+    chat = phone.get_by_role("button", name="Chat", exact=True)
+    await chat.tap()
+    await expect(panels).to_be_visible()
+    await expect(phone.get_by_role("textbox", name="Chat message")).to_be_in_viewport()
+    assert await chat.get_attribute("aria-expanded") == "true"
+    sheet = await panels.bounding_box()
+    assert sheet is not None and sheet["y"] + sheet["height"] == 844 and sheet["height"] <= 0.7 * 844 + 1
+    await phone.get_by_role("button", name="Close panels").tap()
+    await expect(panels).to_be_hidden()
+    await expect(chat).to_be_focused()
+    await chat.tap()
+    await phone.keyboard.press("Escape")
+    await expect(panels).to_be_hidden()
 
 
 async def test_a_tap_clicks_at_the_right_pixel_and_two_fingers_scroll(phone: Page, painter: Painter) -> None:  # noqa: F811

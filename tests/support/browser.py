@@ -74,6 +74,11 @@ async def shows(page: Page, rgb: tuple[int, int, int], timeout: float = REPLY) -
 
 async def log_in(page: Page, username: str, password: str, timeout: float = REPLY) -> None:
     """Logs in through the page's form, and returns once its video plays."""
+    deadline = time.monotonic() + timeout
+    while not await page.evaluate("Boolean(window.nekoRoom)"):  # the form's handler is bound: no native submit
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page's script never ran")
+        await asyncio.sleep(0.05)
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")

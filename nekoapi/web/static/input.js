@@ -59,7 +59,7 @@ function dropStaleModifiers(e) {
   if (e.getModifierState?.("AltGraph")) return; // AltGr reports Control and Alt on some systems
   for (const [flag, keysyms] of MODIFIERS) {
     if (e[flag]) continue;
-    for (const [code, k] of held) if (keysyms.includes(k)) { send("keyup", k); held.delete(code); }
+    for (const [code, k] of held) if (code !== e.code && keysyms.includes(k)) { send("keyup", k); held.delete(code); }
   }
 }
 
@@ -88,8 +88,13 @@ const editing = () => document.activeElement?.matches("input, textarea, select, 
 
 export function bindInput(video) {
   video.addEventListener("mousemove", (e) => { if (hosting()) send("move", ...position(video, e)); });
-  // The pointer over the video takes the keys too, unless someone is typing in a field of the page.
-  video.addEventListener("mouseenter", () => { if (hosting() && !editing()) video.focus({ preventScroll: true }); });
+  // A mouse over the video takes the keys too, unless someone is typing in a field of the page. After a finger,
+  // the browser's hover updates do not: a tap that closes a sheet over the video leaves focus where it was.
+  let lastPointer = "mouse";
+  window.addEventListener("pointerdown", (e) => { lastPointer = e.pointerType; }, true);
+  video.addEventListener("pointerenter", (e) => {
+    if (e.pointerType === "mouse" && lastPointer === "mouse" && hosting() && !editing()) video.focus({ preventScroll: true });
+  });
   video.addEventListener("mousedown", (e) => {
     if (hosting()) {
       video.focus();
