@@ -150,7 +150,8 @@ async def test_typed_and_composed_text_reaches_the_desktop_exactly(phone: Page, 
 
 
 async def test_keys_on_a_desktop_arrive_as_typed_and_the_hovered_video_takes_them(
-    room: LiveServer, painter: Painter  # noqa: F811
+    room: LiveServer,
+    painter: Painter,  # noqa: F811
 ) -> None:
     async with browser_at(room.http_url) as open_page:
         page = await open_page()
@@ -172,11 +173,12 @@ async def test_keys_on_a_desktop_arrive_as_typed_and_the_hovered_video_takes_the
             await cdp.send("Input.dispatchKeyEvent", {"type": kind, "key": "ü", "code": "BracketLeft", "text": "ü"})
         # Shift let go where the page could not see it: the next key says so, and Shift is released first.
         await page.keyboard.down("Shift")
+        unshifted_b = {"key": "b", "code": "KeyB", "text": "b", "modifiers": 0}
         for kind in ("keyDown", "keyUp"):
-            await cdp.send("Input.dispatchKeyEvent", {"type": kind, "key": "b", "code": "KeyB", "text": "b", "modifiers": 0})
+            await cdp.send("Input.dispatchKeyEvent", {"type": kind, **unshifted_b})
         found = await desktop_events(painter, lambda f: len("".join(char for _, char in f)) >= 5)
         assert "".join(char for _, char in found) == "<A:üb"
-        assert not [e for e, char in found if char == "b"][0].state & X.ShiftMask
+        assert not next(e for e, char in found if char == "b").state & X.ShiftMask
         await page.keyboard.up("Shift")
         # A drag that ends outside the video lets go of the button on the desktop too.
         box = await video.bounding_box()
