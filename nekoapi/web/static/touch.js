@@ -82,6 +82,7 @@ function bindGestures(video) {
 function bindKeyboard() {
   const box = el("input", {
     id: "keys", "aria-label": t("keyboardInput"), autocomplete: "off", autocapitalize: "off", spellcheck: "false",
+    tabindex: "-1", // reached through the button, not the tab order
   });
   const button = el("button", { id: "keyboard", type: "button", text: t("keyboard"), hidden: true });
   keysFrom(box);
