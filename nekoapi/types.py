@@ -192,6 +192,10 @@ class PointerKeyboard(Protocol):
 
     async def key_up(self, keysym: int) -> None: ...
 
+    async def touch(self, phase: str, touch_id: int, x: int, y: int) -> None:
+        """``phase``: begin, update or end (Neko's TOUCH_*); without a touch device the first finger is the pointer."""
+        ...
+
 
 class Desktop(PointerKeyboard, Protocol):
     """The room's X desktop (``services.desktop``). Methods taking a caller run Neko's guards;

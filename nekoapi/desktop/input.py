@@ -14,6 +14,7 @@ from Xlib.display import Display
 from Xlib.ext import xtest
 
 CONTROL_L = 0xFFE3
+SHIFTS = {0xFFE1, 0xFFE2}  # Shift_L, Shift_R
 SCROLL_UP, SCROLL_DOWN, SCROLL_LEFT, SCROLL_RIGHT = 4, 5, 6, 7
 
 
@@ -90,8 +91,18 @@ class Input:
                 self.button_up(d, code)
 
     def _keycode(self, d: Display, keysym: int) -> int:
+        """A key that gives ``keysym`` with Shift as it is held now; else a spare key giving it at every level.
+
+        So Shift+"<" is the comma key's "<", not the "<>" key's ">", and an "A" or ":" sent without Shift
+        (phone keyboards, IMEs) still arrives as itself."""
         _refresh_keymap(d)
-        return int(d.keysym_to_keycode(keysym)) or self._rebind(d, keysym)
+        shift = bool(self.keys.keys() & SHIFTS)
+        for keycode, _index in d.keysym_to_keycodes(keysym):
+            unshifted, shifted = d.keycode_to_keysym(keycode, 0), d.keycode_to_keysym(keycode, 1)
+            produced = (shifted or unshifted) if shift else unshifted  # the core rule: no shifted symbol, the same
+            if produced == keysym:
+                return int(keycode)
+        return self._rebind(d, keysym)
 
     def _rebind(self, d: Display, keysym: int) -> int:
         """Give ``keysym`` the highest keycode that has no symbols (Neko's technique)."""

@@ -232,6 +232,11 @@ class DesktopManager:
     async def key_up(self, keysym: int) -> None:
         await self._input("key_up", keysym)
 
+    async def touch(self, phase: str, touch_id: int, x: int, y: int) -> None:
+        """Neko's touch ``begin``/``update``/``end``, emulated as the pointer (``touch.py``)."""
+        if not await self._require().run(getattr(self.runtime.touch, phase), touch_id, x, y):
+            log.debug("touch %s of finger %d ignored", phase, touch_id)
+
     async def _input(self, action: str, code: int) -> None:
         if not await self._require().run(getattr(self.runtime.input, action), code):
             log.debug("debounced %s %d", action, code)

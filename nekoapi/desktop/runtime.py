@@ -16,6 +16,7 @@ from ..config import DesktopConfig
 from .input import Input
 from .keyboard import LockState
 from .screenshot import Grabber
+from .touch import TouchPointer
 from .xconn import XConnection
 from .xserver import XServer
 
@@ -36,6 +37,7 @@ class DesktopRuntime:
         self.grabber: Grabber | None = None
         self.locks: LockState | None = None
         self.input = Input()
+        self.touch = TouchPointer(self.input)
         self.restarts = 0
         self._task: asyncio.Task[None] | None = None
 
@@ -74,6 +76,7 @@ class DesktopRuntime:
             await control.close()
             raise
         self.control, self.input, self.name = control, Input(), name
+        self.touch = TouchPointer(self.input)
         log.info("desktop up on display %s", name)
         await self._on_up()
 

@@ -80,9 +80,9 @@ class DesktopMessages(RoomPart):
             "control/copy": self._shortcut(COPY),
             "control/paste": self._paste,
             "control/select_all": self._shortcut(SELECT_ALL),
-            "control/touchbegin": self._touch,
-            "control/touchupdate": self._touch,
-            "control/touchend": self._touch,
+            "control/touchbegin": self._touch("begin"),
+            "control/touchupdate": self._touch("update"),
+            "control/touchend": self._touch("end"),
         }
         return {
             **{event: self._as_host(handler) for event, handler in control.items()},
@@ -142,9 +142,14 @@ class DesktopMessages(RoomPart):
             await self._paste_text(session, payload.text)
         await self._desktop.key_press(CONTROL_L, PASTE)
 
-    async def _touch(self, session: Session, payload: ControlTouch) -> None:
-        """Taken after the implicit control request and dropped: our X server has no touch driver
-        (``system/init`` says ``touch_events`` false), as the data channel's TOUCH_* messages."""
+    def _touch(self, phase: str) -> Handler:
+        """Emulated as the pointer (no touch device: ``system/init`` says ``touch_events`` false, so
+        Neko's clients turn gestures into pointer input themselves; raw touches still work)."""
+
+        async def handle(session: Session, payload: ControlTouch) -> None:
+            await self._desktop.touch(phase, payload.touch_id, payload.x, payload.y)
+
+        return handle
 
     # --- other client events ---
 

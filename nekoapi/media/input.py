@@ -82,7 +82,10 @@ class DataChannelInput:
                 await getattr(pointer, message.name)(values["keysym"])
             elif message.name in ("button_down", "button_up"):
                 await getattr(pointer, message.name)(values["code"])
-            # TOUCH_*: no touch driver on our X server (system/init says touch_events false)
+            elif message.name.startswith("touch_"):
+                x, y = max(0, values["x"]), max(0, values["y"])
+                await pointer.touch(message.name.removeprefix("touch_"), values["touch_id"], x, y)
+                self.moved(x, y, session.id)
         except (NekoError, XRequestFailed, XError) as exc:  # the display is down, or X refused: only logged, as in Neko
             log.info("data channel %s from session %s failed: %s", message.name, session.id, exc)
         except Exception:

@@ -70,7 +70,7 @@ class Painter:
             X.CopyFromParent,
             override_redirect=True,
             background_pixel=0,
-            event_mask=X.ButtonPressMask | X.KeyPressMask,
+            event_mask=X.ButtonPressMask | X.ButtonReleaseMask | X.KeyPressMask,
         )
         self.window.map()
         self.x.sync()

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
 
 from playwright.async_api import Page, async_playwright
 
@@ -48,8 +49,10 @@ async def browser_at(base_url: str) -> AsyncIterator[Callable[..., Awaitable[Pag
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
 
-        async def open_page(width: int = 1600, height: int = 800) -> Page:
-            context = await browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
+        async def open_page(width: int = 1600, height: int = 800, **options: Any) -> Page:
+            """``options``: more of Playwright's context options (``has_touch``, ``is_mobile``, ...)."""
+            viewport = {"width": width, "height": height}
+            context = await browser.new_context(viewport=viewport, locale="en-US", **options)
             tab = await context.new_page()
             await tab.goto(base_url + "/")
             return tab
@@ -84,6 +87,11 @@ async def shows(page: Page, rgb: tuple[int, int, int], timeout: float = REPLY) -
 
 async def log_in(page: Page, username: str, password: str, timeout: float = REPLY) -> None:
     """Logs in through the page's form, and returns once its video plays."""
+    deadline = time.monotonic() + timeout
+    while not await page.evaluate("Boolean(window.nekoRoom)"):  # the form's handler is bound: no native submit
+        if time.monotonic() > deadline:
+            raise TimeoutError("the page's script never ran")
+        await asyncio.sleep(0.05)
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")

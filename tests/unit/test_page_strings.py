@@ -12,7 +12,12 @@ STATIC = Path(__file__).parents[2] / "nekoapi" / "web" / "static"
 def languages() -> dict[str, set[str]]:
     source = (STATIC / "strings.js").read_text()
     blocks = re.findall(r"^  (\w+): \{\n(.*?)^  \},", source, re.S | re.M)
-    return {name: set(re.findall(r"(\w+): \"", body)) for name, body in blocks}
+    # Blocks appended to the table later in the file: Object.assign(TABLE.en, { ... });
+    blocks += re.findall(r"^Object\.assign\(TABLE\.(\w+), \{\n(.*?)^\}\);", source, re.S | re.M)
+    table: dict[str, set[str]] = {}
+    for name, body in blocks:
+        table.setdefault(name, set()).update(re.findall(r"(\w+): \"", body))
+    return table
 
 
 def used() -> set[str]:

@@ -10,6 +10,8 @@ import { bindDetails } from "./details.js";
 import { $ } from "./dom.js";
 import { bindFiles } from "./files.js";
 import { bindInput } from "./input.js";
+import { bindSheets } from "./sheets.js";
+import { bindTouch } from "./touch.js";
 import "./members.js";
 import { drawCursor } from "./media.js";
 import { api, connect, emit, on, stop } from "./net.js";
@@ -80,6 +82,8 @@ bindFiles();
 bindClipboard();
 bindDetails();
 bindInput($("video"));
+bindTouch($("video"));
+bindSheets();
 subscribe(drawCursor);
 // For the console and the browser tests: the store and the socket's emit.
 window.nekoRoom = { state, emit };

@@ -59,3 +59,12 @@ export function translate(root = document) {
   for (const el of root.querySelectorAll("[data-t-label]")) el.setAttribute("aria-label", t(el.dataset.tLabel));
   for (const el of root.querySelectorAll("[data-t-placeholder]")) el.placeholder = t(el.dataset.tPlaceholder);
 }
+
+// Phones, touch and the on-screen keyboard (sheets.js, touch.js).
+Object.assign(TABLE.en, {
+  panels: "Panels", openPanel: "Open a panel", closePanels: "Close panels", keyboard: "Keyboard", keyboardInput: "Keyboard input",
+});
+Object.assign(TABLE.de, {
+  panels: "Bedienfelder", openPanel: "Bedienfeld öffnen", closePanels: "Bedienfelder schließen", keyboard: "Tastatur",
+  keyboardInput: "Tastatureingabe",
+});
