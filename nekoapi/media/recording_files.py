@@ -81,7 +81,7 @@ class RecordingDirectory:
                     if NAME.fullmatch(path.name) and stat.S_ISREG(info.st_mode):
                         created = min(_started(path.name), info.st_mtime)
                         found.append(RecordingFile(path.name, info.st_size, created, _duration(path)))
-        return sorted(found, key=lambda f: (f.created, f.name))
+        return sorted(found, key=lambda f: (f.name[:20], _segment(f.name)))
 
     def delete(self, name: str) -> None:
         self.file(name).unlink(missing_ok=True)
@@ -109,6 +109,12 @@ def _duration(path: Path) -> float | None:
             return container.duration / 1_000_000 if container.duration is not None else None
     except (OSError, av.error.FFmpegError):
         return None  # still being written, or cut short
+
+
+def _segment(name: str) -> int:
+    """1 for a recording's first file, then 2, 3...: ``room-20261207-235900-2.webm`` is the second."""
+    stem = name.rpartition(".")[0]
+    return int(stem[21:]) if len(stem) > 20 else 1
 
 
 def _started(name: str) -> float:

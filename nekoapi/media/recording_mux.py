@@ -68,7 +68,13 @@ class Segment:
         self.start = first.pts * first.clock  # s on the stages' clock
         self.end = self.start
         data = bytes(first.data)
-        self._output = av.open(str(path), "w", format=container)
+        # What is muxed reaches the file within a second (WebM: a cluster each half second), so the size shown is the
+        # file's and a full disk shows at once; the muxer waits at most a quarter second for a stream that is
+        # silent (a suspended sound card sends nothing).
+        options = {"flush_packets": "1", "max_interleave_delta": "250000"}
+        if container == "webm":
+            options["cluster_time_limit"] = "500"
+        self._output = av.open(str(path), "w", format=container, container_options=options)
         try:
             with _template(codec, data, first.size or (0, 0)) as template:
                 self._video = self._output.add_stream_from_template(template.streams.video[0])

@@ -12,6 +12,7 @@ import av
 import pytest
 
 from nekoapi.desktop.xserver import XServer
+from nekoapi.media.tracks import PacketTrack
 from tests.support.client import ApiClient, Login, api_client
 from tests.support.factory import make_config
 from tests.support.paint import Colour, Painter, close_to
@@ -102,3 +103,100 @@ async def test_a_colour_sequence_plays_back_in_order_with_sound_and_its_length(
     assert kinds == ["opus", "vp8"]
     assert abs(float(probed["format"]["duration"]) - 3.0) <= 0.5, probed  # type: ignore[index]
     assert colours_in_order(path) == SEQUENCE
+
+
+async def record_for(client: ApiClient, admin: Login, seconds: float) -> str:
+    assert (await client.post(START, headers=admin.bearer)).status_code == 200
+    await asyncio.sleep(seconds)
+    stopped = await client.post(STOP, headers=admin.bearer)
+    assert stopped.status_code == 200
+    return str(stopped.json()["name"])
+
+
+async def test_recordings_download_in_ranges_delete_and_refuse_what_they_should(
+    room: tuple[ApiClient, Login], tmp_path: Path
+) -> None:
+    client, admin = room
+    user = await client.login_user()
+    assert (await client.post(STOP, headers=admin.bearer)).status_code == 409  # nothing to stop
+    name = await record_for(client, admin, 1.0)
+    whole = (tmp_path / "recordings" / name).read_bytes()
+    url = f"{FILES}/{name}"
+
+    full = await client.get(url, headers=admin.bearer)
+    assert full.status_code == 200 and full.content == whole
+    assert full.headers["content-type"] == "video/webm"
+    part = await client.get(url, headers={**admin.bearer, "Range": "bytes=10-109"})
+    assert part.status_code == 206 and part.content == whole[10:110]
+    assert part.headers["content-range"] == f"bytes 10-109/{len(whole)}"
+    past = await client.get(url, headers={**admin.bearer, "Range": f"bytes={len(whole) + 5}-"})
+    assert past.status_code == 416 and past.headers["content-range"] == f"bytes */{len(whole)}"
+
+    for wrong in ("..%2F..%2Fetc%2Fpasswd", "room-1.webm", ".hidden.webm", "room-20261207-235900.webm.txt"):
+        assert (await client.get(f"{FILES}/{wrong}", headers=admin.bearer)).status_code in (400, 404), wrong
+    assert (await client.get(f"{FILES}/room-20000101-000000.webm", headers=admin.bearer)).status_code == 404
+    (tmp_path / "recordings" / "room-20000101-000001.webm").symlink_to("/etc/passwd")
+    assert (await client.get(f"{FILES}/room-20000101-000001.webm", headers=admin.bearer)).status_code == 404
+
+    for method, path in (("POST", START), ("POST", STOP), ("GET", FILES), ("GET", url), ("DELETE", url)):
+        assert (await client.request(method, path, headers=user.bearer)).status_code == 403, path
+    assert (await client.get(STATUS, headers=user.bearer)).json()["recording"] is False  # everyone may look
+
+    assert (await client.delete(url, headers=admin.bearer)).status_code == 204
+    assert (await client.get(url, headers=admin.bearer)).status_code == 404
+    assert (await client.delete(url, headers=admin.bearer)).status_code == 404
+    assert [f["name"] for f in (await client.get(FILES, headers=admin.bearer)).json()] == []
+
+
+async def test_a_recording_adds_no_encoder_outlives_a_viewer_and_a_screen_change(
+    room: tuple[ApiClient, Login], x_server: XServer, tmp_path: Path
+) -> None:
+    client, admin = room
+    assert x_server.display is not None
+    stages = client.app.services.media.stages
+    viewer = PacketTrack("video", "video")  # what a viewer's peer sends from
+    viewer.attach(stages.video("main"))
+    painter = Painter(x_server.display)
+    animation = asyncio.create_task(animate(painter))
+    try:
+        await asyncio.sleep(0.5)
+        stage = stages.videos["main"]
+        before = (list(stages.videos.values()), stage.encoder, stage.listeners)
+        assert (await client.post(START, headers=admin.bearer)).status_code == 200
+        await asyncio.sleep(0.5)
+        assert (
+            list(stages.videos.values()) == before[0] and stage.encoder is before[1]
+        )  # the same stage, the same encoder
+        assert stage.listeners == before[2] + 1  # one more listener, nothing else
+
+        viewer.stop()  # the viewer leaves: the recording keeps the stage running
+        written = (await client.get(STATUS, headers=admin.bearer)).json()["bytes"]
+        await asyncio.sleep(1.5)
+        assert stage.running and (await client.get(STATUS, headers=admin.bearer)).json()["bytes"] > written
+
+        changed = await client.post(SCREEN, json={"width": 800, "height": 600, "rate": 30}, headers=admin.bearer)
+        assert changed.status_code == 200
+        painter.cover_screen()
+        await asyncio.sleep(1.5)
+        stopped = await client.post(STOP, headers=admin.bearer)
+    finally:
+        animation.cancel()
+        painter.close()
+        viewer.stop()
+        await client.post(SCREEN, json={"width": 1280, "height": 720, "rate": 30}, headers=admin.bearer)
+    names = [f["name"] for f in (await client.get(FILES, headers=admin.bearer)).json()]
+    assert len(names) == 2 and stopped.json()["name"] == names[1]
+    sizes = [
+        [(s["width"], s["height"]) for s in probe(tmp_path / "recordings" / n)["streams"] if s["codec_type"] == "video"]
+        for n in names
+    ]  # type: ignore[index, attr-defined]
+    assert sizes == [[(1280, 720)], [(800, 600)]]
+    assert not stage.running  # nobody listens any more: the stage stopped
+
+
+async def animate(painter: Painter) -> None:
+    shade = 0
+    while True:
+        shade = (shade + 37) % 200
+        painter.fill((shade, 100, 200 - shade))
+        await asyncio.sleep(0.1)
