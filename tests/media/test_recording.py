@@ -200,3 +200,68 @@ async def animate(painter: Painter) -> None:
         shade = (shade + 37) % 200
         painter.fill((shade, 100, 200 - shade))
         await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 256 KiB tmpfs, nearly full already (as root; unmounted after the test)."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mount)], check=True)
+    try:
+        (mount / "filler").write_bytes(bytes(256 * 1024 - 24 * 1024))
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+async def test_a_full_disk_stops_the_recording_says_why_and_the_server_goes_on(
+    x_server: XServer, pulse: PulseServer, small_disk: Path
+) -> None:
+    assert x_server.display is not None
+    config = recording_config(x_server, pulse, small_disk)
+    async with api_client(config) as client:  # type: ignore[arg-type]
+        admin = await client.login_admin()
+        sessions = client.app.services.sessions
+        peer = EventsPeer()
+        assert sessions.connect(sessions.get(admin.id), peer)
+        painter = Painter(x_server.display)
+        animation = asyncio.create_task(animate(painter))
+        try:
+            assert (await client.post(START, headers=admin.bearer)).status_code == 200
+            status = await wait_until_stopped(client, admin)
+        finally:
+            animation.cancel()
+            painter.close()
+        assert status["error"] == "the disk is full"
+        told = [payload for event, payload in peer.received if event == "recording/status"]
+        assert [p["recording"] for p in told] == [True, False] and told[-1]["error"] == "the disk is full"  # type: ignore[index]
+        assert (await client.get(FILES, headers=admin.bearer)).status_code == 200
+        assert (await client.get("/api/whoami", headers=admin.bearer)).status_code == 200
+        assert (await client.post(STOP, headers=admin.bearer)).status_code == 409
+
+
+async def wait_until_stopped(client: ApiClient, admin: Login, timeout: float = 20.0) -> dict[str, object]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        status: dict[str, object] = (await client.get(STATUS, headers=admin.bearer)).json()
+        if not status["recording"]:
+            return status
+        await asyncio.sleep(0.2)
+    raise AssertionError("the recording did not stop")
+
+
+class EventsPeer:
+    """A ``types.Peer`` that keeps the events sent to it one by one."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, object]] = []
+
+    def send(self, event: str, payload: object) -> None:
+        self.received.append((event, payload))
+
+    def send_frame(self, frame: bytes | tuple[bytes, ...]) -> None:
+        return None
+
+    def destroy(self, reason: str) -> None:
+        return None
