@@ -18,6 +18,8 @@ from tests.support.live import LiveServer
 from tests.support.patience import REPLY
 
 WAIT = REPLY * 1000
+LOADED_DURATION = """v => new Promise(ok => v.readyState >= 1
+    ? ok(v.duration) : v.addEventListener('loadedmetadata', () => ok(v.duration)))"""
 
 
 @pytest.fixture
@@ -27,7 +29,8 @@ def room(media_display: str, pulse: PulseServer) -> Iterator[LiveServer]:  # noq
 
 
 async def test_an_admin_records_the_room_and_plays_it_back_while_members_see_it_is_recorded(
-    room: LiveServer, media_display: str  # noqa: F811
+    room: LiveServer,
+    media_display: str,  # noqa: F811
 ) -> None:
     painter = Painter(media_display)
     try:
@@ -53,9 +56,7 @@ async def test_an_admin_records_the_room_and_plays_it_back_while_members_see_it_
             playback = admin.get_by_role("region", name="Recordings").locator("video")
             await expect(playback).to_be_visible()
             # The page's Content Security Policy lets the recording load: the video knows its length.
-            duration = await playback.evaluate(
-                "v => new Promise(ok => v.readyState >= 1 ? ok(v.duration) : v.addEventListener('loadedmetadata', () => ok(v.duration)))"
-            )
+            duration = await playback.evaluate(LOADED_DURATION)
             assert duration > 0.5
 
             await admin.get_by_role("button", name="Delete recording room-").click()
