@@ -265,3 +265,20 @@ class EventsPeer:
 
     def destroy(self, reason: str) -> None:
         return None
+
+
+async def test_h264_goes_into_mp4_with_the_sound(x_server: XServer, pulse: PulseServer, tmp_path: Path) -> None:
+    config = recording_config(x_server, pulse, tmp_path, NEKO_CAPTURE_VIDEO_CODEC="h264")
+    assert x_server.display is not None
+    async with api_client(config) as client:  # type: ignore[arg-type]
+        admin = await client.login_admin()
+        painter = Painter(x_server.display)
+        try:
+            with playing_tone(pulse, tmp_path, 440):
+                name = await record_for(client, admin, 1.5)
+        finally:
+            painter.close()
+    assert name.endswith(".mp4")
+    probed = probe(tmp_path / name)
+    assert sorted(str(s["codec_name"]) for s in probed["streams"]) == ["h264", "opus"]  # type: ignore[attr-defined]
+    assert abs(float(probed["format"]["duration"]) - 1.5) <= 0.5  # type: ignore[index]
