@@ -110,7 +110,7 @@ class AudioStage(Fanout):
         if codec.encoder == "libopus":
             encoder.bit_rate = self._config.bitrate * 1000  # G.711 and G.722 have fixed rates
         encoder.time_base = clock
-        base = int(time.monotonic() * codec.rate)
+        base: int | None = None
         samples = 0
         assert process.stdout is not None
         while not stop.is_set():
@@ -118,6 +118,11 @@ class AudioStage(Fanout):
             if len(data) < codec.chunk:
                 log.warning("audio: parec ended")
                 return
+            if base is None:
+                # The clock starts with the first sound heard, not when parec was asked for it (which can take a
+                # second on a busy machine): the packets carry the video's monotonic time, so a recording
+                # lines both up.
+                base = int(time.monotonic() * codec.rate) - codec.frame
             samples_in = np.frombuffer(data, np.int16).reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(samples_in, format="s16", layout=layout)
             frame.sample_rate, frame.pts, frame.time_base = codec.rate, samples, clock

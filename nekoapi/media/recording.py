@@ -17,6 +17,7 @@ from typing import Any
 
 from .. import errors
 from ..config import RecordingConfig
+from ..configkeys.capture import RECORDING_CONTAINERS
 from ..sessions.manager import SessionManager
 from ..sessions.session import Session
 from ..types import DisplaySource, RoomPart
@@ -27,7 +28,6 @@ from .stages import Stages
 log = logging.getLogger(__name__)
 
 RECORDING_STATUS = "recording/status"
-CONTAINERS = {"vp8": "webm", "h264": "mp4"}  # the container each recordable codec goes into
 
 
 class RecordingManager(RoomPart):
@@ -72,9 +72,9 @@ class RecordingManager(RoomPart):
             if self._display() is None:
                 raise errors.DesktopUnavailable()
             codec = self._stages.ladder.codec
-            container = self.config.container or CONTAINERS.get(codec)
-            if container is None or CONTAINERS.get(codec) != container:
-                raise errors.RecordingFailed(f"recording could not start: {codec} video does not go into {container}")
+            container = RECORDING_CONTAINERS.get(codec)  # the configuration refuses another one
+            if container is None:
+                raise errors.RecordingFailed(f"recording could not start: {codec} video is not recorded")
             await asyncio.to_thread(self._prepare)
             self._begin(container, codec)
         log.info("recording started: %s", self._name)
@@ -87,6 +87,8 @@ class RecordingManager(RoomPart):
                 raise errors.RecordingInactive()
             self._detach(writer)
             await asyncio.to_thread(writer.finish)
+            self._last = {"bytes": writer.bytes, "duration": round(writer.duration, 3)}
+            self._error = writer.error  # the file's end did not fit on the disk, say
             await asyncio.to_thread(self.directory.prune)
         log.info("recording stopped: %s", self._name)
         self._tell_everyone()

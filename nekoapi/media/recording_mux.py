@@ -68,9 +68,9 @@ class Segment:
         self.start = first.pts * first.clock  # s on the stages' clock
         self.end = self.start
         data = bytes(first.data)
-        # What is muxed reaches the file within a second (WebM: a cluster each half second), so the size shown is the
-        # file's and a full disk shows at once; the muxer waits at most a quarter second for a stream that is
-        # silent (a suspended sound card sends nothing).
+        # What is muxed reaches the file within a second (WebM: a cluster each half second), so the size shown
+        # is the file's and a full disk shows at once; the muxer waits at most a quarter second for a stream
+        # that is silent (a suspended sound card sends nothing).
         options = {"flush_packets": "1", "max_interleave_delta": "250000"}
         if container == "webm":
             options["cluster_time_limit"] = "500"
@@ -83,11 +83,14 @@ class Segment:
             self._output.close()
             raise
         self._held: tuple[bytes, Item] | None = (data, first)
+        self._latest: dict[str, Fraction | None] = {"video": self.start, "audio": None}  # s: the latest muxed
 
     def add(self, item: Item) -> None:
         at = item.pts * item.clock
-        if at < self.start:
-            return  # sound from before the first picture
+        latest = self._latest[item.kind]
+        if at < self.start or (latest is not None and at <= latest):
+            return  # sound from before the first picture, or a stage that started again with an older time
+        self._latest[item.kind] = at
         if item.kind == "audio":
             if self._audio is not None:
                 self._write(self._audio, bytes(item.data), item, None)
@@ -105,6 +108,7 @@ class Segment:
                 data, held = self._held
                 self._held = None
                 self._write(self._video, data, held, max(until - held.pts * held.clock, Fraction(1, 100)))
+                self.end = max(self.end, Fraction(until))
         finally:
             self._output.close()
 
@@ -141,6 +145,9 @@ class Writer:
         self.segments = 0
         self.written = 0  # bytes of the finished segments
         self.dropped = 0  # packets the writer could not keep up with
+        self.error: str | None = None  # why the recording ended on its own
+        self._began: Fraction | None = None  # s on the stages' clock: the first segment's start
+        self._ended_at = Fraction(0)  # s on the stages' clock: the end of the last segment closed
         self._thread = threading.Thread(target=self._run, name="recording-writer", daemon=True)
 
     @property
@@ -154,8 +161,11 @@ class Writer:
 
     @property
     def duration(self) -> float:
+        """Seconds from the first picture to the latest packet muxed, every segment together."""
+        if self._began is None:
+            return 0.0
         segment = self._segment
-        return float(segment.end - segment.start) if segment is not None else 0.0
+        return float((segment.end if segment is not None else self._ended_at) - self._began)
 
     def start(self) -> None:
         self._thread.start()
@@ -180,19 +190,16 @@ class Writer:
         self._thread.join()
 
     def _run(self) -> None:
-        error: str | None = None
         try:
             while (item := self._queue.get()) is not None:
                 self._take(item)
-        except (OSError, av.error.FFmpegError) as exc:
-            error = _why(exc)
-            log.error("recording stopped: %s", error)
-        except Exception as exc:  # a bug of ours: the recording ends, the server goes on
-            error = f"{type(exc).__name__}: {exc}"
-            log.exception("recording stopped")
-        finally:
-            self._close(time.monotonic(), quiet=error is not None)
-            self._on_end(error)
+        except Exception as exc:
+            self.error = _failed(exc)
+        try:
+            self._close(time.monotonic(), quiet=self.error is not None)
+        except Exception as exc:  # the trailer did not fit on the disk, say
+            self.error = _failed(exc)
+        self._on_end(self.error)
 
     def _take(self, item: Item) -> None:
         if item.kind == "video" and item.key and self._segment is not None and item.size != self._segment.size:
@@ -203,6 +210,8 @@ class Writer:
             self.segments += 1
             path = self._name_segment(self.segments)
             self._segment = Segment(path, self._container, self._codec, item, self._audio)
+            if self._began is None:
+                self._began = self._segment.start
             self._on_segment(path)
             return
         self._segment.add(item)
@@ -216,8 +225,18 @@ class Writer:
         except (OSError, av.error.FFmpegError):
             if not quiet:
                 raise
+        self._ended_at = segment.end
         with contextlib.suppress(OSError):
             self.written += segment.path.stat().st_size
+
+
+def _failed(exc: Exception) -> str:
+    if isinstance(exc, OSError | av.error.FFmpegError):
+        error = _why(exc)
+        log.error("recording stopped: %s", error)
+        return error
+    log.exception("recording stopped")  # a bug of ours: the recording ends, the server goes on
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _why(exc: BaseException) -> str:

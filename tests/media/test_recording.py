@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import subprocess
 from collections.abc import AsyncIterator, Iterator
@@ -57,6 +58,18 @@ async def room(x_server: XServer, pulse: PulseServer, tmp_path: Path) -> AsyncIt
         yield client, await client.login_admin()
 
 
+@contextlib.asynccontextmanager
+async def sound_heard(client: ApiClient) -> AsyncIterator[None]:
+    """A viewer listens to the room's sound until it comes (parec may take a while to start on a busy machine)."""
+    listener = PacketTrack("audio", "audio")
+    listener.attach(client.app.services.media.stages.audio())
+    try:
+        await asyncio.wait_for(listener.recv(), 10.0)
+        yield
+    finally:
+        listener.stop()
+
+
 def probe(path: Path) -> dict[str, object]:
     command = ["ffprobe", "-v", "error", "-show_entries", "format=duration:stream=codec_name,codec_type,width,height"]
     out = subprocess.run([*command, "-of", "json", str(path)], capture_output=True, check=True, text=True).stdout
@@ -86,12 +99,13 @@ async def test_a_colour_sequence_plays_back_in_order_with_sound_and_its_length(
     try:
         painter.fill(SEQUENCE[0])
         with playing_tone(pulse, tmp_path, 440):
-            started = await client.post(START, headers=admin.bearer)
-            assert started.status_code == 200 and started.json()["recording"] is True
-            for colour in SEQUENCE:
-                painter.fill(colour)
-                await asyncio.sleep(1.0)
-            stopped = await client.post(STOP, headers=admin.bearer)
+            async with sound_heard(client):
+                started = await client.post(START, headers=admin.bearer)
+                assert started.status_code == 200 and started.json()["recording"] is True
+                for colour in SEQUENCE:
+                    painter.fill(colour)
+                    await asyncio.sleep(1.0)
+                stopped = await client.post(STOP, headers=admin.bearer)
     finally:
         painter.close()
     assert stopped.status_code == 200 and stopped.json()["recording"] is False
@@ -275,7 +289,8 @@ async def test_h264_goes_into_mp4_with_the_sound(x_server: XServer, pulse: Pulse
         painter = Painter(x_server.display)
         try:
             with playing_tone(pulse, tmp_path, 440):
-                name = await record_for(client, admin, 1.5)
+                async with sound_heard(client):
+                    name = await record_for(client, admin, 1.5)
         finally:
             painter.close()
     assert name.endswith(".mp4")
