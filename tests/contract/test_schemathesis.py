@@ -108,8 +108,9 @@ def target() -> Target:
 
 # The desktop's operations run against a real X display in tests/desktop/ and tests/media/ (their
 # refusals depend on the desktop's state: a screen size X cannot show, a keyboard map setxkbmap refuses;
-# the browser's profile operations are tested in tests/desktop/test_browser_profile.py).
-DESKTOP_TAGS = ["screen", "keyboard", "broadcast", "browser"]
+# the browser's profile operations are tested in tests/desktop/test_browser_profile.py, recordings, which
+# need the desktop's video to start, in tests/media/test_recording.py).
+DESKTOP_TAGS = ["screen", "keyboard", "broadcast", "browser", "recording"]
 
 
 @schema.exclude(tag=DESKTOP_TAGS).parametrize()
