@@ -202,7 +202,7 @@ class Writer:
         self._on_end(self.error)
 
     def _take(self, item: Item) -> None:
-        if item.kind == "video" and item.key and self._segment is not None and item.size != self._segment.size:
+        if item.kind == "video" and item.key and self._segment is not None and _resized(self._segment.size, item.size):
             self._close(item.pts * item.clock, quiet=False)  # the screen's size changed: a new segment
         if self._segment is None:
             if item.kind != "video" or not item.key:
@@ -228,6 +228,10 @@ class Writer:
         self._ended_at = segment.end
         with contextlib.suppress(OSError):
             self.written += segment.path.stat().st_size
+
+
+def _resized(before: tuple[int, int] | None, after: tuple[int, int] | None) -> bool:
+    return before is not None and after is not None and before != after
 
 
 def _failed(exc: Exception) -> str:

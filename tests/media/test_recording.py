@@ -117,6 +117,8 @@ async def test_a_colour_sequence_plays_back_in_order_with_sound_and_its_length(
     assert kinds == ["opus", "vp8"]
     assert abs(float(probed["format"]["duration"]) - 3.0) <= 0.5, probed  # type: ignore[index]
     assert colours_in_order(path) == SEQUENCE
+    with av.open(str(path)) as container:
+        assert next(container.demux(video=0)).is_keyframe  # the file starts with a picture that stands alone
 
 
 async def record_for(client: ApiClient, admin: Login, seconds: float) -> str:
