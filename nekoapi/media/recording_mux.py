@@ -101,7 +101,7 @@ class Segment:
         self._held = (bytes(item.data), item)
         self.end = max(self.end, at)
 
-    def close(self, until: float) -> None:
+    def close(self, until: float | Fraction) -> None:
         """Writes the held picture, lasting until ``until`` (s on the stages' clock), and the trailer."""
         try:
             if self._held is not None:
@@ -141,7 +141,6 @@ class Writer:
         self._on_segment, self._on_end = on_segment, on_end
         self._queue: queue.Queue[Item | None] = queue.Queue(QUEUE_LIMIT)
         self._segment: Segment | None = None
-        self._need_key = True
         self.segments = 0
         self.written = 0  # bytes of the finished segments
         self.dropped = 0  # packets the writer could not keep up with
@@ -216,7 +215,7 @@ class Writer:
             return
         self._segment.add(item)
 
-    def _close(self, until: float, *, quiet: bool) -> None:
+    def _close(self, until: float | Fraction, *, quiet: bool) -> None:
         segment, self._segment = self._segment, None
         if segment is None:
             return
