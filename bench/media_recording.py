@@ -77,7 +77,7 @@ async def measure(display: str) -> str:
     return (
         f"Recording (WebM, the viewers' VP8 and Opus muxed), {VIEWERS} viewers with sound, the moving square: server"
         f" {on:.3f} cores recording beside {off:.3f} not (mean of before and after), {on - off:+.3f} core"
-        f" ({written / 1024:.0f} KiB in {SECONDS:.0f} s; target <= +{TARGET} core: {verdict})."
+        f" ({written / 1024:.0f} KiB written in {SECONDS + 1:.0f} s; target <= +{TARGET} core: {verdict})."
     )
 
 
