@@ -184,6 +184,10 @@ async def test_a_recording_adds_no_encoder_outlives_a_viewer_and_a_screen_change
             list(stages.videos.values()) == before[0] and stage.encoder is before[1]
         )  # the same stage, the same encoder
         assert stage.listeners == before[2] + 1  # one more listener, nothing else
+        late = EventsPeer()  # a member who connects now is told the room is being recorded
+        sessions = client.app.services.sessions
+        assert sessions.connect(sessions.get((await client.login_user()).id), late)
+        assert [p["recording"] for e, p in late.received if e == "recording/status"] == [True]  # type: ignore[index]
 
         viewer.stop()  # the viewer leaves: the recording keeps the stage running
         written = (await client.get(STATUS, headers=admin.bearer)).json()["bytes"]
