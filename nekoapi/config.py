@@ -29,6 +29,7 @@ from .configkeys.capture import (
     CaptureConfig,
     MicrophoneConfig,
     PulseConfig,
+    RecordingConfig,
     ScreencastConfig,
     VideoCaptureConfig,
 )
@@ -77,6 +78,7 @@ __all__ = [
     "PortRange",
     "PostgresMemberConfig",
     "PulseConfig",
+    "RecordingConfig",
     "RedisConfig",
     "Rung",
     "ScreenSize",

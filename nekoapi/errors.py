@@ -232,6 +232,28 @@ class BroadcastFailed(NekoError):
     message = "broadcast could not start"
 
 
+class RecordingActive(NekoError):
+    message = "the room is already being recorded"
+
+
+class RecordingInactive(NekoError):
+    message = "the room is not being recorded"
+
+
+class RecordingNotFound(NekoError):
+    message = "no recording has that name"
+
+
+class RecordingNameInvalid(NekoError):
+    message = "not a recording's name"
+
+
+class RecordingFailed(NekoError):
+    """A recording could not start for a reason of ours: its directory cannot be written, say."""
+
+    message = "recording could not start"
+
+
 class ScreencastDisabled(NekoError):
     message = "screencast pipeline is not enabled"
 

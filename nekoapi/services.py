@@ -22,6 +22,7 @@ from .legacy.room import V2Room
 from .media.broadcast import BroadcastManager
 from .media.metrics import MediaMetrics
 from .media.pulse_monitor import PulseMonitor
+from .media.recording import RecordingManager
 from .media.room import AudioServer, build_media, publish_desktop_audio, start_desktop_audio
 from .media.screencast import ScreencastManager
 from .members import create_provider
@@ -101,6 +102,8 @@ class Services:
         audio = given.get("audio_source") or PulseMonitor(server=self.audio_server.address)
         self.broadcast = BroadcastManager(capture.broadcast, self.display_name, self.sessions, audio)
         self.screencast = ScreencastManager(capture.screencast, self.display_name, self.sessions, self.bus)
+        # Recordings mux the packets of the media's stages: they add no encoder.
+        self.recording = RecordingManager(capture.recording, self.media.stages, self.sessions, self.display_name)
         # --- relays, client logs, plugins ---
         self.relay = Relay(self.sessions)
         self.plugins = Plugins(config, self.sessions, self.relay, self.desktop)
@@ -113,6 +116,7 @@ class Services:
             self.uploads,
             self.broadcast,
             self.screencast,
+            self.recording,
             self.relay,
             ClientLogs(),
             *self.plugins.all,

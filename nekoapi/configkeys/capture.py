@@ -165,6 +165,37 @@ class ScreencastConfig:
         return float(self.rate)
 
 
+RECORDING_CONTAINERS = {"vp8": "webm", "h264": "mp4"}  # the container each recordable video codec goes into
+
+
+def _container_fits(config: Any) -> str | None:
+    container, codec = config.capture.recording.container, config.capture.video.codec
+    if container and RECORDING_CONTAINERS.get(codec) != container:
+        return f"{container} does not hold {codec} video (webm holds vp8, mp4 holds h264)"
+    return None
+
+
+def _not_negative(value: float) -> str | None:
+    return "expected 0 (no limit) or more" if value < 0 else None
+
+
+@dataclass(frozen=True)
+class RecordingConfig:
+    """Recordings of the room: the encoded packets the viewers get, muxed into files (ours)."""
+
+    dir: str = key("data/recordings", "directory of the room's recordings; made on first use (ours)")
+    container: Literal["", "webm", "mp4"] = key(
+        "", "`webm` (VP8) or `mp4` (H.264); empty: the one the video codec fits (ours)", cross_check=_container_fits
+    )
+    autostart: bool = key(False, "start recording when the server starts (ours)")
+    max_bytes: int = key(
+        0, "bytes all recordings may take; the oldest go first (0: no limit) (ours)", check=_not_negative
+    )
+    max_age: float = key(
+        0.0, "recordings older than this are removed, e.g. `72h` (0: kept) (ours)", check=_not_negative
+    )
+
+
 @dataclass(frozen=True)
 class CaptureConfig:
     video: VideoCaptureConfig = section(VideoCaptureConfig)
@@ -173,3 +204,4 @@ class CaptureConfig:
     pulse: PulseConfig = section(PulseConfig)
     broadcast: BroadcastConfig = section(BroadcastConfig)
     screencast: ScreencastConfig = section(ScreencastConfig)
+    recording: RecordingConfig = section(RecordingConfig)

@@ -51,6 +51,7 @@ AUDIO_CODECS = {
 }
 RETRY_DELAY, MAX_RETRY_DELAY = 0.25, 5.0
 STEADY_AFTER = 10.0  # a parec that ran this long starts the back-off over
+RESYNC_GAP = 0.25  # s without sound from parec after which the sample count is set by the clock again
 
 
 class AudioStage(Fanout):
@@ -110,14 +111,25 @@ class AudioStage(Fanout):
         if codec.encoder == "libopus":
             encoder.bit_rate = self._config.bitrate * 1000  # G.711 and G.722 have fixed rates
         encoder.time_base = clock
-        base = int(time.monotonic() * codec.rate)
+        base: int | None = None
         samples = 0
+        last_arrival = 0.0
         assert process.stdout is not None
         while not stop.is_set():
             data = process.stdout.read(codec.chunk)
             if len(data) < codec.chunk:
                 log.warning("audio: parec ended")
                 return
+            # Packets carry the video's monotonic time, so a recording lines sound and pictures up. Counting
+            # samples keeps that time smooth, but PulseAudio sends nothing while nothing plays (at the start,
+            # and after a silence): after such a gap the count has fallen behind the clock and is moved up.
+            arrived = time.monotonic()
+            began = int(arrived * codec.rate) - codec.frame  # when this chunk's first sample was heard
+            if base is None:
+                base = began
+            elif arrived - last_arrival > RESYNC_GAP and began > base + samples:
+                samples = began - base
+            last_arrival = arrived
             samples_in = np.frombuffer(data, np.int16).reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(samples_in, format="s16", layout=layout)
             frame.sample_rate, frame.pts, frame.time_base = codec.rate, samples, clock

@@ -74,6 +74,11 @@ STATUS: dict[type[errors.NekoError], int] = {
     errors.BroadcastInactive: 409,  # nothing to stop (Neko: 422)
     errors.BroadcastUnreachable: 404,  # no RTMP server took the stream at the URL given (Neko: 204, or 500)
     errors.BroadcastFailed: 503,  # our own fault, e.g. no ffmpeg (Neko: 500)
+    errors.RecordingActive: 409,
+    errors.RecordingInactive: 409,
+    errors.RecordingNotFound: 404,
+    errors.RecordingNameInvalid: 400,
+    errors.RecordingFailed: 503,
     errors.ScreencastDisabled: 409,  # the room's configuration, not the request (Neko: 400)
     errors.ScreencastNoFallback: 409,  # no private-mode picture yet (Neko: 400)
     errors.ScreencastUnavailable: 503,  # Neko: 500

@@ -36,6 +36,7 @@ def make_config(**env: str) -> Config:
         "NEKO_MEMBER_SQLITE_PATH": str(scratch / "members.db"),
         # Made only if a test makes a share link (with the memory store).
         "NEKO_SESSION_LINKS_FILE": str(scratch / "links.db"),
+        "NEKO_CAPTURE_RECORDING_DIR": str(scratch / "recordings"),
         "NEKO_MEMBER_SQLITE_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "NEKO_MEMBER_ARGON2_TIME_COST": "1",
         "NEKO_MEMBER_ARGON2_MEMORY_KIB": "1024",

@@ -93,3 +93,13 @@ def test_a_bad_value_is_reported_before_an_unknown_name() -> None:
     # The environment of a test run or a container often holds NEKO_* names of other tools.
     with pytest.raises(ConfigError, match=r"^NEKO_SESSION_HEARTBEAT_INTERVAL: expected a whole number"):
         load_config({"NEKO_SESSION_HEARTBEAT_INTERVAL": "often", "NEKO_AAA_OTHER_TOOL": "1"})
+
+
+def test_recordings_keys_read_their_limits_and_refuse_a_container_that_cannot_hold_the_codec() -> None:
+    recording = load_config({"NEKO_CAPTURE_RECORDING_MAX_AGE": "72h", "NEKO_CAPTURE_RECORDING_MAX_BYTES": "1000"})
+    assert (recording.capture.recording.max_age, recording.capture.recording.max_bytes) == (259200.0, 1000)
+    assert load_config({"NEKO_CAPTURE_VIDEO_CODEC": "h264"}).capture.recording.container == ""
+    with pytest.raises(ConfigError, match=r"^NEKO_CAPTURE_RECORDING_CONTAINER: mp4 does not hold vp8 video"):
+        load_config({"NEKO_CAPTURE_RECORDING_CONTAINER": "mp4"})
+    with pytest.raises(ConfigError, match=r"^NEKO_CAPTURE_RECORDING_MAX_BYTES: "):
+        load_config({"NEKO_CAPTURE_RECORDING_MAX_BYTES": "-1"})

@@ -20,6 +20,9 @@ const TABLE = {
     uploading: "Uploading {name}…", clipboard: "Clipboard", clipboardHint: "Sent to the desktop when you change it",
     details: "Connection details", path: "Path", rtt: "Round-trip time", fps: "Frames per second",
     bitrate: "Bitrate", loss: "Packet loss", decode: "Decode time", unknown: "unknown",
+    recording: "Recording", recordings: "Recordings", startRecording: "Start recording", stopRecording: "Stop recording",
+    play: "Play {name}", playback: "Playback of {name}", removeRecording: "Delete recording {name}",
+    recordingFailed: "The recording stopped: {why}",
   },
   de: {
     title: "nekoapi-Raum", username: "Benutzername", password: "Passwort", logIn: "Anmelden", logOut: "Abmelden",
@@ -41,6 +44,9 @@ const TABLE = {
     uploading: "Lade {name} hoch…", clipboard: "Zwischenablage", clipboardHint: "Wird beim Ändern an den Desktop gesendet",
     details: "Verbindungsdetails", path: "Weg", rtt: "Umlaufzeit", fps: "Bilder pro Sekunde",
     bitrate: "Bitrate", loss: "Paketverlust", decode: "Dekodierzeit", unknown: "unbekannt",
+    recording: "Aufnahme läuft", recordings: "Aufnahmen", startRecording: "Aufnahme starten", stopRecording: "Aufnahme beenden",
+    play: "{name} abspielen", playback: "Wiedergabe von {name}", removeRecording: "Aufnahme {name} löschen",
+    recordingFailed: "Die Aufnahme wurde beendet: {why}",
   },
 };
 
