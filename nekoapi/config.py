@@ -48,7 +48,7 @@ from .configkeys.plugins import ChatConfig, FileTransferConfig, OpenInAppConfig
 from .configkeys.root import LogConfig, RedisConfig
 from .configkeys.server import ServerConfig
 from .configkeys.session import MIN_API_TOKEN_LENGTH, CookieConfig, SessionConfig, ThrottleConfig
-from .configkeys.webrtc import IceServer, IceServersConfig, PortRange, WebRTCConfig
+from .configkeys.webrtc import EstimatorConfig, IceServer, IceServersConfig, PortRange, WebRTCConfig
 
 __all__ = [
     "MIN_API_TOKEN_LENGTH",
@@ -64,6 +64,7 @@ __all__ = [
     "FileMemberConfig",
     "FileTransferConfig",
     "IceServer",
+    "EstimatorConfig",
     "IceServersConfig",
     "Key",
     "Ladder",
