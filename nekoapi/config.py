@@ -49,7 +49,7 @@ from .configkeys.plugins import ChatConfig, FileTransferConfig, OpenInAppConfig
 from .configkeys.root import LogConfig, RedisConfig
 from .configkeys.server import ServerConfig
 from .configkeys.session import MIN_API_TOKEN_LENGTH, CookieConfig, SessionConfig, ThrottleConfig
-from .configkeys.webrtc import IceServer, IceServersConfig, PortRange, TurnConfig, WebRTCConfig
+from .configkeys.webrtc import EstimatorConfig, IceServer, IceServersConfig, PortRange, TurnConfig, WebRTCConfig
 
 __all__ = [
     "MIN_API_TOKEN_LENGTH",
@@ -65,6 +65,7 @@ __all__ = [
     "FileMemberConfig",
     "FileTransferConfig",
     "IceServer",
+    "EstimatorConfig",
     "IceServersConfig",
     "Key",
     "Ladder",

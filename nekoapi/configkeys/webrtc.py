@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 from . import v2
 from .declare import Invalid, Legacy, key, section
-from .values import json_list, strings, text, within
+from .values import json_list, positive, strings, text, within
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,36 @@ class TurnConfig:
 
 
 @dataclass(frozen=True)
+class EstimatorConfig:
+    """Neko's ``webrtc.estimator.*`` keys, read by our estimator (media/adaptive.py): the durations'
+    defaults are shorter than Neko's, so a viewer whose link drops is moved within a few seconds."""
+
+    enabled: bool = key(
+        True, "move each viewer that asks for `auto` between the ladder's rungs by its link (Neko: off)"
+    )
+    passive: bool = key(False, "estimate only: judge the links and log it, but move nobody")
+    debug: bool = key(False, "log every judgement of an `auto` viewer's link")
+    initial_bitrate: int = key(
+        0,
+        "bit/s: an `auto` viewer starts on the richest rung within it (0: on the default rung; Neko: 1000000)",
+        check=within(0, 10**10, "a bitrate"),
+    )
+    read_interval: float = key(0.5, "how often the links are judged (Neko: 2s)", check=positive)
+    stable_duration: float = key(
+        8.0, "how long a link stays clear before a rung up is tried (Neko: 12s)", check=positive
+    )
+    unstable_duration: float = key(1.0, "how long a link stays congested before a rung down (Neko: 6s)", check=positive)
+    stalled_duration: float = key(4.0, "how long without any report before a rung down (Neko: 24s)", check=positive)
+    downgrade_backoff: float = key(3.0, "the least time between two moves down (Neko: 10s)", check=positive)
+    upgrade_backoff: float = key(5.0, "the least time between two moves up (Neko: 5s)", check=positive)
+    diff_threshold: float = key(
+        0.15,
+        "how far below the rung's bitrate a receiver's estimate (REMB) must fall to count as congestion",
+        check=positive,
+    )
+
+
+@dataclass(frozen=True)
 class WebRTCConfig:
     icelite: bool = key(
         False,
@@ -198,6 +228,7 @@ class WebRTCConfig:
     )
     iceservers: IceServersConfig = section(IceServersConfig)
     turn: TurnConfig = section(TurnConfig)
+    estimator: EstimatorConfig = section(EstimatorConfig)
     nat1to1: tuple[str, ...] = key(
         (),
         "1:1 NAT: the public address that replaces the host candidates' own, one per address family,"

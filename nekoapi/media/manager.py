@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
@@ -27,6 +28,7 @@ from ..ws import protocol
 from ..ws.messages import EventFailed
 from ..ws.payloads import IceCandidateInit, PeerAudioRequest, PeerVideoRequest, SignalDescription, SignalRequest
 from . import ice
+from .adaptive import AutoQuality, rungs_by_bitrate
 from .cursor import CursorWatcher
 from .gathering import Candidates
 from .input import DataChannelInput
@@ -66,6 +68,8 @@ class MediaManager(RoomPart):
         self.counters = MediaCounters()  # what the peers sent and heard, for /metrics (media/metrics.py)
         self.viewers: dict[str, Viewer] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self.auto = AutoQuality(config.webrtc.estimator)  # signal/video's ``auto``: moved by the link
+        self._adapter: asyncio.Task[None] | None = None
         self._display = display
         self._cursor: CursorWatcher | None = None
         self._closing: set[asyncio.Task[None]] = set()
@@ -121,6 +125,9 @@ class MediaManager(RoomPart):
         self._watch_cursor()
         video, audio = payload.video or PeerVideoRequest(), payload.audio or PeerAudioRequest()
         video_id = select(self.stages.ladder, None, video.selector, self._hidden_ids)
+        auto = self.auto.enabled and bool(video.auto)
+        if auto and video.selector is None:
+            video_id = self.auto.first_rung(self.stages.ladder, self._hidden_ids, video_id)
         if self._session(session.id) is None:
             raise EventFailed("signal/request: the session is gone")
         peer = Peer(
@@ -132,7 +139,7 @@ class MediaManager(RoomPart):
             low_latency=self.stages.low_latency,
             counters=self.counters,
         )
-        viewer = Viewer(peer, video_id, bool(video.disabled), bool(audio.disabled))
+        viewer = Viewer(peer, video_id, bool(video.disabled), bool(audio.disabled), auto=auto)
         # One peer per session: the newest request takes the place at once (no await before it), and
         # whoever takes a viewer out of ``viewers`` closes it, so overlapping requests leave none open.
         previous, self.viewers[session.id] = self.viewers.get(session.id), viewer
@@ -183,7 +190,10 @@ class MediaManager(RoomPart):
         viewer.video_id = select(self.stages.ladder, viewer.video_id, payload.selector, self._hidden_ids)
         if payload.disabled is not None:
             viewer.video_disabled = payload.disabled
-        viewer.auto = False  # no bitrate estimator: Neko forces auto off then
+        if payload.auto is not None:
+            viewer.auto = self.auto.enabled and payload.auto  # without the estimator, Neko forces it off
+        elif payload.selector is not None:
+            viewer.auto = False  # a rung picked by hand
         self._route(session, viewer)
         if viewer.video_state() != before:
             session.send("signal/video", viewer.video_state())
@@ -305,6 +315,21 @@ class MediaManager(RoomPart):
         if self.turn is not None:
             await self.turn.start()
         self._ticker = asyncio.create_task(self._cursors())
+        if self.auto.enabled:
+            self._adapter = asyncio.create_task(self._adapting())
+
+    async def _adapting(self) -> None:
+        """Every ``webrtc.estimator.read_interval``: each ``auto`` viewer whose link asks for it moves a rung."""
+        while True:
+            await asyncio.sleep(self.auto.config.read_interval)
+            order = rungs_by_bitrate(self.stages.ladder, self._hidden_ids)
+            for session_id, video_id in list(self.auto.moves(self.viewers, order, time.monotonic())):
+                session, viewer = self._session(session_id), self.viewers.get(session_id)
+                if session is None or viewer is None:
+                    continue
+                viewer.video_id = video_id
+                self._route(session, viewer)
+                session.send("signal/video", viewer.video_state())
 
     async def _cursors(self) -> None:
         """``session/cursors`` every 750 ms while inactive cursors are on; an empty list only once."""
@@ -322,8 +347,9 @@ class MediaManager(RoomPart):
                     session.send(protocol.SESSION_CURSORS, cursors)
 
     async def shutdown(self) -> None:
-        if self._ticker is not None:
-            self._ticker.cancel()
+        for task in (self._ticker, self._adapter):
+            if task is not None:
+                task.cancel()
         if self._cursor is not None:
             self._cursor.stop()
         for session_id in list(self.viewers):

@@ -72,7 +72,7 @@ def _links(viewers: list[Viewer]) -> Iterator[Metric]:
     for rung_id in sorted({viewer.video_id for viewer in viewers}):
         on_rung = [viewer.peer for viewer in viewers if viewer.video_id == rung_id]
         _add_mean(rtt, rung_id, (peer.round_trip_time for peer in on_rung))
-        _add_mean(loss, rung_id, (peer.video_loss for peer in on_rung))
+        _add_mean(loss, rung_id, (peer.video_report.loss for peer in on_rung))
     yield from (rtt, loss)
 
 

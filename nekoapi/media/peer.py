@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +18,7 @@ from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
 from aiortc.sdp import SessionDescription, candidate_from_sdp, candidate_to_sdp
 
 from . import rtc_internals as rtc
+from .adaptive import Report
 from .gathering import Candidates
 from .icerestart import IceRestart
 from .ports import connections, transports
@@ -60,7 +62,7 @@ class Peer:
         self._counters = counters
         if counters is not None:
             counters.opened(self, {"audio": audio_sender, "video": self._video_sender})
-        self.video_loss: float | None = None  # the fraction of video packets lost, from the last report
+        self.video_report = Report()  # what the receiver last said about the video (auto, metrics)
         if low_latency:
             rtc.with_playout_delay(self._video_sender)  # Chromium renders each frame at once
         rtc.on_keyframe_request(self._video_sender, self._keyframe)
@@ -94,15 +96,17 @@ class Peer:
         if self._counters is not None:
             self._counters.heard(packet)
         for report in rtc.own_reports(self._video_sender, packet):
-            self.video_loss = report.fraction_lost / 256
+            self.video_report.loss = report.fraction_lost / 256
+            self.video_report.at = time.monotonic()
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             try:
                 bitrate, _ = unpack_remb_fci(packet.fci)
             except ValueError:
                 return
+            self.video_report.remb, self.video_report.at = bitrate, time.monotonic()
             stage = self.video.stage
             if stage is not None:
-                stage.feedback(bitrate)  # type: ignore[attr-defined]
+                stage.feedback(self, bitrate)  # type: ignore[attr-defined]
             return
         await self._rtcp(packet)
 

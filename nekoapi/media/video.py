@@ -31,6 +31,7 @@ from .yuv import I420, Converter
 log = logging.getLogger(__name__)
 
 KEYFRAME_INTERVAL = 2.0  # seconds while frames flow: a lost keyframe heals without a PLI even so
+ESTIMATE_LIFETIME = 5.0  # s: receivers send REMB about once a second while they receive
 IDLE_WAIT = 1.0  # s: how long a wait for damage lasts before the loop looks at ``stop`` again
 
 
@@ -54,6 +55,7 @@ class VideoStage(Fanout):
         self._capture: ScreenCapture | None = None
         self._capture_lock = threading.Lock()
         self.bitrate = rung.bitrate * 1000  # bit/s, moved by receivers' feedback
+        self._estimates: dict[int, tuple[int, float]] = {}  # id(receiver) -> (REMB bit/s, when)
         self.frames = 0
         self.keyframes = 0
         self.cpu_seconds = 0.0  # the CPU time this stage's thread spent on its frames: grab, convert, encode
@@ -67,9 +69,15 @@ class VideoStage(Fanout):
         """A new target (bit/s) within the rung's bounds; the running encoder takes it at its next frame."""
         self.bitrate = max(self.rung.min_bitrate * 1000, min(bitrate, self.rung.max_bitrate * 1000))
 
-    def feedback(self, bitrate: int) -> None:
-        """A receiver's estimate (REMB)."""
-        self.set_bitrate(bitrate)
+    def feedback(self, receiver: object, bitrate: int) -> None:
+        """A receiver's estimate (REMB). The rung follows its slowest receiver, within the rung's
+        bounds; an estimate not renewed for ``ESTIMATE_LIFETIME`` (a receiver gone) no longer counts."""
+        now = time.monotonic()
+        estimates = self._estimates
+        estimates[id(receiver)] = (bitrate, now)
+        for key in [k for k, (_, at) in estimates.items() if now - at > ESTIMATE_LIFETIME]:
+            del estimates[key]
+        self.set_bitrate(min(rate for rate, _ in estimates.values()))
 
     def screen_changed(self) -> None:
         """The grab follows the screen's size by itself; this only makes the next grab come at once."""

@@ -117,8 +117,15 @@ async def test_quality_and_resolution(open_page: OpenPage, room: LiveServer) -> 
     await expect(quality).to_have_value("low")
     while await alice.evaluate("document.getElementById('video').videoWidth") != 640:
         await asyncio.sleep(0.1)
+    assert room.app.services.media.viewers[me].auto is False  # a stream picked by hand
     await quality.select_option("Auto")
     await expect(quality).to_have_value("")
+
+    async def on_auto() -> None:  # the server's estimator has the choice now
+        while not room.app.services.media.viewers[me].auto:
+            await asyncio.sleep(0.1)
+
+    await asyncio.wait_for(on_auto(), REPLY)
     # Resolution is for administrators: listed from the desktop's sizes, the current one chosen.
     await expect(alice.get_by_role("combobox", name="Resolution")).to_have_count(0)
     admin = await person(open_page, "admin", admin=True)

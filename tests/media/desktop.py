@@ -81,6 +81,15 @@ class Painter:
         self.window.clear_area(0, 0, 0, 0)
         self.x.sync()
 
+    def noise(self, tiles: int = 4, side: int = 240) -> None:
+        """Random pixels in ``tiles`` squares along the diagonal: what no encoder can squeeze."""
+        gc = self.window.create_gc()
+        for tile in range(tiles):
+            pixels = os.urandom(side * side * 4)  # one request each: under X's 256 KiB request limit
+            self.window.put_image(gc, tile * side, tile * side // 2, side, side, X.ZPixmap, 24, 0, pixels)
+        gc.free()
+        self.x.sync()
+
     def pointer(self) -> tuple[int, int]:
         reply = self.root.query_pointer()
         return reply.root_x, reply.root_y

@@ -25,7 +25,7 @@ class Stage:
     def request_keyframe(self) -> None:
         self.keyframes += 1
 
-    def feedback(self, bitrate: int) -> None:
+    def feedback(self, receiver: object, bitrate: int) -> None:
         self.bitrates.append(bitrate)
 
     def add(self, listener: object) -> None: ...

@@ -45,7 +45,7 @@ async def test_feedback_is_counted_and_a_report_gives_the_loss() -> None:
     ):
         await sender._handle_rtcp_packet(packet)
     assert counters.feedback == {"nack": 1, "pli": 2, "fir": 1, "remb": 1}
-    assert peer.video_loss == 0.25  # 64/256, from the block about our own stream only
+    assert peer.video_report.loss == 0.25  # 64/256, from the block about our own stream only
     await peer.close()
     assert counters.sent() == {"audio": (0, 0), "video": (0, 0)}
 

@@ -34,6 +34,7 @@ class Link:
     namespace: str
     outside: str  # our end's address, in this (the server's) namespace
     inside: str  # the namespace's end's address
+    device: str = ""  # our end of the veth pair (where ``tc`` shapes what goes to the namespace)
 
 
 def ip(*args: str) -> None:
@@ -54,7 +55,7 @@ def namespace() -> Iterator[Link]:
         ip("-n", name, "addr", "add", f"{inside}/30", "dev", inner)
         ip("-n", name, "link", "set", inner, "up")
         ip("-n", name, "link", "set", "lo", "up")
-        yield Link(name, outside, inside)
+        yield Link(name, outside, inside, outer)
     finally:
         subprocess.run(["ip", "link", "del", outer], capture_output=True, timeout=STOP)
         subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=STOP)

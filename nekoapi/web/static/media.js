@@ -5,7 +5,7 @@ import { hosting, state, update } from "./store.js";
 
 const video = () => document.getElementById("video");
 
-on("system/init", () => emit("signal/request", { video: {}, audio: {} }));
+on("system/init", () => emit("signal/request", { video: { auto: true }, audio: {} }));
 on("signal/provide", (p) => provide(p));
 // The server's trickled candidates ({candidate: ""} ends an m-line's); queued behind the offer by the browser.
 on("signal/candidate", (p) => state.pc && state.pc.addIceCandidate(p).catch((e) => console.warn("candidate", e)));

@@ -1,33 +1,21 @@
 // Screen and quality: the desktop's resolution (administrators, from system/admin's list) and the video
-// stream of the quality ladder, or "Auto": the page steps down a stream while packets are lost and back
-// up after a clean half minute (the server keeps no estimator, so the choice is made here).
+// stream of the quality ladder, or "Auto": the server's estimator then moves this viewer between the
+// streams by what its link carries, and says so with signal/video.
 import { $, el } from "./dom.js";
 import { api, emit, on } from "./net.js";
 import { isAdmin, state, subscribe, update } from "./store.js";
-import { sampler } from "./stats.js";
 import { t } from "./strings.js";
 
 const sizeOf = (s) => `${s.width}x${s.height}${s.rate ? `@${s.rate}` : ""}`;
 let auto = true;
-let clean = 0;
-const sample = sampler();
 
-on("signal/provide", (p) => update({ video: p.video?.id || state.videos[0] || "" }));
-on("signal/video", (p) => update({ video: p.id }));
+on("signal/provide", (p) => { auto = Boolean(p.video?.auto); update({ video: p.video?.id || state.videos[0] || "" }); });
+on("signal/video", (p) => { auto = Boolean(p.auto); update({ video: p.id }); });
 
+// "Auto" starts from the first stream; the estimator steps down within a second if the link cannot carry it.
 function choose(id) {
-  emit("signal/video", { selector: { type: "exact", id } });
+  emit("signal/video", id ? { selector: { type: "exact", id } } : { selector: { type: "exact", id: state.videos[0] }, auto: true });
 }
-
-// Every 5 s while "Auto": loss over 5 % steps down, six clean samples in a row step up.
-setInterval(async () => {
-  const now = auto && state.videos.length > 1 ? await sample() : null;
-  if (!now) return;
-  const at = state.videos.indexOf(state.video);
-  clean = now.loss > 5 ? 0 : clean + 1;
-  if (now.loss > 5 && at < state.videos.length - 1) choose(state.videos[at + 1]);
-  else if (clean >= 6 && at > 0) { clean = 0; choose(state.videos[at - 1]); }
-}, 5000);
 
 function renderQuality(s) {
   const box = $("quality");
@@ -62,8 +50,7 @@ async function resize(value) {
 export function bindQuality() {
   $("quality").addEventListener("change", (e) => {
     auto = e.target.value === "";
-    clean = 0;
-    choose(auto ? state.videos[0] : e.target.value);
+    choose(e.target.value);
   });
   $("resolution").addEventListener("change", (e) => resize(e.target.value));
 }
