@@ -23,6 +23,7 @@ import httpx
 
 from bench import docsection, media_clients, media_encode, media_recording, media_tcp
 from bench.media_browser import glass_to_glass as browser_glass_to_glass
+from bench.media_browser import login_to_first_frame
 from bench.media_clients import (
     COLOURS,
     DECODE,
@@ -282,6 +283,7 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
             browser10_decoded, browser10_displayed = await browser_with_crowd(server, painter, 9)
             inputs = await input_latency(server, painter, 9)
             first = await first_frame(server)
+            first_page = await login_to_first_frame(server.url, PASSWORD)
             idle = await idle_cost(server, painter, 10)
         finally:
             server.stop()
@@ -300,11 +302,14 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         ("glass-to-glass, 10 viewers, Chromium (page at /): on screen (ms)", browser10_displayed),
         ("input: data-channel MOVE until X moved, 10 viewers (ms)", inputs),
         ("first frame: signal/request until a decoded frame (ms)", first),
+        ("first frame in Chromium: the page's Log in until its video plays (ms)", first_page),
         *over_tcp,
     ):
         lines.append(row(name, values))
     lines += ["", f"Idle desktop (nothing changes), 10 viewers: server {idle:.3f} cores (target <= 0.05)."]
     lines += _verdicts(g1, browser_displayed, browser10_displayed)
+    verdict = "met" if max(first_page) <= 1500 else "not met"
+    lines.append(f"- The page's first frame within 1.5 s of login: {verdict} (max {max(first_page):.0f} ms).")
     per_viewer = [(rss[n] / n) for n in rss if n >= 5]
     if per_viewer:
         lines += [
@@ -339,9 +344,10 @@ def write(lines: list[str], output: Path = DOC) -> None:
         "viewers on core 1 (counting viewers do not decode). Frames are grabbed when the screen changes (X damage),",
         "at most at the rung's fps. Targets: 10 viewers <= 0.6 core and >= 24 fps each; glass-to-glass at the",
         "aiortc viewer p50 <= 35 ms; Chromium on screen, 1 and 10 viewers, p50 <= 55 ms and p99 <= 100 ms; input",
-        "p99 <= 10 ms; first frame <= 500 ms; an idle desktop with 10 viewers <= 0.05 core; our encode <= 0.5x the",
-        "CPU of Neko's vp8enc at >= its PSNR; a 2x bitrate step without a keyframe or a re-open; a recording",
-        "<= +0.03 core beside none (10 viewers with sound, same server, off / on / off).",
+        "p99 <= 10 ms; first frame <= 500 ms (the page's, from login, <= 1.5 s); an idle desktop with 10 viewers",
+        "<= 0.05 core; our encode <= 0.5x the CPU of Neko's vp8enc at >= its PSNR; a 2x bitrate step without a",
+        "keyframe or a re-open; a recording <= +0.03 core beside none (10 viewers with sound, same server, off /",
+        "on / off).",
         "Glass-to-glass and input are timed by one viewer in its own process, the other 9 of '10 viewers'",
         "watching from a second one; paints and moves land at every phase of the 25 fps frame clock. The aiortc",
         "timer hands a frame to its decoder at the frame's RTP marker bit, as a browser does; aiortc's own jitter",
