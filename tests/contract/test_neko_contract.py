@@ -84,6 +84,13 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "browserProfileExport": ("get", "/api/room/browser/profile", "browser"),
     "browserProfileImport": ("post", "/api/room/browser/profile", "browser"),
     "browserProfileReset": ("delete", "/api/room/browser/profile", "browser"),
+    # Ours too: recordings of the room.
+    "recordingStatus": ("get", "/api/room/recording", "recording"),
+    "recordingStart": ("post", "/api/room/recording/start", "recording"),
+    "recordingStop": ("post", "/api/room/recording/stop", "recording"),
+    "recordingsList": ("get", "/api/room/recordings", "recording"),
+    "recordingDownload": ("get", "/api/room/recordings/{name}", "recording"),
+    "recordingRemove": ("delete", "/api/room/recordings/{name}", "recording"),
     # Neko's legacy (v2) routes (server/internal/http/legacy/handler.go); the operationIds are ours.
     "legacyStats": ("get", "/stats", "legacy"),
     "legacyScreenshot": ("get", "/screenshot.jpg", "legacy"),

@@ -31,7 +31,7 @@ async def page_at(base_url: str, width: int = 1600, height: int = 800) -> AsyncI
 
 
 @contextlib.asynccontextmanager
-async def page_on(remote: RemoteHost, base_url: str, width: int = 640, height: int = 480) -> AsyncIterator[Page]:
+async def page_on(remote: RemoteHost, base_url: str, width: int = 1280, height: int = 800) -> AsyncIterator[Page]:
     """``page_at`` on a host of the test's own: Chromium (and its children) join the host's network namespace,
     as Playwright starts them from the host's thread. Use the page through ``remote.run``."""
     stack = contextlib.AsyncExitStack()
