@@ -1,8 +1,15 @@
-// The page's entry: log in (the token kept for this tab's session, so a reload stays logged in), then
-// open the room and let every panel render from the store.
+// The page's entry: log in (the token kept in localStorage for as long as the server keeps the session,
+// so a reload or another tab stays logged in), then open the room and let every panel render from the store.
 import "./room.js";
 import "./status.js";
 import { bindAutomation } from "./automation.js";
+import { bindBroadcast } from "./broadcast.js";
+import { bindDrop } from "./drop.js";
+import { bindEmotes } from "./emotes.js";
+import { bindMicrophone } from "./microphone.js";
+import { bindSettings } from "./settings.js";
+import { bindShortcuts } from "./shortcuts.js";
+import { anotherTabLive, offerChoice, whenReplaced } from "./tabs.js";
 import { bindChat } from "./chat.js";
 import { bindClipboard } from "./clipboard.js";
 import { bindControl } from "./control.js";
@@ -21,7 +28,7 @@ import { t, translate } from "./strings.js";
 const KEY = "nekoapi.token";
 
 function enter(token) {
-  sessionStorage.setItem(KEY, token);
+  localStorage.setItem(KEY, token);
   update({ token });
   $("login").hidden = true;
   $("room").hidden = false;
@@ -42,14 +49,19 @@ async function login(e) {
 
 // A token kept from before a reload is used if the server still knows it; else the login form shows.
 async function resume() {
-  const token = sessionStorage.getItem(KEY);
+  const token = localStorage.getItem(KEY);
   if (!token) return;
   state.token = token;
-  try { await api("whoami"); enter(token); } catch { sessionStorage.removeItem(KEY); state.token = ""; }
+  try { await api("whoami"); } catch (error) {
+    // Refused: the server forgot it. Unreachable: the socket's reconnection waits for the server.
+    if (error.status) { localStorage.removeItem(KEY); state.token = ""; return; }
+  }
+  if (await anotherTabLive()) offerChoice(() => enter(token), "otherTab");
+  else enter(token);
 }
 
 async function logout() {
-  sessionStorage.removeItem(KEY);
+  localStorage.removeItem(KEY);
   await api("logout", { method: "POST" }).catch(() => {});
   stop();
   location.reload();
@@ -58,7 +70,7 @@ async function logout() {
 // The server forgot this session (a restart without a kept store): back to the login form, saying why.
 on("ended", (reason) => {
   if (reason !== "session ended") return;
-  sessionStorage.removeItem(KEY);
+  localStorage.removeItem(KEY);
   update({ token: "" });
   $("room").hidden = true;
   $("login").hidden = false;
@@ -78,6 +90,13 @@ bindFiles();
 bindClipboard();
 bindDetails();
 bindInput($("video"));
+bindEmotes();
+bindBroadcast();
+bindMicrophone();
+bindDrop();
+bindSettings();
+bindShortcuts();
+whenReplaced(() => enter(state.token));
 subscribe(drawCursor);
 // For the console and the browser tests: the store and the socket's emit.
 window.nekoRoom = { state, emit };
