@@ -52,14 +52,23 @@ async def browser(room: LiveServer) -> AsyncIterator[OpenPage]:
 async def open_page(browser: OpenPage) -> AsyncIterator[OpenPage]:
     """Pages in browser contexts of their own (other people's browsers), closed after the test."""
     pages: list[Page] = []
+    errors: list[str] = []
 
     async def opened(*args: int) -> Page:
-        pages.append(await browser(*args))
-        return pages[-1]
+        page = await browser(*args)
+        watch_errors(page, errors)
+        pages.append(page)
+        return page
 
     yield opened
     for page in pages:
         await page.context.close()
+    assert not errors, errors  # the page logged no error and threw nothing
+
+
+def watch_errors(page: Page, errors: list[str]) -> None:
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    page.on("pageerror", lambda error: errors.append(str(error)))
 
 
 async def person(open_page: OpenPage, name: str, *, admin: bool = False, video: bool = True) -> Page:
@@ -255,6 +264,8 @@ def playing(page: Page) -> Awaitable[None]:
 async def test_a_second_tab_takes_over_and_the_first_can_take_it_back(open_page: OpenPage) -> None:
     first = await person(open_page, "alice")
     second = await first.context.new_page()  # the same browser: the login is shared
+    errors: list[str] = []
+    watch_errors(second, errors)
     await second.goto(first.url)
     choice = second.get_by_role("alertdialog", name="This room is open in another tab of this browser.")
     await expect(choice).to_be_visible(timeout=WAIT)
@@ -273,6 +284,7 @@ async def test_a_second_tab_takes_over_and_the_first_can_take_it_back(open_page:
     await back.get_by_role("button", name="Take over").click()
     await playing(first)
     await expect(second.get_by_role("alertdialog", name=REPLACED)).to_be_visible(timeout=WAIT)
+    assert not errors, errors
 
 
 async def test_the_page_plays_again_by_itself_after_a_server_restart(
