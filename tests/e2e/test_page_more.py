@@ -114,7 +114,7 @@ async def test_an_emote_and_an_emoji_reach_the_other_member(open_page: OpenPage)
     await expect(alice.get_by_role("img", name="alice: wave")).to_be_visible()  # the sender sees its own
     # Every emote is in the full list, reachable by keyboard; the one used moves to the quick ones.
     await alice.get_by_role("button", name="More emotes").click()
-    await alice.get_by_role("group", name="All emotes").get_by_role("button", name="party").click()
+    await alice.get_by_role("group", name="Choose an emote").get_by_role("button", name="party").click()
     await expect(bob.get_by_role("img", name="alice: party")).to_be_visible(timeout=WAIT)
     await expect(alice.get_by_role("group", name="Emotes").get_by_role("button").first).to_have_accessible_name("party")
     # The emoji picker puts a character into the chat line, and it crosses as text.
@@ -284,6 +284,9 @@ async def test_a_second_tab_takes_over_and_the_first_can_take_it_back(open_page:
     await back.get_by_role("button", name="Take over").click()
     await playing(first)
     await expect(second.get_by_role("alertdialog", name=REPLACED)).to_be_visible(timeout=WAIT)
+    # Logging out in one tab logs out the other.
+    await first.get_by_role("button", name="Log out").click()
+    await expect(second.get_by_role("button", name="Log in")).to_be_visible(timeout=WAIT)
     assert not errors, errors
 
 

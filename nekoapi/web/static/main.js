@@ -77,6 +77,19 @@ on("ended", (reason) => {
   $("login-error").textContent = t("sessionEnded");
 });
 
+// Another tab logged in (this one shows the form): offer the same choice as at start. Another tab
+// logged out: so did this one.
+window.addEventListener("storage", (e) => {
+  if (e.key !== KEY) return;
+  if (e.newValue && !state.token) {
+    update({ token: e.newValue });
+    offerChoice(() => enter(e.newValue), "otherTab");
+  } else if (!e.newValue && state.token) {
+    stop();
+    location.reload();
+  }
+});
+
 translate();
 document.title = t("title");
 $("login").addEventListener("submit", login);

@@ -46,7 +46,7 @@ const TABLE = {
 
 // Emotes and emoji, broadcast, microphone, dropping files, personal settings, shortcuts, tabs.
 Object.assign(TABLE.en, {
-  emotes: "Emotes", moreEmotes: "More emotes", allEmotes: "All emotes", emoteFrom: "{name}: {emote}",
+  emotes: "Emotes", moreEmotes: "More emotes", allEmotes: "Choose an emote", emoteFrom: "{name}: {emote}",
   emoji: "Emoji", emojiPicker: "Choose an emoji",
   broadcast: "Broadcast", broadcastUrl: "Broadcast URL", startBroadcast: "Start broadcast",
   stopBroadcast: "Stop broadcast", broadcasting: "Broadcasting to {url}", notBroadcasting: "Not broadcasting",
@@ -64,7 +64,7 @@ Object.assign(TABLE.en, {
   replaced: "This room went on in another tab of this browser.",
 });
 Object.assign(TABLE.de, {
-  emotes: "Emotes", moreEmotes: "Weitere Emotes", allEmotes: "Alle Emotes", emoteFrom: "{name}: {emote}",
+  emotes: "Emotes", moreEmotes: "Weitere Emotes", allEmotes: "Emote auswählen", emoteFrom: "{name}: {emote}",
   emoji: "Emoji", emojiPicker: "Emoji auswählen",
   broadcast: "Übertragung", broadcastUrl: "Übertragungs-URL", startBroadcast: "Übertragung starten",
   stopBroadcast: "Übertragung beenden", broadcasting: "Überträgt an {url}", notBroadcasting: "Keine Übertragung",
