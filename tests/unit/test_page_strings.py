@@ -12,7 +12,12 @@ STATIC = Path(__file__).parents[2] / "nekoapi" / "web" / "static"
 def languages() -> dict[str, set[str]]:
     source = (STATIC / "strings.js").read_text()
     blocks = re.findall(r"^  (\w+): \{\n(.*?)^  \},", source, re.S | re.M)
-    return {name: set(re.findall(r"(\w+): \"", body)) for name, body in blocks}
+    # Panels may add their strings in blocks of their own after the table: Object.assign(TABLE.en, {...}).
+    blocks += re.findall(r"^Object\.assign\(TABLE\.(\w+), \{\n(.*?)^\}\);", source, re.S | re.M)
+    keys: dict[str, set[str]] = {}
+    for name, body in blocks:
+        keys.setdefault(name, set()).update(re.findall(r"(\w+): \"", body))
+    return keys
 
 
 def used() -> set[str]:

@@ -62,6 +62,8 @@ Object.assign(TABLE.en, {
   takeOver: "Take over", watchHere: "Watch here", elsewhere: "open in another tab",
   otherTab: "This room is open in another tab of this browser.",
   replaced: "This room went on in another tab of this browser.",
+  // Emote names where Neko's wire name is no word.
+  "emote.prey": "pray", "emote.smerk": "smirk", "emote.drule": "drool", "emote.odd": "woozy",
 });
 Object.assign(TABLE.de, {
   emotes: "Emotes", moreEmotes: "Weitere Emotes", allEmotes: "Emote auswählen", emoteFrom: "{name}: {emote}",
@@ -80,6 +82,18 @@ Object.assign(TABLE.de, {
   takeOver: "Übernehmen", watchHere: "Hier zusehen", elsewhere: "in einem anderen Tab geöffnet",
   otherTab: "Dieser Raum ist in einem anderen Tab dieses Browsers geöffnet.",
   replaced: "Dieser Raum läuft in einem anderen Tab dieses Browsers weiter.",
+  "emote.anger": "Wut", "emote.bomb": "Bombe", "emote.sleep": "Schlaf", "emote.explode": "Explosion",
+  "emote.sweat": "Schweiß", "emote.poo": "Kacke", "emote.hundred": "Hundert", "emote.alert": "Alarm",
+  "emote.punch": "Faust", "emote.wave": "Winken", "emote.okay": "Okay", "emote.thumbs-up": "Daumen hoch",
+  "emote.clap": "Klatschen", "emote.prey": "Beten", "emote.celebrate": "Feiern", "emote.flame": "Feuer",
+  "emote.goof": "Albern", "emote.love": "Verliebt", "emote.cool": "Cool", "emote.smerk": "Grinsen",
+  "emote.worry": "Besorgt", "emote.ouch": "Autsch", "emote.cry": "Weinen", "emote.surprised": "Überrascht",
+  "emote.quiet": "Psst", "emote.rage": "Zorn", "emote.annoy": "Genervt", "emote.steamed": "Schnauben",
+  "emote.scared": "Ängstlich", "emote.terrified": "Entsetzt", "emote.sleepy": "Müde", "emote.dead": "Erledigt",
+  "emote.happy": "Fröhlich", "emote.roll-eyes": "Augenrollen", "emote.thinking": "Nachdenklich",
+  "emote.clown": "Clown", "emote.sick": "Übel", "emote.rofl": "Lachen", "emote.drule": "Sabbern",
+  "emote.sniff": "Niesen", "emote.sus": "Skeptisch", "emote.party": "Party", "emote.odd": "Benommen",
+  "emote.hot": "Heiß", "emote.cold": "Kalt", "emote.blush": "Lächeln", "emote.sad": "Traurig",
 });
 
 const wanted = new URLSearchParams(location.search).get("lang") || navigator.language || "en";
