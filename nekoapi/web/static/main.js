@@ -4,26 +4,26 @@ import "./room.js";
 import "./status.js";
 import { bindAutomation } from "./automation.js";
 import { bindBroadcast } from "./broadcast.js";
-import { bindDrop } from "./drop.js";
-import { bindEmotes } from "./emotes.js";
-import { bindMicrophone } from "./microphone.js";
-import { bindSettings } from "./settings.js";
-import { bindShortcuts } from "./shortcuts.js";
-import { anotherTabLive, offerChoice, whenReplaced } from "./tabs.js";
 import { bindChat } from "./chat.js";
 import { bindClipboard } from "./clipboard.js";
 import { bindControl } from "./control.js";
 import { bindDetails } from "./details.js";
 import { $ } from "./dom.js";
+import { bindDrop } from "./drop.js";
+import { bindEmotes } from "./emotes.js";
 import { bindFiles } from "./files.js";
 import { bindInput } from "./input.js";
-import "./members.js";
 import { drawCursor } from "./media.js";
+import "./members.js";
+import { bindMicrophone } from "./microphone.js";
 import { api, connect, emit, on, stop } from "./net.js";
 import { bindQuality } from "./quality.js";
+import { bindSettings } from "./settings.js";
+import { bindShortcuts } from "./shortcuts.js";
 import { bindSound } from "./sound.js";
 import { state, subscribe, update } from "./store.js";
 import { t, translate } from "./strings.js";
+import { anotherTabLive, offerChoice, whenReplaced } from "./tabs.js";
 
 const KEY = "nekoapi.token";
 
@@ -93,6 +93,7 @@ window.addEventListener("storage", (e) => {
 translate();
 document.title = t("title");
 $("login").addEventListener("submit", login);
+$("login").querySelector("[type=submit]").disabled = false; // off in the HTML until the form works
 $("logout").addEventListener("click", logout);
 bindControl();
 bindChat();

@@ -47,7 +47,14 @@ function retry() {
   backoff = Math.min(backoff * 2, 8000);
   update({ connection: "retrying", retryIn: Math.ceil(delay / 1000) });
   let wasDown = false;
-  const again = () => { clearTimeout(timer); clearInterval(probe); connect(); };
+  let done = false;
+  const again = () => {
+    if (done) return; // a probe may answer after the timer fired
+    done = true;
+    clearTimeout(timer);
+    clearInterval(probe);
+    connect();
+  };
   const timer = setTimeout(again, delay);
   const probe = setInterval(async () => {
     const up = await fetch("health", { cache: "no-store" }).then((r) => r.ok, () => false);

@@ -9,21 +9,38 @@ import { state, update } from "./store.js";
 import { t } from "./strings.js";
 
 const channel = "BroadcastChannel" in window ? new BroadcastChannel("nekoapi.tabs") : null;
+// The tab with the socket marks it in localStorage ("tab id:time", every second) and unmarks it
+// when it goes; a hidden tab's timers may run once a minute, so a stale mark is asked about instead.
+const MARK = "nekoapi.live";
+const TAB = Math.random().toString(36).slice(2);
 let live = false;
+let beat = 0;
 let watching = false;
 let timer = 0;
 
-on("system/init", () => { live = true; stopWatching(); });
-on("closed", () => { live = false; });
+const mark = () => localStorage.setItem(MARK, `${TAB}:${Date.now()}`);
+const unmark = () => { if (localStorage.getItem(MARK)?.startsWith(`${TAB}:`)) localStorage.removeItem(MARK); };
+on("system/init", () => { live = true; stopWatching(); mark(); clearInterval(beat); beat = setInterval(mark, 1000); });
+on("closed", () => { live = false; clearInterval(beat); unmark(); });
+window.addEventListener("pagehide", () => { if (live) unmark(); });
 channel?.addEventListener("message", (e) => { if (e.data === "anyone?" && live) channel.postMessage("here"); });
 
-// Whether another tab of this browser has the room's socket now (it answers within 300 ms).
+// Whether another tab of this browser has the room's socket now: a fresh mark says so at once; with
+// a stale one, the tab is asked (BroadcastChannel messages reach hidden tabs without delay).
 export function anotherTabLive() {
+  const [owner, at] = (localStorage.getItem(MARK) || ":").split(":");
+  if (!owner || owner === TAB) return Promise.resolve(false);
+  if (Date.now() - Number(at) < 3000) return Promise.resolve(true);
   if (!channel) return Promise.resolve(false);
   return new Promise((resolve) => {
     const heard = (e) => { if (e.data === "here") finish(true); };
-    const finish = (answer) => { channel.removeEventListener("message", heard); clearTimeout(timer); resolve(answer); };
-    const timer = setTimeout(() => finish(false), 300);
+    const finish = (answer) => {
+      channel.removeEventListener("message", heard);
+      clearTimeout(wait);
+      if (!answer && localStorage.getItem(MARK) === `${owner}:${at}`) localStorage.removeItem(MARK); // a crashed tab's
+      resolve(answer);
+    };
+    const wait = setTimeout(() => finish(false), 1000);
     channel.addEventListener("message", heard);
     channel.postMessage("anyone?");
   });
