@@ -15,7 +15,9 @@ LADDER = {"main": {"fps": 25, "bitrate": 2000}, "low": {"width": 640, "height": 
 
 
 @contextlib.contextmanager
-def media_server(display: str, pulse: PulseServer, *, host: str = "127.0.0.1", **env: Any) -> Iterator[LiveServer]:
+def media_server(
+    display: str, pulse: PulseServer, *, host: str = "127.0.0.1", port: int = 0, **env: Any
+) -> Iterator[LiveServer]:
     defaults = {
         "NEKO_DESKTOP_ENABLED": "true",
         "NEKO_DESKTOP_DISPLAY": display,
@@ -25,5 +27,5 @@ def media_server(display: str, pulse: PulseServer, *, host: str = "127.0.0.1", *
         "NEKO_CAPTURE_PULSE_SERVER": pulse.server,
     }
     config = make_config(**(defaults | env))
-    with live_server(config, host=host) as server:
+    with live_server(config, host=host, port=port) as server:
         yield server

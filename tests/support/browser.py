@@ -14,7 +14,14 @@ from .netns import RemoteHost
 from .patience import REPLY
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright cannot download its own browser here
-ARGS = ["--no-sandbox", "--autoplay-policy=no-user-gesture-required", "--disable-gpu", "--use-fake-ui-for-media-stream"]
+# Fake media devices: the microphone test's getUserMedia gets a synthetic one (a headless machine has none).
+ARGS = [
+    "--no-sandbox",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-gpu",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+]
 
 
 @contextlib.asynccontextmanager

@@ -44,16 +44,22 @@ class LiveServer:
 
 @contextlib.contextmanager
 def live_server(
-    config: Config, *, frames: bool = True, overrides: Mapping[str, Any] | None = None, host: str = "127.0.0.1"
+    config: Config,
+    *,
+    frames: bool = True,
+    overrides: Mapping[str, Any] | None = None,
+    host: str = "127.0.0.1",
+    port: int = 0,
 ) -> Iterator[LiveServer]:
     """``frames``: uvicorn's WebSocket protocol as ``nekoapi serve`` configures it; False
     for uvicorn's stock one, where sockets take the ASGI path (any other server).
     ``overrides``: parts of the app replaced from the start (e.g. a test X display), as ``Services`` takes them.
-    ``host``: the address it listens on (a test network namespace's clients reach it on their link's)."""
+    ``host``: the address it listens on (a test network namespace's clients reach it on their link's).
+    ``port``: a fixed one (a restart on the same address); 0 picks a free one."""
     app = create_app(config, validate_responses=True, overrides=overrides)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, 0))
+    sock.bind((host, port))
     port = sock.getsockname()[1]
     server = uvicorn.Server(
         uvicorn.Config(

@@ -1,30 +1,37 @@
-// The page's entry: log in (the token kept for this tab's session, so a reload stays logged in), then
-// open the room and let every panel render from the store.
+// The page's entry: log in (the token kept in localStorage for as long as the server keeps the session,
+// so a reload or another tab stays logged in), then open the room and let every panel render from the store.
 import "./room.js";
 import "./status.js";
 import { bindAutomation } from "./automation.js";
+import { bindBroadcast } from "./broadcast.js";
 import { bindChat } from "./chat.js";
 import { bindClipboard } from "./clipboard.js";
 import { bindControl } from "./control.js";
 import { bindDetails } from "./details.js";
 import { $ } from "./dom.js";
+import { bindDrop } from "./drop.js";
+import { bindEmotes } from "./emotes.js";
 import { bindFiles } from "./files.js";
 import { bindInput } from "./input.js";
-import { bindSheets } from "./sheets.js";
-import { bindTouch } from "./touch.js";
-import "./members.js";
 import { drawCursor } from "./media.js";
+import "./members.js";
+import { bindMicrophone } from "./microphone.js";
 import { api, connect, emit, on, stop } from "./net.js";
 import { bindQuality } from "./quality.js";
 import { bindRecording } from "./recording.js";
+import { bindSettings } from "./settings.js";
+import { bindSheets } from "./sheets.js";
+import { bindShortcuts } from "./shortcuts.js";
 import { bindSound } from "./sound.js";
 import { state, subscribe, update } from "./store.js";
 import { t, translate } from "./strings.js";
+import { bindTouch } from "./touch.js";
+import { anotherTabLive, offerChoice, whenReplaced } from "./tabs.js";
 
 const KEY = "nekoapi.token";
 
 function enter(token) {
-  sessionStorage.setItem(KEY, token);
+  localStorage.setItem(KEY, token);
   update({ token });
   $("login").hidden = true;
   $("room").hidden = false;
@@ -45,14 +52,19 @@ async function login(e) {
 
 // A token kept from before a reload is used if the server still knows it; else the login form shows.
 async function resume() {
-  const token = sessionStorage.getItem(KEY);
+  const token = localStorage.getItem(KEY);
   if (!token) return;
   state.token = token;
-  try { await api("whoami"); enter(token); } catch { sessionStorage.removeItem(KEY); state.token = ""; }
+  try { await api("whoami"); } catch (error) {
+    // Refused: the server forgot it. Unreachable: the socket's reconnection waits for the server.
+    if (error.status) { localStorage.removeItem(KEY); state.token = ""; return; }
+  }
+  if (await anotherTabLive()) offerChoice(() => enter(token), "otherTab");
+  else enter(token);
 }
 
 async function logout() {
-  sessionStorage.removeItem(KEY);
+  localStorage.removeItem(KEY);
   await api("logout", { method: "POST" }).catch(() => {});
   stop();
   location.reload();
@@ -61,11 +73,24 @@ async function logout() {
 // The server forgot this session (a restart without a kept store): back to the login form, saying why.
 on("ended", (reason) => {
   if (reason !== "session ended") return;
-  sessionStorage.removeItem(KEY);
+  localStorage.removeItem(KEY);
   update({ token: "" });
   $("room").hidden = true;
   $("login").hidden = false;
   $("login-error").textContent = t("sessionEnded");
+});
+
+// Another tab logged in (this one shows the form): offer the same choice as at start. Another tab
+// logged out: so did this one.
+window.addEventListener("storage", (e) => {
+  if (e.key !== KEY) return;
+  if (e.newValue && !state.token) {
+    update({ token: e.newValue });
+    offerChoice(() => enter(e.newValue), "otherTab");
+  } else if (!e.newValue && state.token) {
+    stop();
+    location.reload();
+  }
 });
 
 translate();
@@ -86,6 +111,13 @@ bindDetails();
 bindInput($("video"));
 bindTouch($("video"));
 bindSheets();
+bindEmotes();
+bindBroadcast();
+bindMicrophone();
+bindDrop();
+bindSettings();
+bindShortcuts();
+whenReplaced(() => enter(state.token));
 subscribe(drawCursor);
 // For the console and the browser tests: the store and the socket's emit.
 window.nekoRoom = { state, emit };

@@ -40,12 +40,27 @@ export function connect() {
   };
 }
 
-// Exponential back-off, 0.5 s doubling to 8 s, so a restarting server is not hammered.
+// Exponential back-off, 0.5 s doubling to 8 s, so a restarting server is not hammered; but a server
+// that was down (its /health unreachable) and answers again is reconnected to at once.
 function retry() {
   const delay = backoff;
   backoff = Math.min(backoff * 2, 8000);
   update({ connection: "retrying", retryIn: Math.ceil(delay / 1000) });
-  setTimeout(connect, delay);
+  let wasDown = false;
+  let done = false;
+  const again = () => {
+    if (done) return; // a probe may answer after the timer fired
+    done = true;
+    clearTimeout(timer);
+    clearInterval(probe);
+    connect();
+  };
+  const timer = setTimeout(again, delay);
+  const probe = setInterval(async () => {
+    const up = await fetch("health", { cache: "no-store" }).then((r) => r.ok, () => false);
+    if (!up) wasDown = true;
+    else if (wasDown) again();
+  }, 250);
 }
 
 on("system/disconnect", (p) => {

@@ -50,6 +50,58 @@ const TABLE = {
   },
 };
 
+// Emotes and emoji, broadcast, microphone, dropping files, personal settings, shortcuts, tabs.
+Object.assign(TABLE.en, {
+  emotes: "Emotes", moreEmotes: "More emotes", allEmotes: "Choose an emote", emoteFrom: "{name}: {emote}",
+  emoji: "Emoji", emojiPicker: "Choose an emoji",
+  broadcast: "Broadcast", broadcastUrl: "Broadcast URL", startBroadcast: "Start broadcast",
+  stopBroadcast: "Stop broadcast", broadcasting: "Broadcasting to {url}", notBroadcasting: "Not broadcasting",
+  broadcastStatus: "Broadcast status", microphone: "Microphone",
+  dropFiles: "Dropping files", dropNeedsControl: "Take control to drop files on the desktop",
+  dropping: "Dropping {names}…", dropped: "Dropped {names} at {x}, {y}",
+  mySettings: "Your settings", keyboardLayout: "Keyboard layout", scrollSensitivity: "Scroll sensitivity",
+  invertScroll: "Invert scrolling",
+  shortcuts: "Keyboard shortcuts", scKey: "Key", scAction: "Action", close: "Close",
+  shortcutsHint: "While you control the desktop and the video has the focus, every key goes to the desktop.",
+  scControl: "Request or release control", scMute: "Mute or unmute", scLouder: "Louder", scQuieter: "Quieter",
+  scChat: "Write in the chat", scVideo: "Focus the video",
+  takeOver: "Take over", watchHere: "Watch here", elsewhere: "open in another tab",
+  otherTab: "This room is open in another tab of this browser.",
+  replaced: "This room went on in another tab of this browser.",
+  // Emote names where Neko's wire name is no word.
+  "emote.prey": "pray", "emote.smerk": "smirk", "emote.drule": "drool", "emote.odd": "woozy",
+});
+Object.assign(TABLE.de, {
+  emotes: "Emotes", moreEmotes: "Weitere Emotes", allEmotes: "Emote auswählen", emoteFrom: "{name}: {emote}",
+  emoji: "Emoji", emojiPicker: "Emoji auswählen",
+  broadcast: "Übertragung", broadcastUrl: "Übertragungs-URL", startBroadcast: "Übertragung starten",
+  stopBroadcast: "Übertragung beenden", broadcasting: "Überträgt an {url}", notBroadcasting: "Keine Übertragung",
+  broadcastStatus: "Übertragungsstatus", microphone: "Mikrofon",
+  dropFiles: "Dateien ablegen", dropNeedsControl: "Übernehmen Sie die Steuerung, um Dateien abzulegen",
+  dropping: "Lege {names} ab…", dropped: "{names} bei {x}, {y} abgelegt",
+  mySettings: "Ihre Einstellungen", keyboardLayout: "Tastaturbelegung", scrollSensitivity: "Scroll-Empfindlichkeit",
+  invertScroll: "Scrollrichtung umkehren",
+  shortcuts: "Tastenkürzel", scKey: "Taste", scAction: "Aktion", close: "Schließen",
+  shortcutsHint: "Während Sie den Desktop steuern und das Video den Fokus hat, gehen alle Tasten an den Desktop.",
+  scControl: "Steuerung anfordern oder abgeben", scMute: "Ton aus oder an", scLouder: "Lauter", scQuieter: "Leiser",
+  scChat: "Im Chat schreiben", scVideo: "Video fokussieren",
+  takeOver: "Übernehmen", watchHere: "Hier zusehen", elsewhere: "in einem anderen Tab geöffnet",
+  otherTab: "Dieser Raum ist in einem anderen Tab dieses Browsers geöffnet.",
+  replaced: "Dieser Raum läuft in einem anderen Tab dieses Browsers weiter.",
+  "emote.anger": "Wut", "emote.bomb": "Bombe", "emote.sleep": "Schlaf", "emote.explode": "Explosion",
+  "emote.sweat": "Schweiß", "emote.poo": "Kacke", "emote.hundred": "Hundert", "emote.alert": "Alarm",
+  "emote.punch": "Faust", "emote.wave": "Winken", "emote.okay": "Okay", "emote.thumbs-up": "Daumen hoch",
+  "emote.clap": "Klatschen", "emote.prey": "Beten", "emote.celebrate": "Feiern", "emote.flame": "Feuer",
+  "emote.goof": "Albern", "emote.love": "Verliebt", "emote.cool": "Cool", "emote.smerk": "Grinsen",
+  "emote.worry": "Besorgt", "emote.ouch": "Autsch", "emote.cry": "Weinen", "emote.surprised": "Überrascht",
+  "emote.quiet": "Psst", "emote.rage": "Zorn", "emote.annoy": "Genervt", "emote.steamed": "Schnauben",
+  "emote.scared": "Ängstlich", "emote.terrified": "Entsetzt", "emote.sleepy": "Müde", "emote.dead": "Erledigt",
+  "emote.happy": "Fröhlich", "emote.roll-eyes": "Augenrollen", "emote.thinking": "Nachdenklich",
+  "emote.clown": "Clown", "emote.sick": "Übel", "emote.rofl": "Lachen", "emote.drule": "Sabbern",
+  "emote.sniff": "Niesen", "emote.sus": "Skeptisch", "emote.party": "Party", "emote.odd": "Benommen",
+  "emote.hot": "Heiß", "emote.cold": "Kalt", "emote.blush": "Lächeln", "emote.sad": "Traurig",
+});
+
 const wanted = new URLSearchParams(location.search).get("lang") || navigator.language || "en";
 export const LANGUAGE = TABLE[wanted.slice(0, 2)] ? wanted.slice(0, 2) : "en";
 
