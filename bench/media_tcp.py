@@ -57,7 +57,7 @@ async def run(serve: Callable[..., Served], painter: Painter, samples: int = 40)
         print("media: the ICE-TCP rows need root (a network namespace); left out", file=sys.stderr)
         return rows
     with namespace() as link:
-        port = str(free_port_pair(link.outside))
+        port = str(free_port_pair())
         server = serve(link.outside, NEKO_WEBRTC_UDPMUX=port, NEKO_WEBRTC_TCPMUX=port)
         remote = RemoteHost(link.namespace)
         try:

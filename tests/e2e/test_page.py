@@ -89,7 +89,7 @@ async def test_an_ice_restart_keeps_the_video_playing(
     env = {
         "full": {},
         "lite": {"NEKO_WEBRTC_ICELITE": "true"},
-        "udpmux": {"NEKO_WEBRTC_UDPMUX": str(free_udp_port("0.0.0.0"))},
+        "udpmux": {"NEKO_WEBRTC_UDPMUX": str(free_udp_port())},
     }[ice]
     with serving(media_display, pulse, **env) as server:
         async with page_at(server.http_url) as page:

@@ -18,7 +18,7 @@ from nekoapi.media.pulse import PulseServer
 from tests.media.conftest import media_display, painter, pulse  # noqa: F401  (fixtures)
 from tests.media.desktop import Painter
 from tests.media.server import media_server as serving
-from tests.support.browser import browser_at, log_in, shows
+from tests.support.browser import browser_at, log_in, shows, until_script_ran
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
 from tests.support.live import LiveServer
 from tests.support.patience import REPLY
@@ -120,6 +120,26 @@ async def test_the_login_form_waits_for_the_page_script(open_page: OpenPage) -> 
     await log_in_button.click()
     await expect(status(page)).to_have_text("Connected, playing", timeout=WAIT)
     assert "password" not in page.url
+
+
+async def test_a_module_that_did_not_arrive_loads_the_page_again(open_page: OpenPage) -> None:
+    """A browser drops requests in flight when its network changes: the page loads itself again."""
+    page = await open_page()
+    dropped: list[str] = []
+
+    async def once(route: Route) -> None:
+        if dropped:
+            await route.continue_()
+        else:
+            dropped.append(route.request.url)
+            await route.abort("internetdisconnected")
+
+    await page.route("**/static/touch.js", once)
+    await page.reload(wait_until="commit")
+    await until_script_ran(page, REPLY)
+    assert dropped  # the module failed once, and the page came back whole
+    await log_in(page, "alice", USER_PASSWORD)
+    await expect(status(page)).to_have_text("Connected, playing", timeout=WAIT)
 
 
 async def test_the_page_reconnects_after_the_server_drops_its_socket(

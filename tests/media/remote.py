@@ -22,13 +22,18 @@ T = TypeVar("T")
 SMALL = {"small": {"width": 320, "height": 180, "fps": 10, "bitrate": 300}}  # many decoders in one process
 
 
-def free_udp_port(address: str) -> int:
+# The muxes bind the port on every local address, and other tests' namespaces add addresses of their own
+# meanwhile: a port is probed on the wildcard address, which is free only where no address holds it.
+ANY_ADDRESS = "0.0.0.0"
+
+
+def free_udp_port(address: str = ANY_ADDRESS) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
         probe.bind((address, 0))
         return int(probe.getsockname()[1])
 
 
-def free_port_pair(address: str) -> int:
+def free_port_pair(address: str = ANY_ADDRESS) -> int:
     """A port number free for both UDP and TCP on ``address`` (Neko's documented pair shares one)."""
     while True:
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp:
@@ -46,7 +51,7 @@ def free_port_pair(address: str) -> int:
 def muxed_server(display: str, pulse: Any, link: Link, **env: str) -> Iterator[LiveServer]:
     """A media server its viewers reach across ``link``, every peer on one UDP port (``webrtc.udpmux``)."""
     env = {
-        "NEKO_WEBRTC_UDPMUX": str(free_udp_port(link.outside)),
+        "NEKO_WEBRTC_UDPMUX": str(free_udp_port()),
         "NEKO_CAPTURE_VIDEO_IDS": "small",
         "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(SMALL),
         **env,

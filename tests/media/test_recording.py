@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
 from nekoapi.desktop.xserver import XServer
@@ -303,3 +304,63 @@ async def test_h264_goes_into_mp4_with_the_sound(x_server: XServer, pulse: Pulse
     probed = probe(tmp_path / name)
     assert sorted(str(s["codec_name"]) for s in probed["streams"]) == ["h264", "opus"]  # type: ignore[attr-defined]
     assert abs(float(probed["format"]["duration"]) - 1.5) <= 0.5  # type: ignore[index]
+
+
+def _sound_file(directory: Path, name: str, source: str) -> Path:
+    """Raw s16le stereo 48 kHz from an FFmpeg audio source (``sine=...``, ``anullsrc=...``)."""
+    path = directory / f"{name}.raw"
+    command = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i", source, "-ac", "2"]
+    subprocess.run([*command, "-ar", "48000", "-f", "s16le", "-y", str(path)], check=True)
+    return path
+
+
+def _sound_onset(path: Path, after: float) -> float:
+    """The time in the file of the first audio frame after ``after`` s that is loud (the tone's start)."""
+    with av.open(str(path)) as container:
+        for frame in container.decode(audio=0):
+            if frame.time is not None and frame.time >= after and np.abs(frame.to_ndarray()).max() > 0.05:
+                return float(frame.time)
+    raise AssertionError("the tone is not in the recording")
+
+
+def _picture_onset(path: Path, colour: Colour) -> float:
+    with av.open(str(path)) as container:
+        for frame in container.decode(video=0):
+            picture = frame.to_ndarray(format="rgb24")
+            pixel = picture[picture.shape[0] // 2, picture.shape[1] // 2]
+            if frame.time is not None and close_to((int(pixel[0]), int(pixel[1]), int(pixel[2])), colour, 40):
+                return float(frame.time)
+    raise AssertionError(f"{colour} is not in the recording")
+
+
+async def test_a_sound_and_a_picture_made_together_play_back_together(
+    room: tuple[ApiClient, Login], x_server: XServer, pulse: PulseServer, tmp_path: Path
+) -> None:
+    """Lip sync: a tone starts at the moment the screen turns green; in the file they start together."""
+    client, admin = room
+    assert x_server.display is not None
+    tone = _sound_file(tmp_path, "tone", "sine=frequency=880:duration=1.5")
+    silence = _sound_file(tmp_path, "silence", "anullsrc=r=48000:cl=stereo:d=10")
+    painter = Painter(x_server.display)
+    player = ["pacat", f"--server={pulse.server}", f"--device={pulse.sink}", "--raw", "--format=s16le"]
+    player += ["--rate=48000", "--channels=2", "--latency-msec=10"]
+    awake = subprocess.Popen([*player, str(silence)])  # silence playing keeps the sink, and the sound, flowing
+    try:
+        painter.fill(SEQUENCE[0])
+        async with sound_heard(client):
+            assert (await client.post(START, headers=admin.bearer)).status_code == 200
+            await asyncio.sleep(1.5)
+            onset = subprocess.Popen([*player, str(tone)])
+            painter.fill(SEQUENCE[1])
+            await asyncio.sleep(2.0)
+            stopped = await client.post(STOP, headers=admin.bearer)
+            onset.wait(5)
+    finally:
+        awake.kill()
+        awake.wait()
+        painter.close()
+    path = tmp_path / "recordings" / stopped.json()["name"]
+    seen = await asyncio.to_thread(_picture_onset, path, SEQUENCE[1])
+    heard = await asyncio.to_thread(_sound_onset, path, seen - 1.0)
+    print(f"the picture at {seen:.3f} s, the sound at {heard:.3f} s: {1000 * (heard - seen):+.0f} ms")
+    assert abs(heard - seen) <= 0.2  # a skew a viewer would notice is over about 0.1 s; the rest is the test's

@@ -43,21 +43,10 @@ from tests.support.turnclient import TurnClient, error_code
 
 from .client import Viewer
 from .desktop import Painter
-from .remote import SMALL
+from .remote import SMALL, free_port_pair
 from .server import media_server
 
 SECRET = "a-shared-secret-of-43-characters-0123456789"
-
-
-def free_relay_port() -> int:
-    """A port free for both UDP and TCP."""
-    while True:
-        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp, socket.socket() as tcp:
-            udp.bind(("0.0.0.0", 0))
-            port = int(udp.getsockname()[1])
-            with contextlib.suppress(OSError):
-                tcp.bind(("0.0.0.0", port))
-                return port
 
 
 def turn_env(port: int, **env: str) -> dict[str, str]:
@@ -82,7 +71,7 @@ def alive(pid: int) -> bool:
 async def test_a_browser_reaching_only_the_relay_plays_through_it_and_the_relay_ends_with_the_server(
     media_display: str, pulse: PulseServer, link: Link, painter: Painter, tmp_path: Path
 ) -> None:
-    port = free_relay_port()
+    port = free_port_pair()
     with relayed_server(media_display, pulse, link, port) as server:
         relay = server.app.services.media.turn
         assert relay is not None and relay.process is not None
@@ -114,7 +103,7 @@ def relay_entry(servers: list[dict[str, Any]], port: int) -> dict[str, Any]:
 async def test_v3_and_v2_clients_each_get_the_relay_with_credentials_of_their_own(
     media_display: str, pulse: PulseServer
 ) -> None:
-    port = free_relay_port()
+    port = free_port_pair()
     env = turn_env(port, NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS="127.0.0.1")
     with media_server(media_display, pulse, **env) as server:
         bob = Viewer(server.http_url, server.ws_url())
@@ -136,7 +125,7 @@ async def test_v3_and_v2_clients_each_get_the_relay_with_credentials_of_their_ow
 
 @pytest.fixture
 async def relay(link: Link) -> AsyncIterator[TurnRelay]:
-    config = make_config(**turn_env(free_relay_port(), NEKO_WEBRTC_TURN_SECRET=SECRET))
+    config = make_config(**turn_env(free_port_pair(), NEKO_WEBRTC_TURN_SECRET=SECRET))
     started = TurnRelay(config)
     await started.start()
     yield started
@@ -204,7 +193,7 @@ async def test_wrong_or_expired_credentials_are_refused(relay: TurnRelay) -> Non
 
 async def test_the_secret_is_kept_in_a_private_folder_and_never_logged(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG, logger="nekoapi")
-    relay = TurnRelay(make_config(**turn_env(free_relay_port(), NEKO_WEBRTC_TURN_SECRET=SECRET)))
+    relay = TurnRelay(make_config(**turn_env(free_port_pair(), NEKO_WEBRTC_TURN_SECRET=SECRET)))
     await relay.start()
     try:
         folder, config_file = relay.config_file.parent, relay.config_file
@@ -232,7 +221,7 @@ def test_a_taken_relay_port_stops_start_up_with_one_line(
 
 def test_a_killed_nekoapi_takes_coturn_with_it(media_display: str, pulse: PulseServer, tmp_path: Path) -> None:
     """The reaper ends coturn when nekoapi cannot (SIGKILL)."""
-    port = free_relay_port()
+    port = free_port_pair()
     script = f"""
 import asyncio, sys
 from tests.support.factory import make_config
@@ -278,7 +267,7 @@ async def test_a_relay_that_dies_is_started_again(relay: TurnRelay) -> None:
 
 async def test_with_the_servers_certificate_the_relay_speaks_tls_on_its_own_port(tmp_path: Path) -> None:
     cert, key = self_signed(tmp_path)
-    port, tls_port = free_relay_port(), free_relay_port()
+    port, tls_port = free_port_pair(), free_port_pair()
     env = turn_env(port, NEKO_WEBRTC_TURN_TLS_PORT=str(tls_port), NEKO_WEBRTC_TURN_EXTERNAL_ADDRESS="127.0.0.1")
     relay = TurnRelay(make_config(NEKO_SERVER_CERT=str(cert), NEKO_SERVER_KEY=str(key), **env))
     await relay.start()

@@ -8,10 +8,11 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import Page, async_playwright
 
 from .netns import RemoteHost
-from .patience import REPLY
+from .patience import REPLY, START
 
 CHROMIUM = "/usr/bin/chromium"  # Debian's: Playwright cannot download its own browser here
 # Fake media devices: the microphone test's getUserMedia gets a synthetic one (a headless machine has none).
@@ -92,13 +93,32 @@ async def shows(page: Page, rgb: tuple[int, int, int], timeout: float = REPLY) -
         await asyncio.sleep(0.1)
 
 
+# What the page had loaded, for the message when its script never ran.
+LOADED = """() => ({ state: document.readyState, url: location.href,
+  loaded: performance.getEntriesByType('resource').map((e) => e.name.split('/').pop()) })"""
+
+
+async def script_ran(page: Page) -> bool:
+    """Whether the page's script has run; false while the page loads again (boot.js reloads it when one
+    of its modules did not arrive)."""
+    try:
+        return bool(await page.evaluate("Boolean(window.nekoRoom)"))
+    except PlaywrightError:  # the page navigated away from under the question
+        return False
+
+
+async def until_script_ran(page: Page, timeout: float = START) -> None:
+    """Returns once the page's script has run (its form's handler is bound: no native submit)."""
+    deadline = time.monotonic() + timeout  # a page coming up on a busy machine, as a browser does
+    while not await script_ran(page):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the page's script never ran: {await page.evaluate(LOADED)}")
+        await asyncio.sleep(0.05)
+
+
 async def log_in(page: Page, username: str, password: str, timeout: float = REPLY) -> None:
     """Logs in through the page's form, and returns once its video plays."""
-    deadline = time.monotonic() + timeout
-    while not await page.evaluate("Boolean(window.nekoRoom)"):  # the form's handler is bound: no native submit
-        if time.monotonic() > deadline:
-            raise TimeoutError("the page's script never ran")
-        await asyncio.sleep(0.05)
+    await until_script_ran(page, max(timeout, START))
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")

@@ -1,5 +1,5 @@
 // Connection details: a region with the media's path, round-trip time, fps, bitrate, packet loss and
-// decode time, sampled every second while it is open.
+// decode time and the estimated glass-to-glass delay, sampled every second while it is open.
 import { $, backToVideo, el } from "./dom.js";
 import { sampler } from "./stats.js";
 import { t } from "./strings.js";
@@ -11,7 +11,8 @@ async function refresh() {
   const now = await sample();
   const rows = now ? [["path", now.path || t("unknown")], ["rtt", now.rtt == null ? t("unknown") : `${now.rtt} ms`],
     ["fps", String(now.fps)], ["bitrate", `${now.kbps} kbit/s`], ["loss", `${now.loss} %`],
-    ["decode", now.decode == null ? t("unknown") : `${now.decode} ms`]] : [["path", t("unknown")]];
+    ["decode", now.decode == null ? t("unknown") : `${now.decode} ms`],
+    ["delay", now.delay == null ? t("unknown") : `${now.delay} ms`]] : [["path", t("unknown")]];
   $("details-list").replaceChildren(...rows.flatMap(([key, value]) => [
     el("dt", { text: t(key) }), el("dd", { "data-key": key, text: value })]));
 }

@@ -1,5 +1,5 @@
 // The connection's numbers from RTCPeerConnection.getStats: the path the media take, round-trip time,
-// frames a second, bitrate, packet loss and decode time, each since the previous sample.
+// frames a second, bitrate, packet loss, decode time and the estimated delay, each since the previous sample.
 import { state } from "./store.js";
 
 function pathOf(report, pair) {
@@ -31,6 +31,7 @@ async function read(pc) {
   });
   return { at: performance.now(), bytes: video?.bytesReceived || 0, frames: video?.framesDecoded || 0,
     lost: video?.packetsLost || 0, got: video?.packetsReceived || 0, decode: video?.totalDecodeTime || 0,
+    buffered: video?.jitterBufferDelay || 0, emitted: video?.jitterBufferEmittedCount || 0,
     path: pathOf(report, pair), rtt: pair?.currentRoundTripTime };
 }
 
@@ -45,5 +46,17 @@ function numbers(before, now) {
     kbps: Math.round(((now.bytes - before.bytes) * 8) / seconds / 1000),
     loss: packets > 0 ? Math.round(((now.lost - before.lost) / packets) * 1000) / 10 : 0,
     decode: frames > 0 ? Math.round(((now.decode - before.decode) / frames) * 10000) / 10 : null,
+    delay: estimatedDelay(before, now, frames),
   };
+}
+
+// Glass to glass as far as the page can see it: half the round trip (the way here), the frames' time
+// in the jitter buffer and in the decoder, and half a 60 Hz refresh until the screen shows them. The
+// server's grab and encode (about 10 ms a frame, in its /metrics) come on top.
+function estimatedDelay(before, now, frames) {
+  const emitted = now.emitted - before.emitted;
+  if (now.rtt == null || emitted <= 0 || frames <= 0) return null;
+  const buffered = (now.buffered - before.buffered) / emitted;
+  const decode = (now.decode - before.decode) / frames;
+  return Math.round(1000 * (now.rtt / 2 + buffered + decode) + 1000 / 120);
 }

@@ -126,3 +126,11 @@ Object.assign(TABLE.de, {
   panels: "Bedienfelder", openPanel: "Bedienfeld öffnen", closePanels: "Bedienfelder schließen", keyboard: "Tastatur",
   keyboardInput: "Tastatureingabe",
 });
+
+// Connection details: the estimated delay (stats.js).
+Object.assign(TABLE.en, {
+  delay: "Estimated delay, glass to glass",
+});
+Object.assign(TABLE.de, {
+  delay: "Geschätzte Verzögerung, Glas zu Glas",
+});
