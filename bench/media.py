@@ -350,7 +350,7 @@ def write(lines: list[str], output: Path = DOC) -> None:
         "<= 0.05 core; our encode <= 0.5x the CPU of Neko's vp8enc at >= its PSNR; a 2x bitrate step without a",
         "keyframe or a re-open; a recording <= +0.03 core beside none (10 viewers with sound, same server, off /",
         "on / off); 10 viewers on `webrtc.udpmux` within 10 % of the server CPU of 10 on separate ports (fresh",
-        "servers: separate / mux / separate).",
+        "servers, separate and mux in turn, 3 and 2 runs; not judged when their frame rates differ by more).",
         "Glass-to-glass and input are timed by one viewer in its own process, the other 9 of '10 viewers'",
         "watching from a second one; paints and moves land at every phase of the 25 fps frame clock. The aiortc",
         "timer hands a frame to its decoder at the frame's RTP marker bit, as a browser does; aiortc's own jitter",
