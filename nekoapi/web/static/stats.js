@@ -1,6 +1,7 @@
 // The connection's numbers from RTCPeerConnection.getStats: the path the media take, round-trip time,
 // frames a second, bitrate, packet loss and decode time, each since the previous sample.
 import { state } from "./store.js";
+import { socketReading, usingSocket } from "./wsmedia.js";
 
 function pathOf(report, pair) {
   const local = pair && report.get(pair.localCandidateId);
@@ -13,8 +14,8 @@ function pathOf(report, pair) {
 export function sampler() {
   let previous = null;
   return async () => {
-    if (!state.pc) return null;
-    const now = await read(state.pc);
+    if (!usingSocket() && !state.pc) return null;
+    const now = usingSocket() ? socketReading() : await read(state.pc);
     const before = previous || now;
     previous = now;
     return numbers(before, now);
@@ -44,6 +45,6 @@ function numbers(before, now) {
     fps: Math.round(frames / seconds),
     kbps: Math.round(((now.bytes - before.bytes) * 8) / seconds / 1000),
     loss: packets > 0 ? Math.round(((now.lost - before.lost) / packets) * 1000) / 10 : 0,
-    decode: frames > 0 ? Math.round(((now.decode - before.decode) / frames) * 10000) / 10 : null,
+    decode: frames > 0 && now.decode != null ? Math.round(((now.decode - before.decode) / frames) * 10000) / 10 : null,
   };
 }

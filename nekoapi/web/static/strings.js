@@ -126,3 +126,13 @@ Object.assign(TABLE.de, {
   panels: "Bedienfelder", openPanel: "Bedienfeld öffnen", closePanels: "Bedienfelder schließen", keyboard: "Tastatur",
   keyboardInput: "Tastatureingabe",
 });
+
+// Media over the WebSocket when no ICE path works (wsmedia.js).
+Object.assign(TABLE.en, {
+  useSocketMedia: "Use the WebSocket for media",
+  socketMediaNeedsHttps: "No connection path for the video, and this browser decodes video from the WebSocket only over https",
+});
+Object.assign(TABLE.de, {
+  useSocketMedia: "Medien über den WebSocket empfangen",
+  socketMediaNeedsHttps: "Kein Verbindungsweg für das Video, und dieser Browser dekodiert Video aus dem WebSocket nur über https",
+});
