@@ -47,8 +47,16 @@ export function start() {
   socket.onopen = () => Object.assign(state, { pc: null, channel: { readyState: "open", send: (b) => mine.send(b) } });
   socket.onmessage = (e) => { counted.bytes += e.data.byteLength; received(e.data); };
   socket.onclose = () => { if (socket === mine) stop(); };
-  $("screen").hidden = false;
-  $("video").hidden = true;
+  showCanvas(true);
+}
+
+// One element at a time is the "Room screen": the canvas takes the video's place and its name.
+function showCanvas(shown) {
+  const [on, off] = shown ? [$("screen"), $("video")] : [$("video"), $("screen")];
+  on.hidden = false;
+  on.setAttribute("aria-label", t("screen"));
+  off.hidden = true;
+  off.removeAttribute("aria-label");
 }
 
 export function stop() {
@@ -60,8 +68,7 @@ export function stop() {
   video = null;
   if (sound) sound.context.close();
   sound = null;
-  $("screen").hidden = true;
-  $("video").hidden = false;
+  showCanvas(false);
   if (was) update({ playing: false, channel: null });
 }
 
