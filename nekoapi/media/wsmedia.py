@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import struct
 from collections import deque
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -38,8 +39,11 @@ def _micros(packet: Any, clock: Fraction) -> int:
 class SocketStream:
     """One socket's messages: packets from the shared stages behind a bounded queue."""
 
-    def __init__(self, stages: Stages, limit: int = QUEUE_LIMIT) -> None:
+    def __init__(self, stages: Stages, watching: Callable[[], bool] = lambda: True, limit: int = QUEUE_LIMIT) -> None:
+        """``watching``: False while the session may not see the room (private mode): nothing is queued."""
         self._stages = stages
+        self._watching = watching
+        self._paused = False
         self._limit = limit
         self._video = stages.video(stages.ladder.ids[0])
         self._video_codec = CODECS.get(stages.ladder.codec, 0)
@@ -77,6 +81,12 @@ class SocketStream:
         return self._queue.popleft()
 
     def _on_video(self, packet: Any) -> None:
+        if not self._watching():
+            self._paused = self._need_key = True
+            return
+        if self._paused:  # watching again: from the next keyframe, asked for now
+            self._paused = False
+            self._video.request_keyframe()
         key = bool(packet.is_keyframe)
         if self._need_key and not key:
             self.dropped += 1
@@ -92,6 +102,8 @@ class SocketStream:
         self._video.request_keyframe()
 
     def _on_audio(self, packet: Any) -> None:
+        if not self._watching():
+            return
         message = frame(KIND_AUDIO, CODECS["opus"], _micros(packet, Fraction(1, 48000)), bytes(packet))
         if not self._offer(message):
             self.dropped += 1

@@ -18,6 +18,7 @@ from .. import errors
 from ..desktop import guards
 from ..media.wsmedia import SocketStream
 from ..services import Services
+from ..sessions import rules
 from ..sessions.session import Session
 from ..ws.limits import MessageRate, origin_allowed
 from .cdp import deny_upgrade
@@ -52,10 +53,12 @@ async def media_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def _serve(services: Services, websocket: WebSocket, session: Session) -> None:
-    stream = SocketStream(services.media.stages)
+    sessions = services.sessions
+    # As a WebRTC viewer's tracks: paused in private mode for whoever it hides the room from.
+    stream = SocketStream(services.media.stages, lambda: not rules.private_for(session.profile, sessions.settings))
     stream.start()
     log.info("media socket connected: session %s", session.id)
-    writer = asyncio.create_task(_write(websocket, stream, session))
+    writer = asyncio.create_task(_write(websocket, stream, services, session))
     try:
         await _read(websocket, services, session, stream)
     finally:
@@ -66,15 +69,24 @@ async def _serve(services: Services, websocket: WebSocket, session: Session) -> 
         log.info("media socket gone: session %s (%d packets dropped as too slow)", session.id, stream.dropped)
 
 
-async def _write(websocket: WebSocket, stream: SocketStream, session: Session) -> None:
+async def _write(websocket: WebSocket, stream: SocketStream, services: Services, session: Session) -> None:
     while (message := await stream.next()) is not None:
-        if not session.profile.can_watch:  # the profile changed meanwhile
+        if not _may_still_watch(services, session):  # deleted (logged out, kicked) or its rights revoked meanwhile
             await websocket.close(POLICY_VIOLATION, errors.CannotWatch.message)
             return
         try:
             await websocket.send_bytes(message)
         except (RuntimeError, OSError, ConnectionError):
             return
+
+
+def _may_still_watch(services: Services, session: Session) -> bool:
+    try:
+        current = services.sessions.get(session.id)
+    except errors.SessionNotFound:
+        return False
+    profile = current.profile
+    return profile.can_watch and profile.can_connect and profile.can_login
 
 
 async def _read(websocket: WebSocket, services: Services, session: Session, stream: SocketStream) -> None:

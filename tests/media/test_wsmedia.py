@@ -63,6 +63,10 @@ async def test_the_socket_needs_credentials_and_can_watch(media_display: str, pu
             assert plain.status_code == 426  # a WebSocket, not a page
             async with websockets.connect(media_url(server, token)) as socket:
                 await messages(socket, KIND_VIDEO, 1)
+                async with httpx.AsyncClient(base_url=server.http_url) as http:  # the session ends: so does its socket
+                    assert (await http.post("/api/logout", headers={"Authorization": f"Bearer {token}"})).is_success
+                with pytest.raises(websockets.ConnectionClosed):
+                    await messages(socket, 0, 1)  # none of kind 0: read until closed
         finally:
             await blind.close()
 
@@ -71,6 +75,7 @@ async def messages(socket: Any, kind: int, count: int) -> list[tuple[int, int, i
     found: list[tuple[int, int, int, bytes]] = []
     deadline = time.monotonic() + REPLY
     while len(found) < count:
+        assert time.monotonic() < deadline, f"{len(found)} of {count} messages of kind {kind} came"
         raw = await asyncio.wait_for(socket.recv(), max(0.1, deadline - time.monotonic()))
         got, flags, codec, _, stamp = HEADER.unpack_from(raw)
         if got == kind:
@@ -186,6 +191,24 @@ async def test_a_client_that_does_not_read_gets_a_bounded_queue_then_the_next_ke
     assert kinds[0][4] == (10**6 + 3000) * 1_000_000 // 90000
     stream.stop()
     assert await stream.next() is None and not stage.listeners
+
+
+async def test_private_mode_queues_nothing_and_resumes_at_a_keyframe() -> None:
+    stages = Stages()
+    stage = stages.stage
+    private = True  # private mode hides the room from this session: nothing is queued
+    stream = SocketStream(stages, lambda: not private)  # type: ignore[arg-type]
+    stream.start()
+    asked = stage.keyframes_asked
+    stage.emit(packet(True, 0))
+    stages.sound.emit(packet(True, 0))
+    assert not stream._queue
+    private = False  # shown again: the next keyframe is asked for, and deltas wait for it
+    stage.emit(packet(False, 3000))
+    assert stage.keyframes_asked > asked and not stream._queue
+    stage.emit(packet(True, 6000))
+    assert HEADER.unpack_from(await stream.next())[1] & FLAG_KEYFRAME
+    stream.stop()
 
 
 CANVAS_CENTRE_RGB = """() => {
