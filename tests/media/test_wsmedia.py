@@ -239,7 +239,14 @@ async def test_a_browser_reaching_only_the_http_port_plays_and_controls_over_the
     with media_server(media_display, pulse, host=link.outside, **env) as server:
         confine(link, tcp=(server.port,))  # no UDP, no other TCP port: ICE has no way through
         async with page_inside(link.namespace, server.http_url, tmp_path, trusting=True) as page:
+            failures: list[str] = []  # a decoder's error or a throw in the page's handlers
+            page.on("pageerror", lambda error: failures.append(str(error)))
+            page.on("console", lambda m: failures.append(m.text) if "decoder" in m.text else None)
             painter.fill((30, 160, 90))
+            deadline = time.monotonic() + REPLY
+            while not await page.evaluate("Boolean(window.nekoRoom)"):  # the page's modules ran
+                assert time.monotonic() < deadline, "the page's script never ran"
+                await asyncio.sleep(0.05)
             await page.get_by_label("Username").fill("alice")
             await page.get_by_label("Password").fill(USER_PASSWORD)
             await page.get_by_role("button", name="Log in").click()
@@ -260,3 +267,4 @@ async def test_a_browser_reaching_only_the_http_port_plays_and_controls_over_the
             while painter.pointer() != (320, 540):
                 assert time.monotonic() < deadline, f"the desktop's pointer is at {painter.pointer()}"
                 await asyncio.sleep(0.05)
+            assert not failures, failures
