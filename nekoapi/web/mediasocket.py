@@ -30,6 +30,10 @@ log = logging.getLogger(__name__)
 
 MEDIA_PATH = "/api/room/media"
 POLICY_VIOLATION = 1008
+# Input as the data channel carries it: a pointer moves at the screen's refresh rate (144 Hz and more),
+# far above /api/ws's message rate; each message is a few bytes.
+INPUT_RATE = 1000  # messages a second, bursts of twice that
+INPUT_MAX_SIZE = 1024  # bytes
 
 
 async def media_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
@@ -90,10 +94,9 @@ def _may_still_watch(services: Services, session: Session) -> bool:
 
 
 async def _read(websocket: WebSocket, services: Services, session: Session, stream: SocketStream) -> None:
-    config = services.config.session
-    rate = MessageRate(config.ws_message_rate)
+    rate = MessageRate(INPUT_RATE)
     async for raw in payloads(websocket):
-        if over_limits(raw, config.ws_max_message_size, rate) is not None:
+        if over_limits(raw, INPUT_MAX_SIZE, rate) is not None:
             await websocket.close(POLICY_VIOLATION, "too many or too large messages")
             return
         if isinstance(raw, bytes):

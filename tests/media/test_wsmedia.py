@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -105,7 +106,8 @@ async def test_the_host_watches_and_controls_over_the_socket_and_a_viewer_only_w
             await host.ws.wait_for("control/host", has_host=True, host_id=host.id)
             await asyncio.sleep(0.3)
             assert painter.pointer() != (300, 200)
-            await mine.send(datachannel.write(datachannel.CLIENT_OPS[0x01], 123, 45))
+            for step in range(300, -1, -1):  # a pointer's moves come far faster than chat messages: none is refused
+                await mine.send(datachannel.write(datachannel.CLIENT_OPS[0x01], 123 + step, 45 + step))
             await mine.send(datachannel.write(datachannel.CLIENT_OPS[0x07], 0, 42))
             [(_, _, _, pong)] = await messages(mine, KIND_DATA, 1)
             assert datachannel.HEADER.unpack_from(pong)[0] == datachannel.PONG.code
@@ -257,6 +259,8 @@ async def test_a_browser_reaching_only_the_http_port_plays_and_controls_over_the
             await page.get_by_role("button", name="Connection details").click()
             path = page.get_by_role("region", name="Connection details").locator("dd[data-key=path]")
             await expect(path).to_have_text("WebSocket", timeout=REPLY * 1000)
+            rtt = page.get_by_role("region", name="Connection details").locator("dd[data-key=rtt]")
+            await expect(rtt).to_have_text(re.compile(r"^\d+ ms$"), timeout=REPLY * 1000)  # PING and PONG on the socket
             # The host's input goes on the same socket: a click moves the desktop's pointer.
             await page.get_by_role("button", name="Request control").click()
             await page.wait_for_selector("#screen.hosting")

@@ -9,16 +9,19 @@ import { t } from "./strings.js";
 
 const ICE_BOUND = 5000; // ms without a connected peer before the page falls back
 const VIDEO_CODECS = { 1: "vp8", 2: "vp09.00.10.08", 3: "av01.0.04M.08", 4: "avc1.42E01F" };
-const KIND = { video: 1, audio: 2 };
+const KIND = { video: 1, audio: 2, data: 3 };
 // The server's frames are BT.601, limited range (media/yuv.py); VP8 streams do not say so themselves.
 const BT601 = { primaries: "smpte170m", transfer: "smpte170m", matrix: "smpte170m", fullRange: false };
 const KEY = "nekoapi.wsmedia"; // "1": the WebSocket for media without trying ICE first
 const asked = () => localStorage.getItem(KEY) === "1";
-const counted = { frames: 0, bytes: 0 };
+const counted = { frames: 0, bytes: 0, rtt: null };
+const PING_EVERY = 2000; // ms: Neko's PING on this socket; its PONG gives the round-trip time
+const SPLIT = 2 ** 32 - 1; // Neko's split of a time in ms into hi * (2^32 - 1) + lo
 let socket = null;
 let timer = 0;
 let video = null; // { decoder, codec }
 let sound = null; // { decoder, context, gain, at }
+let pinger = 0;
 
 state.viaSocket = asked(); // media.js asks for no WebRTC peer meanwhile
 on("system/init", () => { if (asked()) start(); });
@@ -44,7 +47,11 @@ export function start() {
   socket.binaryType = "arraybuffer";
   const mine = socket;
   // Input (media.js's send) goes on this socket, in the data channel's format.
-  socket.onopen = () => Object.assign(state, { pc: null, channel: { readyState: "open", send: (b) => mine.send(b) } });
+  socket.onopen = () => {
+    Object.assign(state, { pc: null, channel: { readyState: "open", send: (b) => mine.send(b) } });
+    ping(mine);
+    pinger = setInterval(() => ping(mine), PING_EVERY);
+  };
   socket.onmessage = (e) => { counted.bytes += e.data.byteLength; received(e.data); };
   socket.onclose = () => { if (socket === mine) stop(); };
   showCanvas(true);
@@ -62,6 +69,7 @@ function showCanvas(shown) {
 export function stop() {
   const was = socket;
   socket = null;
+  clearInterval(pinger);
   state.viaSocket = asked();
   if (was) was.close();
   for (const part of [video, sound]) if (part?.decoder.state !== "closed") part?.decoder.close();
@@ -78,6 +86,22 @@ function received(buffer) {
   const chunk = { type: view.getUint8(1) & 1 ? "key" : "delta", timestamp: Number(view.getBigUint64(4)), data: new Uint8Array(buffer, 12) };
   if (kind === KIND.video) decodeVideo(view.getUint8(2), chunk);
   else if (kind === KIND.audio) decodeAudio(chunk);
+  else if (kind === KIND.data && chunk.data[0] === 3) pong(new DataView(buffer, 12));
+}
+
+function ping(target) {
+  const now = Date.now();
+  const view = new DataView(new ArrayBuffer(11));
+  view.setUint8(0, 7);
+  view.setUint16(1, 11);
+  view.setUint32(3, Math.floor(now / SPLIT));
+  view.setUint32(7, now % SPLIT);
+  if (target.readyState === WebSocket.OPEN) target.send(view.buffer);
+}
+
+function pong(view) {
+  const sent = view.getUint32(3) * SPLIT + view.getUint32(7);
+  counted.rtt = (Date.now() - sent) / 1000;
 }
 
 function decodeVideo(codec, chunk) {
@@ -139,7 +163,7 @@ function planeOf(data, channel) {
 // For the connection details (stats.js): what came since the page loaded.
 export function socketReading() {
   return { at: performance.now(), bytes: counted.bytes, frames: counted.frames, lost: 0, got: 0, decode: null,
-    path: "WebSocket", rtt: null };
+    path: "WebSocket", rtt: counted.rtt };
 }
 
 function choose(e) {
