@@ -231,13 +231,14 @@ async def canvas_shows(page: Any, rgb: tuple[int, int, int]) -> None:
         await asyncio.sleep(0.1)
 
 
+@pytest.mark.parametrize("codec", ["vp8", "h264"])
 async def test_a_browser_reaching_only_the_http_port_plays_and_controls_over_the_websocket(
-    media_display: str, pulse: PulseServer, link: Link, painter: Painter, tmp_path: Path
+    media_display: str, pulse: PulseServer, link: Link, painter: Painter, tmp_path: Path, codec: str
 ) -> None:
     # WebCodecs exist in secure contexts only: the page is served over https, as a proxy or tunnel serves it.
     cert, key = self_signed(tmp_path, link.outside)
     env = {"NEKO_SERVER_CERT": str(cert), "NEKO_SERVER_KEY": str(key), "NEKO_CAPTURE_VIDEO_IDS": "small"}
-    env["NEKO_CAPTURE_VIDEO_PIPELINES"] = json.dumps(SMALL)
+    env |= {"NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(SMALL), "NEKO_CAPTURE_VIDEO_CODEC": codec}
     with media_server(media_display, pulse, host=link.outside, **env) as server:
         confine(link, tcp=(server.port,))  # no UDP, no other TCP port: ICE has no way through
         async with page_inside(link.namespace, server.http_url, tmp_path, trusting=True) as page:
