@@ -42,7 +42,7 @@ async def media_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     origin, host = websocket.headers.get("origin"), websocket.headers.get("host")
     if not origin_allowed(origin, host, services.config.server.cors, scope.get("scheme", "ws")):
         log.warning("media socket refused: origin %s is not allowed", origin)
-        await deny_upgrade(scope, send, errors.CannotWatch(), status=403)
+        await deny_upgrade(scope, send, errors.CannotWatch("origin not allowed"), status=403)
         return
     try:
         session = await session_of_scope(services.sessions, scope, services.config.session.cookie.name)

@@ -62,6 +62,10 @@ async def test_the_socket_needs_credentials_and_can_watch(media_display: str, pu
                 token = (await http.post("/api/login", json={"username": "alice", "password": "pw"})).json()["token"]
                 plain = await http.get("/api/room/media", headers={"Authorization": f"Bearer {token}"})
             assert plain.status_code == 426  # a WebSocket, not a page
+            with pytest.raises(websockets.InvalidStatus) as foreign:  # a page elsewhere riding the user's cookie
+                async with websockets.connect(media_url(server, token), origin="http://evil.example"):  # type: ignore[arg-type]
+                    pass
+            assert foreign.value.response.status_code == 403
             async with websockets.connect(media_url(server, token)) as socket:
                 await messages(socket, KIND_VIDEO, 1)
                 async with httpx.AsyncClient(base_url=server.http_url) as http:  # the session ends: so does its socket
