@@ -6,6 +6,9 @@ from typing import Any
 
 from starlette.responses import Response
 
+from nekoapi import errors
+from nekoapi.desktop import guards
+
 from ._reply import caller, json, no_content, services
 
 
@@ -46,3 +49,9 @@ async def control_give(session_id: str, token_info: dict[str, Any]) -> Response:
 async def control_reset(token_info: dict[str, Any]) -> Response:
     await services().room.reset_control(caller(token_info))
     return no_content()
+
+
+async def media_socket(token_info: dict[str, Any]) -> Response:
+    # Reached only without an upgrade: the WebSocket itself is served by nekoapi/web/mediasocket.py.
+    guards.can_watch(caller(token_info))
+    raise errors.UpgradeRequired()

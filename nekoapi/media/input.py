@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from Xlib.error import XError
 
@@ -27,6 +27,12 @@ if TYPE_CHECKING:
     from .viewer import Viewer
 
 log = logging.getLogger(__name__)
+
+
+class Replies(Protocol):
+    """Where a PONG goes back: a peer's data channel, or the media WebSocket."""
+
+    def send(self, data: bytes) -> None: ...
 
 
 class DataChannelInput:
@@ -51,7 +57,7 @@ class DataChannelInput:
         if self.cursor_image is not None:
             peer.send(self.cursor_image)
 
-    def received(self, session: Session, peer: Peer, data: Any) -> None:
+    def received(self, session: Session, peer: Replies, data: Any) -> None:
         message = datachannel.parse(data) if isinstance(data, bytes) else None
         if message is None:
             return

@@ -26,6 +26,7 @@ from .folder import folder_app, folder_paths
 from .frames import CDP_PATH
 from .hardening import SECURITY_HEADERS, Hardening, Refusal, add_security_headers, refuse
 from .limits import RequestLimits
+from .mediasocket import MEDIA_PATH, media_endpoint
 from .methods import method_not_allowed_handler
 from .observe import RequestObserver
 from .page import is_page_path, page_app
@@ -165,6 +166,8 @@ class NekoServer:
             await websocket_endpoint(scope, receive, send)
         elif scope["path"] == CDP_PATH:
             await cdp_endpoint(scope, receive, send)
+        elif scope["path"] == MEDIA_PATH:
+            await media_endpoint(scope, receive, send)
         elif scope["path"] == V2_WEBSOCKET_PATH and self.services.config.legacy:
             await v2_websocket_endpoint(scope, receive, send)
         else:

@@ -41,7 +41,7 @@ async def cdp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
     origin, host = websocket.headers.get("origin"), websocket.headers.get("host")
     if not origin_allowed(origin, host, services.config.server.cors, scope.get("scheme", "ws")):
         log.warning("cdp refused: origin %s is not allowed", origin)
-        await _deny(scope, send, errors.AutomationForbidden("origin not allowed"), status=403)
+        await deny_upgrade(scope, send, errors.AutomationForbidden("origin not allowed"), status=403)
         return
     automation = services.automation
     try:
@@ -51,10 +51,10 @@ async def cdp_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
             raise errors.AutomationUnavailable()
     except (errors.NotAuthenticated, errors.LoginDisabled, errors.AutomationForbidden) as exc:
         log.info("cdp refused: %s", exc.text)
-        await _deny(scope, send, exc)
+        await deny_upgrade(scope, send, exc)
         return
     except (errors.AutomationUnavailable, errors.BackingStoreUnavailable) as exc:
-        await _deny(scope, send, exc)
+        await deny_upgrade(scope, send, exc)
         return
     await websocket.accept()
     frames = scope.get("extensions", {}).get(EXTENSION)
@@ -80,7 +80,7 @@ async def _relay(websocket: WebSocket, link: Any, route: Any) -> None:
             link.from_client(route, raw)
 
 
-async def _deny(scope: Scope, send: Send, exc: errors.NekoError, status: int | None = None) -> None:
+async def deny_upgrade(scope: Scope, send: Send, exc: errors.NekoError, status: int | None = None) -> None:
     """The upgrade answered with an HTTP error, where the server can (else a bare 403)."""
     if DENIAL not in scope.get("extensions", {}):
         await send({"type": "websocket.close", "code": POLICY_VIOLATION})

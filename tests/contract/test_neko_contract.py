@@ -71,6 +71,7 @@ NEKO: dict[str, tuple[str, str, str]] = {
     "screenCastImage": ("get", "/api/room/screen/cast.jpg", "screen"),
     # Ours, not Neko's (added on purpose): automation over CDP, share links, the browser's profile.
     "cdpConnect": ("get", "/api/room/cdp", "automation"),
+    "mediaSocket": ("get", "/api/room/media", "room"),
     "cdpVersion": ("get", "/api/room/cdp/json/version", "automation"),
     "cdpVersionTrailingSlash": ("get", "/api/room/cdp/json/version/", "automation"),
     "automationStatus": ("get", "/api/room/automation", "automation"),

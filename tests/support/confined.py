@@ -35,15 +35,16 @@ def confine(link: Link, *, tcp: tuple[int, ...] = (), udp: tuple[int, ...] = ())
 
 
 @contextlib.asynccontextmanager
-async def page_inside(namespace: str, base_url: str, folder: Path) -> AsyncIterator[Page]:
-    """The page at ``base_url``/ in a headless Chromium on the namespace's host; closed afterwards."""
+async def page_inside(namespace: str, base_url: str, folder: Path, trusting: bool = False) -> AsyncIterator[Page]:
+    """The page at ``base_url``/ in a headless Chromium on the namespace's host; closed afterwards.
+    ``trusting``: the server's self-signed certificate is accepted (an https page, a secure context)."""
     wrapper = folder / "chromium-in-namespace"
     wrapper.write_text(f'#!/bin/sh\nexec ip netns exec {namespace} {CHROMIUM} "$@"\n')
     wrapper.chmod(0o755)
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path=str(wrapper), args=ARGS, headless=True)
         try:
-            tab = await browser.new_page(viewport={"width": 1280, "height": 720})
+            tab = await browser.new_page(viewport={"width": 1280, "height": 720}, ignore_https_errors=trusting)
             await tab.goto(base_url + "/")
             yield tab
         finally:

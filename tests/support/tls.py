@@ -9,12 +9,13 @@ from pathlib import Path
 from .patience import REPLY
 
 
-def self_signed(folder: Path) -> tuple[Path, Path]:
-    """(certificate, key) files in ``folder``, valid for a day."""
+def self_signed(folder: Path, address: str = "127.0.0.1") -> tuple[Path, Path]:
+    """(certificate, key) files in ``folder`` for ``address``, valid for a day."""
     cert, key = folder / "cert.pem", folder / "key.pem"
     command = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
-    command += ["-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"]
-    subprocess.run([*command, "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True, timeout=REPLY)
+    command += ["-keyout", str(key), "-out", str(cert), "-days", "1", "-subj", f"/CN={address}"]
+    command += ["-addext", f"subjectAltName=IP:{address}"]
+    subprocess.run(command, check=True, capture_output=True, timeout=REPLY)
     return cert, key
 
 

@@ -58,6 +58,7 @@ export function renderControl(s) {
   $("host").textContent = hosting() ? t("youHost") : s.host ? t("hostIs", { name: nameOf(s.host) }) : t("nobodyHosts");
   $("notice").textContent = s.notice;
   $("video").classList.toggle("hosting", hosting());
+  $("screen").classList.toggle("hosting", hosting());
   renderRequest(s);
 }
 

@@ -15,5 +15,5 @@ export const $ = (id) => document.getElementById(id);
 
 // After a button's action, keys belong to the desktop again: focus goes back to the video.
 export function backToVideo() {
-  $("video").focus({ preventScroll: true });
+  ($("video").hidden ? $("screen") : $("video")).focus({ preventScroll: true }); // the canvas: wsmedia.js
 }

@@ -27,6 +27,7 @@ import { state, subscribe, update } from "./store.js";
 import { t, translate } from "./strings.js";
 import { bindTouch } from "./touch.js";
 import { anotherTabLive, offerChoice, whenReplaced } from "./tabs.js";
+import { bindSocketMedia } from "./wsmedia.js";
 
 const KEY = "nekoapi.token";
 
@@ -116,6 +117,7 @@ bindBroadcast();
 bindMicrophone();
 bindDrop();
 bindSettings();
+bindSocketMedia();
 bindShortcuts();
 whenReplaced(() => enter(state.token));
 subscribe(drawCursor);

@@ -5,8 +5,9 @@ import { hosting, state, update } from "./store.js";
 
 const video = () => document.getElementById("video");
 
-on("system/init", () => emit("signal/request", { video: { auto: true }, audio: {} }));
-on("signal/provide", (p) => provide(p));
+// While the media come over the WebSocket (wsmedia.js), no WebRTC peer is asked for or answered.
+on("system/init", () => { if (!state.viaSocket) emit("signal/request", { video: { auto: true }, audio: {} }); });
+on("signal/provide", (p) => { if (!state.viaSocket) provide(p); });
 // The server's trickled candidates ({candidate: ""} ends an m-line's); queued behind the offer by the browser.
 on("signal/candidate", (p) => state.pc && state.pc.addIceCandidate(p).catch((e) => console.warn("candidate", e)));
 on("signal/restart", (p) => answer(p.sdp));

@@ -1,6 +1,7 @@
 // The connection's numbers from RTCPeerConnection.getStats: the path the media take, round-trip time,
 // frames a second, bitrate, packet loss, decode time and the estimated delay, each since the previous sample.
 import { state } from "./store.js";
+import { socketReading, usingSocket } from "./wsmedia.js";
 
 function pathOf(report, pair) {
   const local = pair && report.get(pair.localCandidateId);
@@ -13,8 +14,8 @@ function pathOf(report, pair) {
 export function sampler() {
   let previous = null;
   return async () => {
-    if (!state.pc) return null;
-    const now = await read(state.pc);
+    if (!usingSocket() && !state.pc) return null;
+    const now = usingSocket() ? socketReading() : await read(state.pc);
     const before = previous || now;
     previous = now;
     return numbers(before, now);
@@ -45,7 +46,7 @@ function numbers(before, now) {
     fps: Math.round(frames / seconds),
     kbps: Math.round(((now.bytes - before.bytes) * 8) / seconds / 1000),
     loss: packets > 0 ? Math.round(((now.lost - before.lost) / packets) * 1000) / 10 : 0,
-    decode: frames > 0 ? Math.round(((now.decode - before.decode) / frames) * 10000) / 10 : null,
+    decode: frames > 0 && now.decode != null ? Math.round(((now.decode - before.decode) / frames) * 10000) / 10 : null,
     delay: estimatedDelay(before, now, frames),
   };
 }
@@ -54,8 +55,8 @@ function numbers(before, now) {
 // in the jitter buffer and in the decoder, and half a 60 Hz refresh until the screen shows them. The
 // server's grab and encode (about 10 ms a frame, in its /metrics) come on top.
 function estimatedDelay(before, now, frames) {
-  const emitted = now.emitted - before.emitted;
-  if (now.rtt == null || emitted <= 0 || frames <= 0) return null;
+  const emitted = (now.emitted || 0) - (before.emitted || 0);
+  if (now.rtt == null || now.decode == null || emitted <= 0 || frames <= 0) return null;
   const buffered = (now.buffered - before.buffered) / emitted;
   const decode = (now.decode - before.decode) / frames;
   return Math.round(1000 * (now.rtt / 2 + buffered + decode) + 1000 / 120);

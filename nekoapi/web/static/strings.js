@@ -134,3 +134,13 @@ Object.assign(TABLE.en, {
 Object.assign(TABLE.de, {
   delay: "Geschätzte Verzögerung, Glas zu Glas",
 });
+
+// Media over the WebSocket when no ICE path works (wsmedia.js).
+Object.assign(TABLE.en, {
+  useSocketMedia: "Use the WebSocket for media",
+  socketMediaNeedsHttps: "No connection path for the video, and this browser decodes video from the WebSocket only over https",
+});
+Object.assign(TABLE.de, {
+  useSocketMedia: "Medien über den WebSocket empfangen",
+  socketMediaNeedsHttps: "Kein Verbindungsweg für das Video, und dieser Browser dekodiert Video aus dem WebSocket nur über https",
+});
