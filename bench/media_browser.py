@@ -10,6 +10,7 @@ times are turned into wall-clock milliseconds (``performance.timeOrigin``), as t
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 
 from playwright.async_api import Page
@@ -95,3 +96,25 @@ async def login_to_first_frame(base_url: str, password: str, samples: int = 5) -
                     raise TimeoutError("the page's video never played")
             times.append((time.monotonic() - started) * 1000)
     return times
+
+
+def main() -> int:
+    """``python -m bench.media_browser``: the page's first frame after login alone, against a server
+    started as `make run` starts it (the media bench's), on a screen of its own."""
+    from bench.media import Server, row
+    from bench.media_clients import PASSWORD
+    from bench.servers import SERVER_CORE, pinned
+    from tests.media.desktop import xvfb
+
+    with xvfb(1280, 720, launcher=pinned(SERVER_CORE, [])) as display:
+        server = Server(display, 1)
+        try:
+            times = asyncio.run(login_to_first_frame(server.url, PASSWORD))
+        finally:
+            server.stop()
+    print(row("first frame in Chromium: the page's Log in until its video plays (ms)", times))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
