@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
@@ -335,6 +336,19 @@ def _verdicts(aiortc: list[float], chromium1: list[float], chromium10: list[floa
         met = _p(values, 0.5) <= p50 and (p99 is None or _p(values, 0.99) <= p99)
         out.append(f"- {name}: {'met' if met else 'not met'} (p50 {_p(values, 0.5):.1f}, p99 {_p(values, 0.99):.1f}).")
     return out
+
+
+def alone(measure: Callable[[str], Awaitable[str]]) -> int:
+    """Runs one part of the media bench by itself (``python -m bench.media_<part>``): its screen on the
+    server's core with the moving square on it, counting viewers, and the part's row printed."""
+    media_clients.install()
+    with xvfb(1280, 720, launcher=pinned(SERVER_CORE, [])) as display:
+        motion = Motion(display)
+        try:
+            print(asyncio.run(measure(display)))
+        finally:
+            motion.stop()
+    return 0
 
 
 def write(lines: list[str], output: Path = DOC) -> None:

@@ -82,19 +82,9 @@ async def measure(display: str) -> str:
 
 
 def main() -> int:
-    from bench import media_clients
-    from bench.media import Motion
-    from bench.servers import SERVER_CORE, pinned
-    from tests.media.desktop import xvfb
+    from bench.media import alone
 
-    media_clients.install()
-    with xvfb(1280, 720, launcher=pinned(SERVER_CORE, [])) as display:
-        motion = Motion(display)
-        try:
-            print(asyncio.run(measure(display)))
-        finally:
-            motion.stop()
-    return 0
+    return alone(measure)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from playwright.async_api import Page
 from nekoapi.media.ports import connections
 from nekoapi.media.pulse import PulseServer
 from tests.media.conftest import media_display, media_server, painter, pulse  # noqa: F401  (fixtures)
-from tests.media.desktop import Painter
+from tests.media.desktop import Painter, pointer_at
 from tests.media.remote import free_udp_port
 from tests.media.server import media_server as serving
 from tests.support import browser
@@ -56,10 +56,7 @@ async def test_a_click_in_the_video_moves_the_desktops_pointer(page: Page, paint
     box = await page.locator("#video").bounding_box()
     assert box is not None
     await page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
-    deadline = time.monotonic() + REPLY
-    while painter.pointer() != (320, 540):
-        assert time.monotonic() < deadline, f"the desktop's pointer is at {painter.pointer()}"
-        await asyncio.sleep(0.05)
+    await pointer_at(painter, (320, 540))
 
 
 ICE = """async () => {

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
-import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -20,7 +19,7 @@ from aiortc.sdp import SessionDescription, candidate_to_sdp
 
 from nekoapi.media.peer import candidate_from_payload
 from tests.media.conftest import media_display, media_server, painter, pulse  # noqa: F401 (fixtures)
-from tests.media.desktop import Painter
+from tests.media.desktop import Painter, pointer_at
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
 from tests.support.live import LiveServer
 from tests.support.patience import REPLY
@@ -157,10 +156,7 @@ async def test_input_on_the_v2_data_channel_moves_the_hosts_pointer(
             await alice.send("control/request")
             await alice.wait_for("control/locked", id=alice.id)
             channel.send(struct.pack("<BHHH", 0x01, 4, 211, 123))  # MOVE as the host
-            deadline = time.monotonic() + REPLY
-            while painter.pointer() != (211, 123):
-                assert time.monotonic() < deadline, f"pointer at {painter.pointer()}"
-                await asyncio.sleep(0.02)
+            await pointer_at(painter, (211, 123))
         finally:
             await pc.close()
 

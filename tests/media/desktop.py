@@ -17,7 +17,7 @@ from pathlib import Path
 from Xlib import X
 from Xlib.display import Display
 
-from tests.support.patience import START
+from tests.support.patience import REPLY, START
 
 SOCKETS = Path("/tmp/.X11-unix")
 
@@ -106,3 +106,11 @@ async def animate(painter: Painter, rate: float) -> None:
         shade = (shade + 37) % 200
         painter.fill((shade, 100, 200 - shade))
         await asyncio.sleep(1 / rate)
+
+
+async def pointer_at(painter: Painter, where: tuple[int, int], timeout: float = REPLY) -> None:
+    """Returns once the desktop's pointer is at ``where``."""
+    deadline = time.monotonic() + timeout
+    while painter.pointer() != where:
+        assert time.monotonic() < deadline, f"pointer at {painter.pointer()}, expected {where}"
+        await asyncio.sleep(0.02)

@@ -11,8 +11,8 @@ from Xlib import X
 from tests.support.patience import REPLY
 
 from .client import Viewer
-from .desktop import Painter
-from .test_webrtc_datachannel import host, pointer_at
+from .desktop import Painter, pointer_at
+from .test_webrtc_datachannel import host
 
 TOUCH_BEGIN, TOUCH_UPDATE, TOUCH_END = 0x08, 0x09, 0x0A
 

@@ -33,7 +33,7 @@ from tests.support.live import LiveServer
 from tests.support.netns import Link, RemoteHost, drop_udp
 from tests.support.patience import REPLY
 
-from .desktop import Painter
+from .desktop import Painter, pointer_at
 from .icetcp import Framed, answered, ice_credentials, routed
 from .remote import SMALL, close_all, free_port_pair, together, until, watching
 from .server import media_server
@@ -113,10 +113,7 @@ async def test_a_browser_without_udp_plays_and_controls_the_desktop_over_ice_tcp
         box = await remote.run(page.locator("#video").bounding_box())
         assert box is not None
         await remote.run(page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75))
-        deadline = time.monotonic() + REPLY
-        while painter.pointer() != (320, 540):
-            assert time.monotonic() < deadline, f"the desktop's pointer is at {painter.pointer()}"
-            await asyncio.sleep(0.05)
+        await pointer_at(painter, (320, 540))
         # The page's connection details name the path.
         await remote.run(page.get_by_role("button", name="Connection details").click())
         path = page.get_by_role("region", name="Connection details").locator("dd[data-key=path]")

@@ -13,20 +13,13 @@ from tests.support.patience import REPLY
 
 from .client import Viewer, room_settings
 from .conftest import Join
-from .desktop import Painter
+from .desktop import Painter, pointer_at
 
 
 async def host(client: Viewer) -> None:
     assert client.ws is not None
     await client.ws.send("control/request")
     await client.ws.wait_for("control/host", has_host=True, host_id=client.id)
-
-
-async def pointer_at(painter: Painter, where: tuple[int, int], timeout: float = REPLY) -> None:
-    deadline = time.monotonic() + timeout
-    while painter.pointer() != where:
-        assert time.monotonic() < deadline, f"pointer at {painter.pointer()}, expected {where}"
-        await asyncio.sleep(0.02)
 
 
 async def next_op(client: Viewer, op: int) -> bytes:

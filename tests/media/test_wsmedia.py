@@ -26,7 +26,7 @@ from tests.support.patience import REPLY
 from tests.support.tls import self_signed
 
 from .client import Viewer
-from .desktop import Painter
+from .desktop import Painter, pointer_at
 from .remote import SMALL
 from .server import media_server
 
@@ -115,10 +115,7 @@ async def test_the_host_watches_and_controls_over_the_socket_and_a_viewer_only_w
             await mine.send(datachannel.write(datachannel.CLIENT_OPS[0x07], 0, 42))
             [(_, _, _, pong)] = await messages(mine, KIND_DATA, 1)
             assert datachannel.HEADER.unpack_from(pong)[0] == datachannel.PONG.code
-            deadline = time.monotonic() + REPLY
-            while painter.pointer() != (123, 45):
-                assert time.monotonic() < deadline, f"the pointer stays at {painter.pointer()}"
-                await asyncio.sleep(0.05)
+            await pointer_at(painter, (123, 45))
     finally:
         await host.close()
         await other.close()
@@ -272,8 +269,5 @@ async def test_a_browser_reaching_only_the_http_port_plays_and_controls_over_the
             box = await page.locator("#screen").bounding_box()
             assert box is not None
             await page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
-            deadline = time.monotonic() + REPLY
-            while painter.pointer() != (320, 540):
-                assert time.monotonic() < deadline, f"the desktop's pointer is at {painter.pointer()}"
-                await asyncio.sleep(0.05)
+            await pointer_at(painter, (320, 540))
             assert not failures, failures
