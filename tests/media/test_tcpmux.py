@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import os
 import re
 import socket
@@ -35,7 +34,7 @@ from tests.support.patience import REPLY
 
 from .desktop import Painter, pointer_at
 from .icetcp import Framed, answered, ice_credentials, routed
-from .remote import SMALL, close_all, free_port_pair, together, until, watching
+from .remote import close_all, free_port_pair, muxed_server, together, until, watching
 from .server import media_server
 from .test_udpmux import binding_request
 from .test_webrtc_video import frame_with
@@ -45,13 +44,7 @@ from .test_webrtc_video import frame_with
 def paired_server(display: str, pulse: PulseServer, link: Link) -> Iterator[LiveServer]:
     """A media server its viewers reach across ``link``, with ``udpmux`` and ``tcpmux`` on one port number."""
     port = str(free_port_pair())
-    env = {
-        "NEKO_WEBRTC_UDPMUX": port,
-        "NEKO_WEBRTC_TCPMUX": port,
-        "NEKO_CAPTURE_VIDEO_IDS": "small",
-        "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(SMALL),
-    }
-    with media_server(display, pulse, host=link.outside, **env) as server:
+    with muxed_server(display, pulse, link, NEKO_WEBRTC_UDPMUX=port, NEKO_WEBRTC_TCPMUX=port) as server:
         yield server
 
 
