@@ -18,6 +18,7 @@ from playwright.async_api import expect
 from nekoapi.media import datachannel
 from nekoapi.media.pulse import PulseServer
 from nekoapi.media.wsmedia import CODECS, FLAG_KEYFRAME, HEADER, KIND_DATA, KIND_VIDEO, SocketStream
+from tests.support import browser
 from tests.support.confined import confine, page_inside
 from tests.support.factory import USER_PASSWORD
 from tests.support.live import LiveServer
@@ -30,7 +31,7 @@ from .desktop import Painter, pointer_at
 from .remote import SMALL
 from .server import media_server
 
-ICE_BOUND = 5.0  # s: the page's wait for ICE before it falls back (wsmedia.js)
+ICE_BOUND = 5.0  # s: the page's wait for WebRTC's media before it falls back (diagnosis.js)
 
 
 def media_url(server: LiveServer, token: str | None = None) -> str:
@@ -214,22 +215,8 @@ async def test_private_mode_queues_nothing_and_resumes_at_a_keyframe() -> None:
     stream.stop()
 
 
-CANVAS_CENTRE_RGB = """() => {
-  const c = document.getElementById('screen');
-  if (c.hidden || !c.width) return null;
-  const d = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data;
-  return [d[0], d[1], d[2]];
-}"""
-
-
 async def canvas_shows(page: Any, rgb: tuple[int, int, int]) -> None:
-    deadline = time.monotonic() + ICE_BOUND + REPLY
-    while True:
-        seen = await page.evaluate(CANVAS_CENTRE_RGB)
-        if seen is not None and max(abs(a - b) for a, b in zip(seen, rgb, strict=True)) <= 16:
-            return
-        assert time.monotonic() < deadline, f"the page's canvas shows {seen}, the desktop {rgb}"
-        await asyncio.sleep(0.1)
+    await browser.canvas_shows(page, rgb, ICE_BOUND + REPLY)
 
 
 @pytest.mark.parametrize("codec", ["vp8", "h264"])
@@ -247,13 +234,7 @@ async def test_a_browser_reaching_only_the_http_port_plays_and_controls_over_the
             page.on("pageerror", lambda error: failures.append(str(error)))
             page.on("console", lambda m: failures.append(m.text) if "decoder" in m.text else None)
             painter.fill((30, 160, 90))
-            deadline = time.monotonic() + REPLY
-            while not await page.evaluate("Boolean(window.nekoRoom)"):  # the page's modules ran
-                assert time.monotonic() < deadline, "the page's script never ran"
-                await asyncio.sleep(0.05)
-            await page.get_by_label("Username").fill("alice")
-            await page.get_by_label("Password").fill(USER_PASSWORD)
-            await page.get_by_role("button", name="Log in").click()
+            await browser.send_login(page, "alice", USER_PASSWORD)
             await canvas_shows(page, (30, 160, 90))
             await expect(page.get_by_label("Room screen").and_(page.locator("canvas"))).to_be_visible()
             painter.fill((200, 40, 120))

@@ -93,6 +93,25 @@ async def shows(page: Page, rgb: tuple[int, int, int], timeout: float = REPLY) -
         await asyncio.sleep(0.1)
 
 
+CANVAS_CENTRE_RGB = """() => {
+  const c = document.getElementById('screen');
+  if (c.hidden || !c.width) return null;
+  const d = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data;
+  return [d[0], d[1], d[2]];
+}"""
+
+
+async def canvas_shows(page: Page, rgb: tuple[int, int, int], timeout: float = REPLY) -> None:
+    """Returns once the centre of the page's canvas (the media over the WebSocket) shows ``rgb``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        seen = await page.evaluate(CANVAS_CENTRE_RGB)
+        if seen is not None and max(abs(a - b) for a, b in zip(seen, rgb, strict=True)) <= 16:
+            return
+        assert time.monotonic() < deadline, f"the page's canvas shows {seen}, the desktop {rgb}"
+        await asyncio.sleep(0.1)
+
+
 # What the page had loaded, for the message when its script never ran.
 LOADED = """() => ({ state: document.readyState, url: location.href,
   loaded: performance.getEntriesByType('resource').map((e) => e.name.split('/').pop()) })"""
@@ -116,12 +135,17 @@ async def until_script_ran(page: Page, timeout: float = START) -> None:
         await asyncio.sleep(0.05)
 
 
-async def log_in(page: Page, username: str, password: str, timeout: float = REPLY) -> None:
-    """Logs in through the page's form, and returns once its video plays."""
-    await until_script_ran(page, max(timeout, START))
+async def send_login(page: Page, username: str, password: str, timeout: float = START) -> None:
+    """Fills the page's login form and sends it, once the page's script can take it."""
+    await until_script_ran(page, timeout)
     await page.fill("input[name=username]", username)
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")
+
+
+async def log_in(page: Page, username: str, password: str, timeout: float = REPLY) -> None:
+    """Logs in through the page's form, and returns once its video plays."""
+    await send_login(page, username, password, max(timeout, START))
     # Polled with evaluate: wait_for_function evaluates strings in the page, which its CSP forbids.
     deadline = time.monotonic() + timeout
     while not await page.evaluate("document.getElementById('video').videoWidth > 0"):

@@ -2,6 +2,7 @@
 // so a reload or another tab stays logged in), then open the room and let every panel render from the store.
 import "./room.js";
 import "./status.js";
+import "./diagnosis.js";
 import { bindAutomation } from "./automation.js";
 import { bindBroadcast } from "./broadcast.js";
 import { bindChat } from "./chat.js";

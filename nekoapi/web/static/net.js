@@ -22,7 +22,12 @@ export function connect() {
   finalReason = "";
   socket = new WebSocket(`${scheme}//${location.host}${base}api/ws?token=${encodeURIComponent(state.token)}`);
   update({ connection: "connecting" });
-  socket.onopen = () => { backoff = 500; };
+  let opened = false;
+  socket.onopen = () => {
+    backoff = 500;
+    opened = true;
+    if (state.diagnosis === "websocket") update({ diagnosis: "" });
+  };
   socket.onmessage = (e) => {
     const { event, payload } = JSON.parse(e.data);
     for (const handler of handlers[event] || []) handler(payload);
@@ -36,6 +41,8 @@ export function connect() {
       for (const handler of handlers.ended || []) handler(finalReason);
       return update({ connection: "closed", reason: finalReason });
     }
+    // The server answers over HTTP but its WebSocket never opened: a proxy in between drops the upgrade.
+    if (!opened && (await serverUp())) update({ diagnosis: "websocket" });
     retry();
   };
 }
@@ -57,11 +64,13 @@ function retry() {
   };
   const timer = setTimeout(again, delay);
   const probe = setInterval(async () => {
-    const up = await fetch("health", { cache: "no-store" }).then((r) => r.ok, () => false);
+    const up = await serverUp();
     if (!up) wasDown = true;
     else if (wasDown) again();
   }, 250);
 }
+
+const serverUp = () => fetch("health", { cache: "no-store" }).then((r) => r.ok, () => false);
 
 on("system/disconnect", (p) => {
   if (FINAL.has(p?.message)) finalReason = p.message;

@@ -1,6 +1,6 @@
 // The page's one state store: the room as the server last described it. Panels subscribe and render from it.
 export const state = {
-  token: "", id: "", connection: "connecting", retryIn: 0, reason: "", playing: false,
+  token: "", id: "", connection: "connecting", retryIn: 0, reason: "", diagnosis: "", playing: false,
   host: null, screen: { width: 1280, height: 720 }, sessions: {}, settings: {}, admin: null,
   requests: [], notice: "", chat: [], chatEnabled: false, files: null, videos: [], video: "", auto: false,
   clipboard: "",

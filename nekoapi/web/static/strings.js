@@ -139,8 +139,32 @@ Object.assign(TABLE.de, {
 Object.assign(TABLE.en, {
   useSocketMedia: "Use the WebSocket for media",
   socketMediaNeedsHttps: "No connection path for the video, and this browser decodes video from the WebSocket only over https",
+  socketMediaFailed: "The WebSocket for media (/api/room/media) did not open either: a proxy in between must pass WebSocket upgrades",
 });
 Object.assign(TABLE.de, {
   useSocketMedia: "Medien über den WebSocket empfangen",
   socketMediaNeedsHttps: "Kein Verbindungsweg für das Video, und dieser Browser dekodiert Video aus dem WebSocket nur über https",
+  socketMediaFailed: "Auch der WebSocket für Medien (/api/room/media) öffnete sich nicht: ein Proxy dazwischen muss WebSocket-Upgrades durchlassen",
+});
+
+// The failed step, when the video does not play (diagnosis.js).
+Object.assign(TABLE.en, {
+  connectionProblem: "Connection problem",
+  "failed.websocket": "The server answers, but the room's WebSocket (/api/ws) did not open. A proxy or tunnel in front of the server must pass WebSocket upgrades (the Upgrade and Connection headers).",
+  "failed.ice": "No network path to the server's media ports ({ports}): ICE failed. Open or publish those ports, set webrtc.tcpmux for a TCP port, or configure a TURN server (webrtc.turn or webrtc.iceservers).",
+  "failed.dtls": "A network path to the media port was found, but the encrypted handshake over it (DTLS) did not complete. Something on the way drops or changes larger UDP packets: a firewall inspecting UDP, or a VPN or tunnel with a small MTU.",
+  "failed.media": "Connected, but no video or sound arrives: packets after the handshake are dropped on the way ({ports}), or the server sends none (its log says why).",
+  "failed.behindNat": "The server offers only private addresses: behind NAT, set webrtc.nat1to1 to its public address.",
+  "failed.socketInstead": "The page plays over the WebSocket instead.",
+  noCandidates: "none offered",
+});
+Object.assign(TABLE.de, {
+  connectionProblem: "Verbindungsproblem",
+  "failed.websocket": "Der Server antwortet, aber der WebSocket des Raums (/api/ws) öffnete sich nicht. Ein Proxy oder Tunnel vor dem Server muss WebSocket-Upgrades durchlassen (die Header Upgrade und Connection).",
+  "failed.ice": "Kein Netzweg zu den Medienports des Servers ({ports}): ICE ist gescheitert. Öffnen oder veröffentlichen Sie diese Ports, setzen Sie webrtc.tcpmux für einen TCP-Port oder richten Sie einen TURN-Server ein (webrtc.turn oder webrtc.iceservers).",
+  "failed.dtls": "Ein Netzweg zum Medienport wurde gefunden, aber der verschlüsselte Handshake darüber (DTLS) wurde nicht fertig. Etwas unterwegs verwirft oder verändert größere UDP-Pakete: eine Firewall, die UDP prüft, oder ein VPN oder Tunnel mit kleiner MTU.",
+  "failed.media": "Verbunden, aber weder Bild noch Ton kommen an: Pakete nach dem Handshake werden unterwegs verworfen ({ports}), oder der Server sendet keine (sein Log sagt warum).",
+  "failed.behindNat": "Der Server bietet nur private Adressen an: hinter NAT setzen Sie webrtc.nat1to1 auf seine öffentliche Adresse.",
+  "failed.socketInstead": "Die Seite spielt stattdessen über den WebSocket.",
+  noCandidates: "keine angeboten",
 });

@@ -1,5 +1,5 @@
-// Video and audio over a WebSocket (/api/room/media), when no ICE path works within ICE_BOUND or when asked
-// for in the settings: the server's packets (12-byte header: kind, flags, codec, reserved, u64 µs) decoded
+// Video and audio over a WebSocket (/api/room/media), when the WebRTC peer fails (diagnosis.js names the
+// step and starts this) or when asked for in the settings: the server's packets (12-byte header: kind, flags, codec, reserved, u64 µs) decoded
 // with WebCodecs and painted to a canvas in place of the video. Input goes back on the same socket.
 import { $, el } from "./dom.js";
 import { bindInput } from "./input.js";
@@ -7,7 +7,6 @@ import { emit, on } from "./net.js";
 import { state, update } from "./store.js";
 import { t } from "./strings.js";
 
-const ICE_BOUND = 5000; // ms without a connected peer before the page falls back
 const VIDEO_CODECS = { 1: "vp8", 2: "vp09.00.10.08", 3: "av01.0.04M.08", 4: "avc1.42E01F" };
 const KIND = { video: 1, audio: 2, data: 3 };
 // The server's frames are BT.601, limited range (media/yuv.py); VP8 streams do not say so themselves.
@@ -18,18 +17,13 @@ const counted = { frames: 0, bytes: 0, rtt: null };
 const PING_EVERY = 2000; // ms: Neko's PING on this socket; its PONG gives the round-trip time
 const SPLIT = 2 ** 32 - 1; // Neko's split of a time in ms into hi * (2^32 - 1) + lo
 let socket = null;
-let timer = 0;
 let video = null; // { decoder, codec }
 let sound = null; // { decoder, context, gain, at }
 let pinger = 0;
 
 state.viaSocket = asked(); // media.js asks for no WebRTC peer meanwhile
 on("system/init", () => { if (asked()) start(); });
-on("signal/provide", () => {
-  clearTimeout(timer);
-  if (!socket) timer = setTimeout(() => { if (state.pc?.connectionState !== "connected") start(); }, ICE_BOUND);
-});
-on("closed", () => { clearTimeout(timer); stop(); });
+on("closed", () => stop());
 
 export function usingSocket() {
   return socket !== null;
@@ -37,7 +31,6 @@ export function usingSocket() {
 
 export function start() {
   if (socket) return;
-  clearTimeout(timer);
   if (typeof VideoDecoder === "undefined") return update({ notice: t("socketMediaNeedsHttps") }); // WebCodecs: https only
   state.viaSocket = true;
   if (state.pc) state.pc.close();
@@ -46,14 +39,20 @@ export function start() {
   socket = new WebSocket(`${scheme}//${location.host}${base}api/room/media?token=${encodeURIComponent(state.token)}`);
   socket.binaryType = "arraybuffer";
   const mine = socket;
+  let opened = false;
   // Input (media.js's send) goes on this socket, in the data channel's format.
   socket.onopen = () => {
+    opened = true;
     Object.assign(state, { pc: null, channel: { readyState: "open", send: (b) => mine.send(b) } });
     ping(mine);
     pinger = setInterval(() => ping(mine), PING_EVERY);
   };
   socket.onmessage = (e) => { counted.bytes += e.data.byteLength; received(e.data); };
-  socket.onclose = () => { if (socket === mine) stop(); };
+  socket.onclose = () => {
+    if (socket !== mine) return;
+    if (!opened) update({ notice: t("socketMediaFailed") });
+    stop();
+  };
   showCanvas(true);
 }
 
