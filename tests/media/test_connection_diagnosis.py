@@ -32,7 +32,7 @@ from .desktop import Painter
 from .remote import SMALL, free_udp_port
 from .server import media_server
 
-MEDIA_BOUND = 5.0  # s: the page's wait for media before it names the step (diagnosis.js)
+MEDIA_BOUND = 5.0  # s: the page's wait for a connection before it names the step; twice that for packets
 
 # RFC 7983's demultiplexing by the first byte of a UDP payload (nft's @th,64,8, after the 8-byte UDP
 # header): STUN 0-3, DTLS 20-63, SRTP and SRTCP 128-191.
@@ -84,7 +84,7 @@ async def test_the_page_names_the_failed_step_and_plays_over_the_websocket(
         async with page_inside(link.namespace, server.http_url, tmp_path, trusting=True) as page:
             painter.fill((40, 120, 200))
             await browser.send_login(page, "alice", USER_PASSWORD)
-            await expect(problem(page)).to_contain_text(words, timeout=(MEDIA_BOUND + REPLY) * 1000)
+            await expect(problem(page)).to_contain_text(words, timeout=(2 * MEDIA_BOUND + REPLY) * 1000)
             if step != "dtls":  # the ports the server offered, so the user knows what to open
                 await expect(problem(page)).to_contain_text(f"UDP {link.outside}:{mux}")
             await browser.canvas_shows(page, (40, 120, 200))
@@ -95,7 +95,7 @@ async def test_a_page_that_plays_shows_no_problem(media_server: LiveServer, pain
     painter.fill((200, 200, 40))
     async with browser.page_at(media_server.http_url) as page:
         await browser.log_in(page, "alice", USER_PASSWORD)
-        await asyncio.sleep(MEDIA_BOUND + 0.5)  # past the bound at which a failed step would be named
+        await asyncio.sleep(2 * MEDIA_BOUND + 0.5)  # past the bounds at which a failed step would be named
         await browser.shows(page, (200, 200, 40))
         await expect(problem(page)).to_be_hidden()
         assert await page.evaluate("nekoRoom.state.viaSocket") is False

@@ -1,7 +1,8 @@
 // Why the video does not play, named by the step that failed, in words a user can act on: the room's
 // WebSocket, ICE (no network path to the server's media ports), DTLS (a path, but no encrypted handshake
-// over it) or the media themselves (connected, and nothing arrives). A peer gets MEDIA_BOUND to play;
-// then, or as soon as ICE fails, the page names the step and falls back to the WebSocket for media.
+// over it) or the media themselves (connected, and nothing arrives). A peer gets MEDIA_BOUND to connect
+// (twice that for its first packet); then, or as soon as ICE fails, the page names the step and falls
+// back to the WebSocket for media.
 import { $ } from "./dom.js";
 import { on } from "./net.js";
 import { state, subscribe, update } from "./store.js";
@@ -37,11 +38,13 @@ function candidate(line) {
   if (parts.length >= 8 && parts[7] !== "relay") offered.add(`${parts[2].toUpperCase()} ${parts[4]}:${parts[5]}`);
 }
 
-async function check(pc) {
+async function check(pc, again = true) {
   if (!pc || pc !== state.pc || usingSocket()) return;
   clearTimeout(timer);
   const step = await failedStep(pc);
   if (!step || pc !== state.pc) return;
+  // Connected, nothing yet: a loaded machine may have just finished the handshake. One bound more.
+  if (step === "media" && again) { timer = setTimeout(() => check(pc, false), MEDIA_BOUND); return; }
   update({ diagnosis: step });
   socketMedia();
 }
