@@ -249,7 +249,6 @@ asyncio.run(main())
         time.sleep(0.05)
 
 
-
 async def test_a_relay_that_dies_is_started_again(relay: TurnRelay) -> None:
     assert relay.process is not None
     first = relay.process.pid

@@ -252,3 +252,54 @@ async def test_a_browser_reaching_only_the_http_port_plays_and_controls_over_the
             await page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
             await pointer_at(painter, (320, 540))
             assert not failures, failures
+
+
+@pytest.mark.parametrize("codec", ["vp8", "vp9"])
+async def test_a_plain_http_page_plays_the_websocket_in_its_video_element(
+    media_display: str, pulse: PulseServer, link: Link, painter: Painter, tmp_path: Path, codec: str
+) -> None:
+    # Plain http on a routed address is no secure context: no WebCodecs, so Media Source Extensions play it.
+    env = {"NEKO_CAPTURE_VIDEO_IDS": "small", "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(SMALL)}
+    with media_server(media_display, pulse, host=link.outside, NEKO_CAPTURE_VIDEO_CODEC=codec, **env) as server:
+        confine(link, tcp=(server.port,))
+        async with page_inside(link.namespace, server.http_url, tmp_path) as page:
+            failures: list[str] = []
+            page.on("pageerror", lambda error: failures.append(str(error)))
+            page.on("console", lambda m: failures.append(m.text) if "media source" in m.text else None)
+            assert await page.evaluate("isSecureContext") is False
+            painter.fill((30, 160, 90))
+            await browser.send_login(page, "alice", USER_PASSWORD)
+            await browser.shows(page, (30, 160, 90), ICE_BOUND + 2 * REPLY)
+            await expect(page.get_by_label("Room screen").and_(page.locator("video"))).to_be_visible()
+            for colour in ((200, 40, 120), (240, 240, 240)):  # each change shows, after an idle moment too
+                await asyncio.sleep(1.0)
+                painter.fill(colour)
+                await browser.shows(page, colour)
+            await page.get_by_role("button", name="Connection details").click()
+            path = page.get_by_role("region", name="Connection details").locator("dd[data-key=path]")
+            await expect(path).to_have_text("WebSocket", timeout=REPLY * 1000)
+            # The sound plays in an element of its own: its clock runs.
+            sound = "document.getElementById('socket-sound')?.currentTime || 0"
+            first, deadline = await page.evaluate(sound), time.monotonic() + REPLY
+            while await page.evaluate(sound) < first + 0.5:
+                assert time.monotonic() < deadline, "the sound element's clock stands still"
+                await asyncio.sleep(0.1)
+            await page.get_by_role("button", name="Request control").click()
+            await page.wait_for_selector("#video.hosting")
+            box = await page.locator("#video").bounding_box()
+            assert box is not None
+            await page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
+            await pointer_at(painter, (320, 540))
+            assert not failures, failures
+
+
+async def test_a_plain_http_page_says_h264_over_the_websocket_needs_https(
+    media_display: str, pulse: PulseServer, link: Link, painter: Painter, tmp_path: Path
+) -> None:
+    env = {"NEKO_CAPTURE_VIDEO_IDS": "small", "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(SMALL)}
+    with media_server(media_display, pulse, host=link.outside, NEKO_CAPTURE_VIDEO_CODEC="h264", **env) as server:
+        confine(link, tcp=(server.port,))
+        async with page_inside(link.namespace, server.http_url, tmp_path) as page:
+            await browser.send_login(page, "alice", USER_PASSWORD)
+            notice = page.get_by_role("alert").filter(has_text="H.264 from the WebSocket plays only on an https page")
+            await expect(notice).to_be_visible(timeout=(2 * ICE_BOUND + REPLY) * 1000)

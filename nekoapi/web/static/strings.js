@@ -138,12 +138,14 @@ Object.assign(TABLE.de, {
 // Media over the WebSocket when no ICE path works (wsmedia.js).
 Object.assign(TABLE.en, {
   useSocketMedia: "Use the WebSocket for media",
-  socketMediaNeedsHttps: "No connection path for the video, and this browser decodes video from the WebSocket only over https",
+  socketMediaUnplayable: "This browser can play media from the WebSocket neither with WebCodecs nor with Media Source Extensions",
+  socketCodecNeedsHttps: "{codec} from the WebSocket plays only on an https page (VP8 and VP9 play over plain http too)",
   socketMediaFailed: "The WebSocket for media (/api/room/media) did not open either: a proxy in between must pass WebSocket upgrades",
 });
 Object.assign(TABLE.de, {
   useSocketMedia: "Medien über den WebSocket empfangen",
-  socketMediaNeedsHttps: "Kein Verbindungsweg für das Video, und dieser Browser dekodiert Video aus dem WebSocket nur über https",
+  socketMediaUnplayable: "Dieser Browser kann Medien aus dem WebSocket weder mit WebCodecs noch mit Media Source Extensions abspielen",
+  socketCodecNeedsHttps: "{codec} aus dem WebSocket läuft nur auf einer https-Seite (VP8 und VP9 laufen auch über einfaches http)",
   socketMediaFailed: "Auch der WebSocket für Medien (/api/room/media) öffnete sich nicht: ein Proxy dazwischen muss WebSocket-Upgrades durchlassen",
 });
 
