@@ -22,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import docsection, media_clients, media_encode, media_recording, media_tcp, media_udpmux
+from bench import docsection, media_clients, media_encode, media_recording, media_tcp, media_udpmux, media_wsmedia
 from bench.media_browser import glass_to_glass as browser_glass_to_glass
 from bench.media_browser import login_to_first_frame
 from bench.media_clients import (
@@ -275,6 +275,8 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         print(lines[-1], flush=True)
         lines += ["", await media_udpmux.measure(display)]
         print(lines[-1], flush=True)
+        lines += ["", await media_wsmedia.measure(display)]
+        print(lines[-1], flush=True)
         motion.stop()
         painter = Painter(display)
         server = Server(display, 1)
@@ -291,7 +293,9 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         finally:
             server.stop()
         try:
-            over_tcp = await media_tcp.run(lambda host, **env: Server(display, 1, host=host, **env), painter)
+            over_tcp, over_tcp_verdicts = await media_tcp.run(
+                lambda host, **env: Server(display, 1, host=host, **env), painter
+            )
         finally:
             painter.close()
     lines += ["", "| scenario | p50 | p99 | max |", "|---|---|---|---|"]
@@ -311,6 +315,7 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         lines.append(row(name, values))
     lines += ["", f"Idle desktop (nothing changes), 10 viewers: server {idle:.3f} cores (target <= 0.05)."]
     lines += _verdicts(g1, browser_displayed, browser10_displayed)
+    lines += over_tcp_verdicts
     verdict = "met" if max(first_page) <= 1500 else "not met"
     lines.append(f"- The page's first frame within 1.5 s of login: {verdict} (max {max(first_page):.0f} ms).")
     per_viewer = [(rss[n] / n) for n in rss if n >= 5]
