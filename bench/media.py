@@ -242,7 +242,7 @@ class Motion:
         self._thread.join(2)
 
 
-def _p(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
@@ -328,7 +328,7 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
 
 
 def row(name: str, values: list[float]) -> str:
-    return f"| {name} | {_p(values, 0.5):.1f} | {_p(values, 0.99):.1f} | {max(values):.1f} |"
+    return f"| {name} | {percentile(values, 0.5):.1f} | {percentile(values, 0.99):.1f} | {max(values):.1f} |"
 
 
 def _verdicts(aiortc: list[float], chromium1: list[float], chromium10: list[float]) -> list[str]:
@@ -338,8 +338,9 @@ def _verdicts(aiortc: list[float], chromium1: list[float], chromium10: list[floa
         ("Chromium on screen, 1 viewer: p50 <= 55 ms, p99 <= 100 ms", chromium1, 55.0, 100.0),
         ("Chromium on screen, 10 viewers: p50 <= 55 ms, p99 <= 100 ms", chromium10, 55.0, 100.0),
     ):
-        met = _p(values, 0.5) <= p50 and (p99 is None or _p(values, 0.99) <= p99)
-        out.append(f"- {name}: {'met' if met else 'not met'} (p50 {_p(values, 0.5):.1f}, p99 {_p(values, 0.99):.1f}).")
+        median, tail = percentile(values, 0.5), percentile(values, 0.99)
+        met = median <= p50 and (p99 is None or tail <= p99)
+        out.append(f"- {name}: {'met' if met else 'not met'} (p50 {median:.1f}, p99 {tail:.1f}).")
     return out
 
 
