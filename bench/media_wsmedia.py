@@ -152,7 +152,8 @@ async def _socket_viewer(base_url: str, index: int, counts: list[int], started: 
         login.raise_for_status()
     token = login.json()["token"]
     media = base_url.replace("http://", "ws://", 1) + f"/api/room/media?token={token}"
-    async with websockets.connect(f"{ws_url(base_url)}?token={token}") as events, websockets.connect(media) as socket:
+    events_url = f"{ws_url(base_url)}?token={token}"
+    async with websockets.connect(events_url) as events, websockets.connect(media, max_size=None) as socket:
         drain = asyncio.create_task(_drain(events))
         try:
             async for message in socket:
