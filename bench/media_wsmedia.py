@@ -37,7 +37,7 @@ from bench.media_clients import PASSWORD, frames_counted, viewers, ws_url
 from bench.servers import LOAD_CORE, pinned
 from nekoapi.media.wsmedia import KIND_VIDEO
 from tests.media.desktop import Painter
-from tests.support.browser import ARGS, CHROMIUM, until_script_ran
+from tests.support.browser import ARGS, CHROMIUM, send_login
 
 VIEWERS = 10
 SECONDS = 10.0
@@ -89,10 +89,7 @@ async def socket_page(base_url: str) -> AsyncIterator[Page]:
 async def glass_to_glass(base_url: str, painter: Painter, samples: int = 40) -> tuple[list[float], list[float]]:
     """Paint to the page's canvas paint, and to the next animation frame after it, in ms."""
     async with socket_page(base_url) as page:
-        await until_script_ran(page, 20)
-        await page.fill("input[name=username]", f"socket-browser-{time.monotonic_ns()}")
-        await page.fill("input[name=password]", PASSWORD)
-        await page.click("button[type=submit]")
+        await send_login(page, f"socket-browser-{time.monotonic_ns()}", PASSWORD, 20)
         deadline = time.monotonic() + 20
         while not await page.evaluate(CANVAS_PAINTED):
             if time.monotonic() > deadline:
