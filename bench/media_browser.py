@@ -60,9 +60,12 @@ async def glass_to_glass(
         return await timed_paints(page, painter, samples)
 
 
-async def timed_paints(page: Page, painter: Painter, samples: int) -> tuple[list[float], list[float]]:
-    """(A logged-in page.) Paint to decoded frame, and paint to expected display time, in ms."""
-    await page.evaluate(STAMP_FRAMES)
+async def timed_paints(
+    page: Page, painter: Painter, samples: int, stamp: str = STAMP_FRAMES
+) -> tuple[list[float], list[float]]:
+    """(A logged-in page.) Paint to decoded frame, and paint to expected display time, in ms. ``stamp``
+    fills ``window.benchFrames`` with each frame's centre colour and its times, as ``STAMP_FRAMES`` does."""
+    await page.evaluate(stamp)
     await asyncio.to_thread(painter.fill, NEUTRAL)
     await asyncio.sleep(0.5)
     decoded, displayed = [], []

@@ -77,8 +77,10 @@ def ws_url(base_url: str) -> str:
     return base_url.replace("http://", "ws://", 1) + "/api/ws"
 
 
-async def viewers(base_url: str, count: int, *, per_peer: bool = False, decode: int = 0) -> list[Viewer]:
-    """``count`` logged-in viewers on ladder id p0 (per peer: p0, p1, ... one each), audio off."""
+async def viewers(
+    base_url: str, count: int, *, per_peer: bool = False, decode: int = 0, sound: bool = False
+) -> list[Viewer]:
+    """``count`` logged-in viewers on ladder id p0 (per peer: p0, p1, ... one each), audio off unless ``sound``."""
     out = []
     for i in range(count):
         client = Viewer(base_url, ws_url(base_url))
@@ -86,7 +88,7 @@ async def viewers(base_url: str, count: int, *, per_peer: bool = False, decode: 
             client.pc.on("track", lambda track: DECODE.add(id(track._queue)))
         await client.login(f"viewer{i}-{time.monotonic_ns()}", PASSWORD)
         rung = f"p{i}" if per_peer else "p0"
-        await client.watch({"video": {"selector": {"type": "exact", "id": rung}}, "audio": {"disabled": True}})
+        await client.watch({"video": {"selector": {"type": "exact", "id": rung}}, "audio": {"disabled": not sound}})
         out.append(client)
     return out
 
