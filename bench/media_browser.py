@@ -38,6 +38,14 @@ STAMP_FRAMES = """() => {
 }"""
 
 
+# The same for a video element fed by Media Source Extensions (the WebSocket media on a plain http page),
+# whose frames carry no receive time: when each was handed to the compositor, and its expected display.
+STAMP_SOURCE_FRAMES = STAMP_FRAMES.replace(
+    "wall(frame.receiveTime) + 1000 * frame.processingDuration", "wall(frame.presentationTime)"
+)
+assert STAMP_SOURCE_FRAMES != STAMP_FRAMES
+
+
 async def _first_showing(
     page: Page, rgb: tuple[int, int, int], since_ms: float, timeout: float = 5.0
 ) -> tuple[float, float]:

@@ -1,7 +1,8 @@
 """Glass-to-glass over ICE-TCP and over the WebSocket fallback beside UDP, in one run: Chromium on a host of
 its own (a network namespace, tests/support/netns.py, as root) plays the page from one server with
 ``webrtc.udpmux`` and ``webrtc.tcpmux`` on one port number, first as it is (UDP), then with every UDP datagram
-of its host dropped (TCP); then Chromium on the server's host plays it over the WebSocket (media_wsmedia.py).
+of its host dropped (TCP); then Chromium on the server's host plays it over the WebSocket (media_wsmedia.py),
+with WebCodecs and, on a plain http page, through Media Source Extensions.
 
 ``python -m bench.media_tcp`` prints the rows; ``make bench`` puts them in the media section.
 """
@@ -69,6 +70,7 @@ async def run(
             # The fallback right after UDP, which it is judged against: a drift of the shared machine's load
             # falls less between the two.
             socket = await media_wsmedia.glass_to_glass(server.url, painter, samples)
+            plain = await media_wsmedia.glass_to_glass_plain(server.url, painter, samples)
             drop_udp(link.namespace)
             tcp = await remote.run(_over_path(server.url, painter, samples))
         finally:
@@ -80,6 +82,7 @@ async def run(
         (f"over {udp[0].upper()} (udpmux=tcpmux)", udp[1:]),
         ("over TCP, its UDP dropped (udpmux=tcpmux)", tcp[1:]),
         ("over the WebSocket fallback", socket),
+        ("over the WebSocket fallback, plain http (Media Source Extensions)", plain),
     ):
         rows.append((f"glass-to-glass, Chromium {label}: decoded (ms)", decoded))
         rows.append((f"glass-to-glass, Chromium {label}: on screen (ms)", displayed))

@@ -32,7 +32,7 @@ import httpx
 import websockets
 from playwright.async_api import Page, async_playwright
 
-from bench.media_browser import timed_paints
+from bench.media_browser import STAMP_SOURCE_FRAMES, timed_paints
 from bench.media_clients import PASSWORD, frames_counted, viewers, ws_url
 from bench.servers import LOAD_CORE, pinned
 from nekoapi.media.wsmedia import KIND_VIDEO
@@ -69,10 +69,12 @@ CANVAS_PAINTED = "(() => { const c = document.getElementById('screen'); return !
 
 
 @contextlib.asynccontextmanager
-async def socket_page(base_url: str) -> AsyncIterator[Page]:
-    """The page at ``base_url``/ in a headless Chromium on this host, the fallback asked for; closed afterwards."""
+async def socket_page(base_url: str, secure: bool = True) -> AsyncIterator[Page]:
+    """The page at ``base_url``/ in a headless Chromium on this host, the fallback asked for; closed afterwards.
+    ``secure``: the origin is taken for a secure context (WebCodecs); else it is plain http (Media Source
+    Extensions in the video element)."""
     async with async_playwright() as playwright:
-        args = [*ARGS, f"--unsafely-treat-insecure-origin-as-secure={base_url}"]
+        args = [*ARGS, f"--unsafely-treat-insecure-origin-as-secure={base_url}"] if secure else ARGS
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=args, headless=True)
         try:
             page = await browser.new_page(viewport={"width": 1400, "height": 900})
@@ -98,6 +100,21 @@ async def glass_to_glass(base_url: str, painter: Painter, samples: int = 40) -> 
         if not await page.evaluate("typeof VideoDecoder === 'function'"):
             raise RuntimeError("the page has no WebCodecs")
         return await timed_paints(page, painter, samples, stamp=STAMP_CANVAS)
+
+
+async def glass_to_glass_plain(base_url: str, painter: Painter, samples: int = 40) -> tuple[list[float], list[float]]:
+    """The same on a plain http page: the socket's packets played by the video element through Media Source
+    Extensions. Paint to the frame handed to the compositor, and to its expected display time, in ms."""
+    async with socket_page(base_url, secure=False) as page:
+        await send_login(page, f"socket-browser-{time.monotonic_ns()}", PASSWORD, 20)
+        deadline = time.monotonic() + 20
+        while not await page.evaluate("document.getElementById('video').videoWidth > 0"):
+            if time.monotonic() > deadline:
+                raise TimeoutError("the page's video never showed a frame")
+            await asyncio.sleep(0.1)
+        if await page.evaluate("isSecureContext || typeof VideoDecoder === 'function'"):
+            raise RuntimeError("the page is a secure context: it would not use Media Source Extensions")
+        return await timed_paints(page, painter, samples, stamp=STAMP_SOURCE_FRAMES)
 
 
 def glass_verdict(udp: tuple[list[float], list[float]], socket: tuple[list[float], list[float]], path: str) -> str:
