@@ -68,7 +68,7 @@ function lane(element, mime, first, lead) {
     append(timestamp, key, data, copies = 1) {
       if (state.base === null) state.base = timestamp - (copies - 1) * SPACING;
       const us = timestamp - state.base;
-      if (state.queue.length >= QUEUED) { state.queue.length = 0; state.skipping = true; }
+      if (state.buffer && state.queue.length >= QUEUED) { state.queue.length = 0; state.skipping = true; }
       if (state.skipping && !key) return;
       state.skipping = false;
       state.newest = us / 1e6;
@@ -86,7 +86,7 @@ function lane(element, mime, first, lead) {
 
 // ``loudness`` gives { muted, volume } (the sound panel's, on the video element); ``shown`` is called per frame.
 export function elementSink(video, loudness, shown) {
-  let picture = null; // { lane, codec }
+  let picture = null; // { lane, codec, width, height }
   let sound = null; // { lane, element }
   video.srcObject = null;
   const onPlaying = () => shown(true);
@@ -94,14 +94,21 @@ export function elementSink(video, loudness, shown) {
 
   return {
     canvas: false,
+    // False for a codec this sink cannot play.
     video(codec, chunk) {
-      if (!picture || picture.codec !== codec) {
-        if (chunk.type !== "key" || !plays(codec)) return false;
+      if (!plays(codec)) return false;
+      const key = chunk.type === "key";
+      const size = key && codec === 1 ? vp8Size(chunk.data) : null;
+      // A new codec or a new screen size starts a new stream, at a keyframe.
+      const fresh = !picture || picture.codec !== codec || (size && (size.width !== picture.width || size.height !== picture.height));
+      if (fresh && !key) return true;
+      if (fresh) {
         picture?.lane.close();
-        const size = (codec === 1 && vp8Size(chunk.data)) || { width: 1280, height: 720 };
-        picture = { codec, lane: lane(video, VIDEO[codec][1], initialisation(VIDEO[codec][0], size.width, size.height, HOLD), LEAD.video) };
+        const { width, height } = size || { width: 1280, height: 720 };
+        const first = initialisation(VIDEO[codec][0], width, height, HOLD);
+        picture = { codec, width, height, lane: lane(video, VIDEO[codec][1], first, LEAD.video) };
         picture.lane.append(chunk.timestamp, true, chunk.data, PREROLL);
-      } else picture.lane.append(chunk.timestamp, chunk.type === "key", chunk.data);
+      } else picture.lane.append(chunk.timestamp, key, chunk.data);
       shown(false);
       return true;
     },
