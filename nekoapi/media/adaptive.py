@@ -5,11 +5,12 @@ controller, is off by default there and its keys are ``webrtc.estimator.*``; our
 What a viewer's receiver reports is the estimate: the fraction of video packets lost in its receiver
 reports, its REMB (the bitrate it expects to receive) when it falls below both the rung's bitrate and
 its own peak since the last move (an estimate climbs slowly after a move up, so a low one alone says
-nothing), and silence. A link that stays congested for
-``unstable_duration`` moves the viewer one rung down at once; one that stays clear for
-``stable_duration`` lets it try one rung up. An upgrade that fails soon after doubles the wait before
-the next (up to 8x), so a link that carries the lower rung only does not flap between the two.
-Reports from before a move are ignored after it: they describe the old rung.
+nothing), and silence. A link that stays congested for ``unstable_duration`` moves the viewer one rung
+down at once; one that stays clear for ``stable_duration`` lets it try one rung up. A receiver report's
+loss is over the time since the report before it, so the congestion it shows counts from then (not
+before the last move). An upgrade that fails soon after doubles the wait before the next (up to 8x), so
+a link that carries the lower rung only does not flap between the two. Reports from before a move are
+ignored after it: they describe the old rung.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ class Report:
     loss: float | None = None
     remb: int | None = None  # bit/s
     at: float | None = None  # when it was heard (monotonic s)
+    loss_since: float | None = None  # when the interval ``loss`` covers began: the previous receiver report
 
 
 class LinkEstimate:
@@ -74,7 +76,9 @@ class LinkEstimate:
             self._failed_ups = 0  # the last upgrade held
         if stalled or short or lossy:
             self._good_since = None
-            self._bad_since = self._bad_since if self._bad_since is not None else now
+            if self._bad_since is None:
+                began = report.loss_since if lossy and report.loss_since is not None else now
+                self._bad_since = min(now, max(began, self._moved_at))  # before a move, it was another rung
         elif clear:
             self._bad_since = None
             self._good_since = self._good_since if self._good_since is not None else now

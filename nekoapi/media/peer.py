@@ -2,7 +2,8 @@
 
 aiortc handles ICE, DTLS and RTP; the tracks hand it packets already encoded by the shared
 stages. Two sender hooks aiortc keeps for its own encoder are pointed at the stage instead:
-a PLI/FIR asks the stage for a keyframe, a REMB moves the stage's bitrate.
+a PLI/FIR asks the stage for a keyframe, a REMB moves the stage's bitrate. A NACK for a packet
+sent before the newest keyframe is not answered (``worth_resending``).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from aiortc import RTCConfiguration, RTCIceCandidate, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
-from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
+from aiortc.rtp import RTCP_PSFB_APP, RTCP_RTPFB_NACK, RtcpPsfbPacket, RtcpRtpfbPacket, unpack_remb_fci
 from aiortc.sdp import SessionDescription, candidate_from_sdp, candidate_to_sdp
 
 from . import rtc_internals as rtc
@@ -63,9 +64,12 @@ class Peer:
         if counters is not None:
             counters.opened(self, {"audio": audio_sender, "video": self._video_sender})
         self.video_report = Report()  # what the receiver last said about the video (auto, metrics)
+        self._loss_at: float | None = None  # when the last receiver report about the video came
         if low_latency:
             rtc.with_playout_delay(self._video_sender)  # Chromium renders each frame at once
         rtc.on_keyframe_request(self._video_sender, self._keyframe)
+        self._keyframe_after: int | None = None  # the RTP timestamp sent last before the newest keyframe
+        self.video.on_keyframe = self._keyframe_sent
         self._rtcp = rtc.intercept_rtcp(self._video_sender, self._on_rtcp)
         self.closed = False
         if candidates is not None:
@@ -88,6 +92,9 @@ class Peer:
         if stage is not None:
             stage.request_keyframe()  # type: ignore[attr-defined]
 
+    def _keyframe_sent(self) -> None:
+        self._keyframe_after = rtc.last_sent_timestamp(self._video_sender)
+
     @property
     def round_trip_time(self) -> float | None:
         return rtc.round_trip_time(self._video_sender)
@@ -96,8 +103,10 @@ class Peer:
         if self._counters is not None:
             self._counters.heard(packet)
         for report in rtc.own_reports(self._video_sender, packet):
+            now = time.monotonic()
             self.video_report.loss = report.fraction_lost / 256
-            self.video_report.at = time.monotonic()
+            self.video_report.loss_since, self.video_report.at = self._loss_at, now
+            self._loss_at = now
         if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
             try:
                 bitrate, _ = unpack_remb_fci(packet.fci)
@@ -108,6 +117,11 @@ class Peer:
             if stage is not None:
                 stage.feedback(self, bitrate)  # type: ignore[attr-defined]
             return
+        if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK and self._keyframe_after is not None:
+            sender, after = self._video_sender, self._keyframe_after
+            packet.lost = worth_resending(packet.lost, lambda seq: rtc.sent_timestamp(sender, seq), after)
+            if not packet.lost:
+                return
         await self._rtcp(packet)
 
     async def offer(self, trickle: Callable[[dict[str, Any]], None] | None = None) -> str:
@@ -206,3 +220,16 @@ def with_ice_lite(sdp: str) -> str:
     lines = sdp.split("\r\n")
     at = next(i for i, line in enumerate(lines) if line.startswith("t="))
     return "\r\n".join([*lines[: at + 1], "a=ice-lite", *lines[at + 1 :]])
+
+
+def worth_resending(lost: list[int], sent_timestamp: Callable[[int], int | None], keyframe_after: int) -> list[int]:
+    """The lost packets worth sending again: those of the newest keyframe and after (RTP timestamps beyond
+    ``keyframe_after``, modulo 2^32). Older ones the keyframe made useless to the viewer's decoder; sent
+    again, they only crowd a link that is losing packets already (a viewer moved down a rung asks for
+    its old rung's)."""
+    kept = []
+    for sequence_number in lost:
+        timestamp = sent_timestamp(sequence_number)
+        if timestamp is not None and 0 < (timestamp - keyframe_after) % 2**32 < 2**31:
+            kept.append(sequence_number)
+    return kept

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from aioice import Connection
 from aiortc import RTCIceTransport, RTCRtpSender
+from aiortc.rtcrtpsender import RTP_HISTORY_SIZE
 
 from .. import private_names
 
@@ -62,6 +63,9 @@ REQUIRED = (
     "aiortc.rtcrtpsender:RTCRtpSender()._RTCRtpSender__octet_count",
     "aiortc.rtcrtpsender:RTCRtpSender()._RTCRtpSender__packet_count",
     "aiortc.rtcrtpsender:RTCRtpSender()._RTCRtpSender__rtt",
+    # The RTP timestamps of what a video sender sent: no retransmission a later keyframe made useless (peer.py).
+    "aiortc.rtcrtpsender:RTCRtpSender()._RTCRtpSender__rtp_timestamp",
+    "aiortc.rtcrtpsender:RTCRtpSender()._RTCRtpSender__rtp_history",
     # One ICE generation of an agent, rewound for an ICE restart (icerestart.py).
     "aioice.ice:Connection()._query_consent_task",
     "aioice.ice:Connection()._check_list",
@@ -207,6 +211,20 @@ def round_trip_time(sender: RTCRtpSender) -> float | None:
     """Seconds, smoothed over the receiver's reports; None before the first report that allows it."""
     rtt: float | None = sender._RTCRtpSender__rtt  # type: ignore[attr-defined]
     return rtt
+
+
+def last_sent_timestamp(sender: RTCRtpSender) -> int | None:
+    """The RTP timestamp of the last packet the sender sent; None before its first."""
+    if sender._RTCRtpSender__packet_count == 0:  # type: ignore[attr-defined]
+        return None
+    timestamp: int = sender._RTCRtpSender__rtp_timestamp  # type: ignore[attr-defined]
+    return timestamp
+
+
+def sent_timestamp(sender: RTCRtpSender, sequence_number: int) -> int | None:
+    """The RTP timestamp of packet ``sequence_number``, while the sender keeps it for a retransmission."""
+    packet = sender._RTCRtpSender__rtp_history.get(sequence_number % RTP_HISTORY_SIZE)  # type: ignore[attr-defined]
+    return packet.timestamp if packet is not None and packet.sequence_number == sequence_number else None
 
 
 def own_reports(sender: RTCRtpSender, packet: Any) -> list[Any]:

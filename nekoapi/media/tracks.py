@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -29,6 +30,7 @@ class PacketTrack(MediaStreamTrack):
         self._need_key = kind == "video"
         self.paused = False
         self.sent = 0
+        self.on_keyframe: Callable[[], None] | None = None  # (video) a keyframe is handed to the sender
 
     @property
     def stage(self) -> Fanout | None:
@@ -83,7 +85,10 @@ class PacketTrack(MediaStreamTrack):
             self._ready.clear()
             await self._ready.wait()
         self.sent += 1
-        return self._queue.popleft()
+        packet = self._queue.popleft()
+        if self.on_keyframe is not None and packet.is_keyframe:
+            self.on_keyframe()
+        return packet
 
     def stop(self) -> None:
         self.attach(None)

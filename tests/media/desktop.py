@@ -108,6 +108,14 @@ async def animate(painter: Painter, rate: float) -> None:
         await asyncio.sleep(1 / rate)
 
 
+async def paint_noise(painter: Painter, rate: float = 25) -> None:
+    """Two tiles of fresh noise ``rate`` times a second until cancelled: a rung's encoder spends its whole
+    bitrate (a link narrower than the rung then has to move its viewer)."""
+    while True:
+        await asyncio.to_thread(painter.noise, 2, 200)
+        await asyncio.sleep(1 / rate)
+
+
 async def pointer_at(painter: Painter, where: tuple[int, int], timeout: float = REPLY) -> None:
     """Returns once the desktop's pointer is at ``where``."""
     deadline = time.monotonic() + timeout

@@ -13,6 +13,12 @@ from tests.support.live import LiveServer, live_server
 
 LADDER = {"main": {"fps": 25, "bitrate": 2000}, "low": {"width": 640, "height": 360, "fps": 10, "bitrate": 400}}
 
+# Rungs that cannot bend (their bitrate is fixed): a link that drops below 'main' has to move its ``auto`` viewer.
+RIGID_LADDER = {
+    "main": {"width": 640, "height": 360, "fps": 25, "bitrate": 2000, "min_bitrate": 2000, "max_bitrate": 2000},
+    "low": {"width": 320, "height": 180, "fps": 25, "bitrate": 600, "min_bitrate": 600, "max_bitrate": 600},
+}
+
 
 @contextlib.contextmanager
 def media_server(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import subprocess
 import time
 
 import pytest
@@ -16,12 +15,12 @@ from nekoapi.media.adaptive import LinkEstimate, Move, Report, rungs_by_bitrate,
 from nekoapi.media.pulse import PulseServer
 from nekoapi.media.video import VideoStage
 from tests.support.factory import USER_PASSWORD
-from tests.support.netns import Link, RemoteHost
-from tests.support.patience import REPLY, STOP
+from tests.support.netns import Link, RemoteHost, shape
+from tests.support.patience import REPLY
 
 from .client import Viewer
-from .desktop import Painter
-from .server import media_server
+from .desktop import Painter, paint_noise
+from .server import RIGID_LADDER, media_server
 
 CONFIG = EstimatorConfig()  # unstable 1 s, stable 8 s, stalled 4 s, backoffs 3 s down and 5 s up
 
@@ -39,6 +38,17 @@ def test_a_lossy_link_moves_down_once_it_stays_lossy_and_a_clear_one_tries_up_af
     assert link.judge(Report(loss=0.3, at=1.4), 2_000_000, 2.0) is None
     clear = [(t, Report(loss=0.0, at=t)) for t in (2.0, 6.0, 9.9, 10.1)]
     assert judged(link, clear) == [None, None, None, Move.UP]
+
+
+def test_a_receiver_report_counts_its_loss_from_the_report_before_it_but_not_from_before_a_move() -> None:
+    link = LinkEstimate(CONFIG, now=0.0)
+    assert link.judge(Report(loss=0.0, at=0.5), 2_000_000, 0.5) is None
+    # Lost over the whole second since the last report: the link has been short for a second already.
+    assert link.judge(Report(loss=0.3, at=1.5, loss_since=0.5), 2_000_000, 1.5) is Move.DOWN
+    link.moved(Move.DOWN, 1.5)
+    assert link.judge(Report(loss=0.3, at=2.0, loss_since=1.2), 2_000_000, 2.0) is None  # half of it on the old rung
+    assert link.judge(Report(loss=0.3, at=2.5, loss_since=2.0), 2_000_000, 2.5) is None
+    assert link.judge(Report(loss=0.3, at=4.5, loss_since=2.5), 2_000_000, 4.5) is Move.DOWN  # backoff over
 
 
 def test_an_upgrade_that_fails_at_once_doubles_the_wait_before_the_next() -> None:
@@ -112,41 +122,6 @@ def test_a_bad_estimator_duration_is_refused(given: dict[str, str]) -> None:
 
 # --- a real link that drops to 1 Mbit/s, on a host of the test's own (tests/support/netns.py) ---
 
-SHAPED_LADDER = {  # rungs that cannot bend: the drop has to move the viewer
-    "main": {"width": 640, "height": 360, "fps": 25, "bitrate": 2000, "min_bitrate": 2000, "max_bitrate": 2000},
-    "low": {"width": 320, "height": 180, "fps": 25, "bitrate": 600, "min_bitrate": 600, "max_bitrate": 600},
-}
-
-
-def shape(link: Link, rate: str | None) -> None:
-    """What goes to the namespace passes at ``rate`` (None: unshaped), with a short queue that drops.
-    A token bucket, since this kernel has no netem; a packet waiting over 50 ms is dropped."""
-    if rate is None:
-        subprocess.run(["tc", "qdisc", "del", "dev", link.device, "root"], check=True, timeout=STOP)
-        return
-    command = [
-        "tc",
-        "qdisc",
-        "add",
-        "dev",
-        link.device,
-        "root",
-        "tbf",
-        "rate",
-        rate,
-        "burst",
-        "16kb",
-        "latency",
-        "50ms",
-    ]
-    subprocess.run(command, check=True, timeout=STOP)
-
-
-async def paint_noise(painter: Painter) -> None:
-    while True:
-        await asyncio.to_thread(painter.noise, 2, 200)
-        await asyncio.sleep(1 / 25)
-
 
 async def settles_on(viewer: Viewer, current: str, video_id: str, hold: float = 4.0) -> float:
     """(On the remote host.) Seconds until the server has put the viewer on ``video_id`` and left it there
@@ -198,7 +173,7 @@ async def test_a_viewer_whose_link_drops_to_1_mbit_lands_on_a_lower_rung_and_cli
 ) -> None:
     env = {
         "NEKO_CAPTURE_VIDEO_IDS": "main,low",
-        "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(SHAPED_LADDER),
+        "NEKO_CAPTURE_VIDEO_PIPELINES": json.dumps(RIGID_LADDER),
     }
     noise = asyncio.create_task(paint_noise(painter))
     try:

@@ -10,7 +10,7 @@ from aiortc import RTCConfiguration
 from aiortc.rtp import RTCP_PSFB_APP, RTCP_PSFB_FIR, RTCP_PSFB_PLI, RtcpPsfbPacket, pack_remb_fci
 
 from nekoapi.config import ConfigError, Ladder, load_config
-from nekoapi.media.peer import Peer
+from nekoapi.media.peer import Peer, worth_resending
 from nekoapi.media.viewer import StreamNotFound, select
 from nekoapi.ws.payloads import StreamSelector as S
 
@@ -139,3 +139,11 @@ async def test_pli_and_fir_ask_the_shared_stage_for_a_keyframe_and_remb_moves_it
     await sender._handle_rtcp_packet(RtcpPsfbPacket(fmt=RTCP_PSFB_FIR, ssrc=1, media_ssrc=ssrc))
     assert stage.keyframes == 3  # a FIR asks for one too
     await peer.close()
+
+
+def test_a_nack_for_packets_older_than_the_newest_keyframe_is_not_answered() -> None:
+    # Packets 10-19: five frames of two packets, 3600 ticks apart; the last, 18 and 19, a keyframe sent after
+    # the frame at 2**32 - 3600 (the timestamps wrap there). What came before it is no use to the viewer any more.
+    sent = {10 + i: (2**32 - 4 * 3600 + (i // 2) * 3600) % 2**32 for i in range(10)}
+    assert worth_resending(list(sent), sent.get, keyframe_after=2**32 - 3600) == [18, 19]
+    assert worth_resending([9, 19], sent.get, keyframe_after=2**32 - 3600) == [19]  # 9: no longer kept to send again

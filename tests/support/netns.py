@@ -61,6 +61,16 @@ def namespace() -> Iterator[Link]:
         subprocess.run(["ip", "netns", "del", name], capture_output=True, timeout=STOP)
 
 
+def shape(link: Link, rate: str | None) -> None:
+    """What goes to the namespace passes at ``rate`` (``tc`` units: "1mbit"; None: unshaped), with a short
+    queue that drops. A token bucket, since this kernel has no netem; a packet waiting over 50 ms is dropped."""
+    if rate is None:
+        subprocess.run(["tc", "qdisc", "del", "dev", link.device, "root"], check=True, timeout=STOP)
+        return
+    bucket = ["tbf", "rate", rate, "burst", "16kb", "latency", "50ms"]
+    subprocess.run(["tc", "qdisc", "add", "dev", link.device, "root", *bucket], check=True, timeout=STOP)
+
+
 UDP_DROPPED = """
 table inet nekotest {
     chain input { type filter hook input priority 0; meta l4proto udp drop; }
