@@ -22,7 +22,16 @@ from pathlib import Path
 
 import httpx
 
-from bench import docsection, media_clients, media_encode, media_recording, media_tcp, media_udpmux, media_wsmedia
+from bench import (
+    docsection,
+    media_adaptive,
+    media_clients,
+    media_encode,
+    media_recording,
+    media_tcp,
+    media_udpmux,
+    media_wsmedia,
+)
 from bench.media_browser import glass_to_glass as browser_glass_to_glass
 from bench.media_browser import login_to_first_frame
 from bench.media_clients import (
@@ -217,9 +226,13 @@ class Motion:
         from Xlib.display import Display
 
         self._stop = threading.Event()
+        self._mapped = threading.Event()
         self._x = Display(display)
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
+        # Mapped before anything else is: a window opened later (a painter's) stays above it.
+        if not self._mapped.wait(10):
+            raise RuntimeError("the moving square's window was not mapped")
 
     def _run(self) -> None:
         screen = self._x.screen()
@@ -227,6 +240,8 @@ class Motion:
             0, 0, 1280, 720, 0, screen.root_depth, override_redirect=True, background_pixel=0x202020
         )
         window.map()
+        self._x.sync()
+        self._mapped.set()
         gc = window.create_gc(foreground=0xE0C040)
         step = 0
         while not self._stop.wait(0.04):
@@ -277,6 +292,10 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         print(lines[-1], flush=True)
         lines += ["", await media_wsmedia.measure(display)]
         print(lines[-1], flush=True)
+        link_drop = await media_adaptive.measure_lines(display)  # nothing without root
+        if link_drop:
+            lines += ["", *link_drop]
+            print("\n".join(link_drop), flush=True)
         motion.stop()
         painter = Painter(display)
         server = Server(display, 1)
@@ -384,6 +403,8 @@ def write(lines: list[str], output: Path = DOC) -> None:
         "the two, Chromium on the server's own host plays the page over the WebSocket fallback from the same",
         "server (bench/media_wsmedia.py): decoded is when the page draws a decoded frame on its canvas, on screen",
         "the next animation frame after that draw.",
+        "The link-drop rows: an `auto` viewer on a host of its own, its link shaped to 1 Mbit/s (`tc tbf`) while noise",
+        "fills a rung of 2 Mbit/s; target: back to >= 20 fps within 3 s, no keyframe storm (bench/media_adaptive.py).",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f}.",
         "",
     ]

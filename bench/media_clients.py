@@ -8,6 +8,9 @@
   browser's packet buffer does. aiortc's own jitter buffer waits for a packet of the next frame,
   which would add up to one frame interval (40 ms at 25 fps) to every glass-to-glass figure.
 
+A counted viewer's frames can also be logged as they arrive (``log_frames``): when, their own
+timestamp, whether a keyframe.
+
 The crowd (``python -m bench.media_clients URL COUNT``) holds the viewers that only add load, in
 its own process: the timing viewer's event loop then handles its own packets only, as one
 person's browser does, instead of queueing behind the crowd's.
@@ -19,6 +22,7 @@ import asyncio
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from aiortc import jitterbuffer, rtcrtpreceiver
@@ -30,7 +34,29 @@ COLOURS = [(230, 20, 20), (20, 20, 230)]  # painted in turn: each sample's colou
 NEUTRAL = (128, 128, 128)  # painted first: neither colour, whatever the screen showed before
 DECODE: set[int] = set()  # ids of the track queues whose frames are decoded
 COUNTS: dict[int, int] = {}
+LOGS: dict[int, list[Received]] = {}  # track queue id -> the frames its counting worker received
 _worker = rtcrtpreceiver.decoder_worker
+
+
+@dataclass(frozen=True)
+class Received:
+    """A whole video frame, as it reached the (counting) decoder."""
+
+    arrived: float  # time.monotonic()
+    timestamp: int  # RTP, 90 kHz: the frame's grab time on the server (as sent: it wraps)
+    key: bool
+    width: int | None  # a VP8 keyframe's, from its header; None for the others
+    size: int  # bytes
+    decodes: bool  # whole, and so is every frame back to a keyframe (MarkerJitterBuffer)
+
+
+def received(codec: Any, frame: Any) -> Received:
+    data = frame.data
+    # VP8 (RFC 6386 9.1): bit 0 of the frame tag is 0 on a keyframe, whose header holds the width.
+    key = codec.name == "VP8" and len(data) >= 10 and not data[0] & 1
+    width = int.from_bytes(data[6:8], "little") & 0x3FFF if key else None
+    timestamp = getattr(frame, "rtp_timestamp", frame.timestamp)
+    return Received(time.monotonic(), timestamp, key, width, len(data), getattr(frame, "decodes", True))
 
 
 def _counting_worker(loop: Any, input_q: Any, output_q: Any, error: Any) -> None:
@@ -38,33 +64,104 @@ def _counting_worker(loop: Any, input_q: Any, output_q: Any, error: Any) -> None
         _worker(loop, input_q, output_q, error)
         return
     key = id(output_q)
-    while input_q.get() is not None:
+    log = LOGS.get(key)
+    while (task := input_q.get()) is not None:
         COUNTS[key] = COUNTS.get(key, 0) + 1
+        if log is not None:
+            log.append(received(*task))
+
+
+def starts_keyframe(packet: Any) -> bool:
+    """A VP8 keyframe's first packet: the payload descriptor's S bit and partition 0 (RFC 7741 4.2), and the
+    frame tag's key bit (RFC 6386 9.1) in what the depayloader left."""
+    payload, data = packet.payload, getattr(packet, "_data", b"")
+    return len(payload) > 0 and payload[0] & 0x17 == 0x10 and len(data) > 0 and not data[0] & 1
 
 
 class MarkerJitterBuffer(jitterbuffer.JitterBuffer):
-    """Video frames leave at their marker bit; without one (a lost last packet), at the next frame's first."""
+    """Video frames leave at their marker bit; without one (a lost last packet), at the next frame's first.
+
+    A packet lost for good would hold every later frame back until the buffer overflows (aiortc's own
+    buffer does so too, seconds behind on a lossy link, asking a keyframe at every packet); a browser
+    jumps to the next whole keyframe and asks for one. So does this buffer: stuck behind a hole with a
+    whole frame after it, it asks for a keyframe (at most every ``KEYFRAME_REQUEST_INTERVAL``) and skips
+    to the first whole keyframe it holds. Each frame it lets out says whether it ``decodes``: it is whole
+    and follows a frame that did, or is a whole keyframe."""
 
     at_marker = True  # False: aiortc's own behaviour, for the figure that shows the difference
+    KEYFRAME_REQUEST_INTERVAL = 0.5  # s
+
+    def __init__(self, capacity: int, prefetch: int = 0, is_video: bool = False) -> None:
+        super().__init__(capacity, prefetch, is_video)
+        self._next: int | None = None  # the sequence number after the last frame let out
+        self._decodes = False
+        self._asked_at = float("-inf")
+        self._ask = False
+
+    def add(self, packet: Any) -> tuple[bool, jitterbuffer.JitterFrame | None]:
+        if self._is_video and self.at_marker and self._origin is not None:
+            behind = (self._origin - packet.sequence_number) % 65536
+            if 0 < behind < 32768:
+                return False, None  # a frame already let out or skipped (a late retransmission): aiortc would restart
+        pli, frame = super().add(packet)
+        ask, self._ask = self._ask, False
+        return pli or ask, frame
 
     def _remove_frame(self, sequence_number: int) -> jitterbuffer.JitterFrame | None:
         if not self._is_video or not self.at_marker:
             return super()._remove_frame(sequence_number)
-        packets: list[Any] = []
-        for count in range(self.capacity):
+        span = self._span(0)
+        if span is None:
+            span = self._past_hole()
+            if span is None:
+                return None
+        packets = [self._packets[(self._origin + i) % self.capacity] for i in range(span)]  # type: ignore[operator]
+        return self._take(packets, span)
+
+    def _span(self, start: int) -> int | None:
+        """How many packets, ``start`` places past the origin, make a frame that is all here (its marker
+        or the next frame's first packet seen); None while one is missing."""
+        first = None
+        for count in range(start, self.capacity):
             packet = self._packets[(self._origin + count) % self.capacity]  # type: ignore[operator]
             if packet is None:
                 return None
-            if packets and packet.timestamp != packets[0].timestamp:
-                return self._take(packets, count)
-            packets.append(packet)
+            if first is not None and packet.timestamp != first.timestamp:
+                return count - start
+            first = first or packet
             if packet.marker:
-                return self._take(packets, count + 1)
+                return count - start + 1
+        return None
+
+    def _past_hole(self) -> int | None:
+        """Behind a hole: the span of the first whole keyframe after it, everything before it removed;
+        None (a keyframe asked for, if a whole frame shows the hole is a loss) when there is none yet."""
+        whole_after = False
+        for start in range(1, self.capacity):
+            packet = self._packets[(self._origin + start) % self.capacity]  # type: ignore[operator]
+            before = self._packets[(self._origin + start - 1) % self.capacity]  # type: ignore[operator]
+            if packet is None or (before is not None and before.timestamp == packet.timestamp):
+                continue  # not where a frame (or what is left of one) starts
+            span = self._span(start)
+            if span is not None and starts_keyframe(packet):
+                self.remove(start)
+                return span
+            whole_after = whole_after or span is not None
+        now = time.monotonic()
+        if whole_after and now - self._asked_at >= self.KEYFRAME_REQUEST_INTERVAL:
+            self._asked_at, self._ask = now, True
         return None
 
     def _take(self, packets: list[Any], count: int) -> jitterbuffer.JitterFrame:
         self.remove(count)
-        return jitterbuffer.JitterFrame(data=b"".join(p._data for p in packets), timestamp=packets[0].timestamp)
+        first, last = packets[0], packets[-1]
+        follows = self._next is not None and first.sequence_number == self._next
+        self._decodes = bool(last.marker) and (starts_keyframe(first) or (self._decodes and follows))
+        self._next = (last.sequence_number + 1) % 65536
+        frame = jitterbuffer.JitterFrame(data=b"".join(p._data for p in packets), timestamp=first.timestamp)
+        frame.decodes = self._decodes  # type: ignore[attr-defined]
+        frame.rtp_timestamp = first.timestamp  # type: ignore[attr-defined]  # the receiver rewrites ``timestamp``
+        return frame
 
 
 def install() -> None:
@@ -91,6 +188,13 @@ async def viewers(
         await client.watch({"video": {"selector": {"type": "exact", "id": rung}}, "audio": {"disabled": not sound}})
         out.append(client)
     return out
+
+
+def log_frames(client: Viewer) -> list[Received]:
+    """The list ``client``'s video frames will be appended to as they arrive (call before it watches)."""
+    log: list[Received] = []
+    client.pc.on("track", lambda track: LOGS.__setitem__(id(track._queue), log) if track.kind == "video" else None)
+    return log
 
 
 def frames_counted(client: Viewer) -> int:
