@@ -12,7 +12,8 @@ The viewer's frames that would decode (whole, back to a keyframe: bench/media_cl
 skips a lost packet's frames to the next keyframe as a browser does; not decoded) are counted by their own
 timestamps, the server's grab clock, so a lost one counts for none; how late they came (beside the least
 delay of the run) is shown too. Keyframes: those the viewer received whole, and those the server encoded
-(its /metrics, every rung: with one viewer, each a keyframe sent to it).
+(its /metrics, every rung: with one viewer, each a keyframe sent to it). The server's moves are timed as
+the viewer hears them, on its WebSocket: over the same narrow link.
 ``python -m bench.media_adaptive`` runs this part alone.
 """
 
@@ -186,14 +187,14 @@ def report(run: Run) -> list[str]:
         tries = [f"{at - run.dropped:+.1f} s" for at, rung in run.moves if held < at < run.returned]
         if rest:
             after = f"; then, until the link came back, {min(rest)} fps at the least" + (
-                f" (the server's moves at {', '.join(tries)}: a try upwards)" if tries else ""
+                f" (the server's moves then, at {', '.join(tries)}: a try upwards)" if tries else ""
             )
     lines += [
         "",
         f"- Back to >= {TARGET_FPS:.0f} fps (every 1-s window from then on for {SUSTAIN:.0f} s) within"
         f" {TARGET_RECOVERY:.0f} s of the drop to 1 Mbit/s: {'met' if met else 'not met'} ("
         + (f"{back:.1f} s" if back is not None else "never")
-        + (f"; moved down {down:.1f} s after the drop" if down is not None else "; never moved down")
+        + (f"; the move down heard {down:.1f} s after the drop" if down is not None else "; never moved down")
         + f"; longest freeze {longest_gap(dues, run.dropped, run.dropped + (back or 0) + 1):.1f} s{after}).",
     ]
     reference = rates[0]
