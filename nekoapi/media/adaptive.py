@@ -8,8 +8,9 @@ its own peak since the last move (an estimate climbs slowly after a move up, so 
 nothing), and silence. A link that stays congested for ``unstable_duration`` moves the viewer one rung
 down at once; one that stays clear for ``stable_duration`` lets it try one rung up. A receiver report's
 loss is over the time since the report before it, so the congestion it shows counts from then (not
-before the last move). An upgrade that fails soon after doubles the wait before the next (up to 8x), so
-a link that carries the lower rung only does not flap between the two. Reports from before a move are
+before the last move). An upgrade that meets congestion within twice ``stable_duration`` goes back at
+once, without waiting ``unstable_duration``, and doubles the wait before the next try (up to 8x), so a
+link that carries the lower rung only does not flap between the two. Reports from before a move are
 ignored after it: they describe the old rung.
 """
 
@@ -84,7 +85,10 @@ class LinkEstimate:
             self._good_since = self._good_since if self._good_since is not None else now
         bad_for = now - self._bad_since if self._bad_since is not None else -1.0
         good_for = now - self._good_since if self._good_since is not None else -1.0
-        if bad_for >= config.unstable_duration and now - self._last_down >= config.downgrade_backoff:
+        # A try up that meets congestion goes back at once: every moment more on it is a frozen picture.
+        trying = self._last_down < self._last_up and now - self._last_up < 2 * config.stable_duration
+        patience = 0.0 if trying else config.unstable_duration
+        if bad_for >= patience and now - self._last_down >= config.downgrade_backoff:
             return Move.DOWN
         if good_for >= self._upgrade_wait() and now - self._last_up >= config.upgrade_backoff:
             return Move.UP

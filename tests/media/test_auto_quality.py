@@ -51,14 +51,20 @@ def test_a_receiver_report_counts_its_loss_from_the_report_before_it_but_not_fro
     assert link.judge(Report(loss=0.3, at=4.5, loss_since=2.5), 2_000_000, 4.5) is Move.DOWN  # backoff over
 
 
-def test_an_upgrade_that_fails_at_once_doubles_the_wait_before_the_next() -> None:
+def test_an_upgrade_that_fails_goes_back_at_once_and_doubles_the_wait_before_the_next() -> None:
     link = LinkEstimate(CONFIG, now=0.0)
     assert judged(link, [(t, Report(loss=0.0, at=t)) for t in (0.5, 8.5)]) == [None, Move.UP]
     link.moved(Move.UP, 8.5)
-    assert judged(link, [(t, Report(loss=0.5, at=t)) for t in (9.0, 10.0)]) == [None, Move.DOWN]
-    link.moved(Move.DOWN, 10.0)
-    clear = [(t, Report(loss=0.0, at=t)) for t in (10.5, 18.6, 26.4, 26.6)]
+    # The first report of congestion on the new rung (not one from before the move) sends it back at once:
+    # no second of frozen picture first.
+    assert judged(link, [(8.6, Report(loss=0.5, at=8.4)), (9.0, Report(loss=0.5, at=9.0))]) == [None, Move.DOWN]
+    link.moved(Move.DOWN, 9.0)
+    clear = [(t, Report(loss=0.0, at=t)) for t in (9.5, 17.6, 25.4, 25.6)]
     assert judged(link, clear) == [None, None, None, Move.UP]  # 16 s of clear link now, not 8
+    link.moved(Move.UP, 25.6)
+    # A rung that held for twice the stable time is no try any more: congestion waits its second again.
+    later = [(t, Report(loss=0.5, at=t)) for t in (60.0, 60.5, 61.0)]
+    assert judged(link, later) == [None, None, Move.DOWN]
 
 
 def test_a_receiver_estimate_below_the_rung_counts_as_congestion_and_silence_too() -> None:
