@@ -25,6 +25,20 @@ ARGS = [
 ]
 
 
+async def open_at(tab: Page, url: str, tries: int = 5) -> None:
+    """``tab.goto(url)``, again when Chromium dropped it because its network changed: the tests' network
+    namespaces come and go beside it, and Chromium cancels requests in flight then, the first navigation
+    included (boot.js reloads a page that lost one of its modules; this is the navigation before it)."""
+    for attempt in range(tries):
+        try:
+            await tab.goto(url)
+            return
+        except PlaywrightError as error:
+            if "ERR_NETWORK_CHANGED" not in str(error) or attempt == tries - 1:
+                raise
+            await asyncio.sleep(0.2 * (attempt + 1))
+
+
 @contextlib.asynccontextmanager
 async def page_at(base_url: str, width: int = 1600, height: int = 800) -> AsyncIterator[Page]:
     """A fresh headless Chromium with the page at ``base_url``/ open; closed afterwards."""
@@ -32,7 +46,7 @@ async def page_at(base_url: str, width: int = 1600, height: int = 800) -> AsyncI
         browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         try:
             tab = await browser.new_page(viewport={"width": width, "height": height})
-            await tab.goto(base_url + "/")
+            await open_at(tab, base_url + "/")
             yield tab
         finally:
             await browser.close()
@@ -62,7 +76,7 @@ async def browser_at(base_url: str) -> AsyncIterator[Callable[..., Awaitable[Pag
             viewport = {"width": width, "height": height}
             context = await browser.new_context(viewport=viewport, locale="en-US", **options)
             tab = await context.new_page()
-            await tab.goto(base_url + "/")
+            await open_at(tab, base_url + "/")
             return tab
 
         try:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, async_playwright
 
-from .browser import ARGS, CHROMIUM
+from .browser import ARGS, CHROMIUM, open_at
 from .netns import Link
 from .patience import START
 
@@ -45,7 +45,7 @@ async def page_inside(namespace: str, base_url: str, folder: Path, trusting: boo
         browser = await playwright.chromium.launch(executable_path=str(wrapper), args=ARGS, headless=True)
         try:
             tab = await browser.new_page(viewport={"width": 1280, "height": 720}, ignore_https_errors=trusting)
-            await tab.goto(base_url + "/")
+            await open_at(tab, base_url + "/")
             yield tab
         finally:
             await browser.close()
