@@ -1,8 +1,9 @@
 """``make bench`` media scenarios: viewers, glass-to-glass, input, first frame, memory.
 
 The server (``nekoapi serve``, as ``make run`` starts it) runs pinned to core 0 with its desktop on an
-Xvfb of the bench's (1280x720), moved to core 0 too; the viewers run on core 1 (bench/media_clients.py:
-counting viewers, the crowd's process, the browser-like timer; bench/media_browser.py: Chromium).
+Xvfb of the bench's (1280x720), moved to core 0 too, as is the thread that paints the moving square; the
+viewers run on core 1 (bench/media_clients.py: counting viewers, the crowd's processes, the browser-like
+timer; bench/media_browser.py: Chromium; bench/media_crowd.py: 100 viewers).
 "Per peer" gives every viewer an identical ladder id of its own: one encoder per viewer, as without
 the fan-out.
 Writes its section of docs/benchmarks.md between the media markers.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import docsection, media_clients, media_encode, media_recording, media_tcp, media_udpmux
+from bench import docsection, media_clients, media_crowd, media_encode, media_recording, media_tcp, media_udpmux
 from bench.media_browser import glass_to_glass as browser_glass_to_glass
 from bench.media_browser import login_to_first_frame
 from bench.media_clients import (
@@ -284,6 +285,8 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         print(lines[-1], flush=True)
         lines += ["", await media_udpmux.measure(display)]
         print(lines[-1], flush=True)
+        lines += ["", await media_crowd.measure(display)]
+        print(lines[-1], flush=True)
         motion.stop()
         painter = Painter(display)
         server = Server(display, 1)
@@ -382,6 +385,9 @@ def write(lines: list[str], output: Path = DOC) -> None:
         "plus decoding, and expected on screen. The udpmux=tcpmux rows run Chromium on a host of its own (a network",
         "namespace, reaching the server over a veth pair) against a server with both keys on one port number: as it",
         "is (UDP), then with its host's UDP dropped (ICE-TCP), one after the other (bench/media_tcp.py).",
+        "The crowd rows (bench/media_crowd.py): 25 then 100 counting viewers in 4 processes of their own on the",
+        "viewers' core, fresh servers; target: every one of 100 viewers >= 24 fps. The fan-out's CPU is the",
+        "server's less its stage's grab and encode (/metrics), per frame sent to one viewer.",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f}.",
         "",
     ]
