@@ -13,6 +13,7 @@ from collections import deque
 from typing import Any
 
 from aiortc.codecs.base import Encoder
+from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import convert_timebase
 
 from .vpx import CLOCK
@@ -37,18 +38,16 @@ VP8_DESCRIPTOR = 4  # X, I and a 15-bit picture id (M=1), as aiortc writes it, w
 SHARED_PICTURES = 8  # pictures whose chunks are kept: a stage's latest for each of a few rungs
 
 
-class Vp8Payloader(_PackOnly):
+class Vp8Payloader(Vp8Encoder):
     """aiortc's VP8 packets (one partition, S on the first), with the picture cut only once for all viewers.
 
     Every viewer of a stage gets the same picture: the chunks of the last few pictures are kept (by
     identity, so a picture is never mistaken for another) and each sender puts only its own 4-byte
-    descriptor, with its own picture id, before each chunk. A picture no longer kept is cut again.
+    descriptor, with its own picture id (aiortc's ``picture_id``), before each chunk. A picture no
+    longer kept is cut again. Frames to encode (none of ours) go to aiortc's own encoder, unchanged.
     """
 
     _shared: deque[tuple[Any, list[bytes]]] = deque(maxlen=SHARED_PICTURES)  # every sender's, on the event loop
-
-    def __init__(self) -> None:
-        self.picture_id = random.randint(0, (1 << 15) - 1)
 
     @classmethod
     def chunks(cls, packet: Any) -> list[bytes]:
