@@ -48,6 +48,7 @@ class Crowded:
     packets_per_frame: float  # per viewer
     kbit_per_viewer: float
     fanout_us: float  # server CPU beside the stage's grab and encode, per frame sent to one viewer
+    process_medians: tuple[float, ...] = ()  # each crowd process's median fps: a slow process, or a slow viewer
 
 
 def scrape(url: str) -> dict[str, float]:
@@ -104,9 +105,12 @@ async def watch(server: Server, count: int, seconds: float = SECONDS) -> Crowded
         for crowd in crowds:
             await asyncio.to_thread(crowd.close)
     fps: list[float] = []
+    medians: list[float] = []
     crowd_cpu = 0.0
     for ((frames0, cpu0), at0), ((frames1, cpu1), at1) in zip(before, after, strict=True):
-        fps += [(b - a) / (at1 - at0) for a, b in zip(frames0, frames1, strict=True)]
+        rates = [(b - a) / (at1 - at0) for a, b in zip(frames0, frames1, strict=True)]
+        fps += rates
+        medians.append(statistics.median(rates))
         crowd_cpu += (cpu1 - cpu0) / (at1 - at0)
     load_busy = (busy_after[0] - busy[0]) / max(1, busy_after[1] - busy[1])
     frames = max(counters["frames"], 1.0)
@@ -123,6 +127,7 @@ async def watch(server: Server, count: int, seconds: float = SECONDS) -> Crowded
         packets_per_frame=counters["packets"] / count / frames,
         kbit_per_viewer=counters["bytes"] * 8 / 1000 / count / elapsed,
         fanout_us=(cores - counters["encode_cpu"] / elapsed) * 1e6 / (count * frames / elapsed),
+        process_medians=tuple(medians),
     )
 
 
@@ -175,7 +180,11 @@ async def measure(display: str, counts: tuple[int, ...] = COUNTS) -> str:
             f" load core {got.load_core_busy:.0%}",
             file=sys.stderr,
         )
-        print(f"  fps, slowest first: {[round(f, 1) for f in sorted(got.fps)[:10]]}", file=sys.stderr)
+        print(
+            f"  fps, slowest first: {[round(f, 1) for f in sorted(got.fps)[:10]]}; each crowd process's median:"
+            f" {[round(f, 1) for f in got.process_medians]}",
+            file=sys.stderr,
+        )
     return "\n".join(rows(runs))
 
 
