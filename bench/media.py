@@ -1,8 +1,9 @@
 """``make bench`` media scenarios: viewers, glass-to-glass, input, first frame, memory.
 
 The server (``nekoapi serve``, as ``make run`` starts it) runs pinned to core 0 with its desktop on an
-Xvfb of the bench's (1280x720), moved to core 0 too; the viewers run on core 1 (bench/media_clients.py:
-counting viewers, the crowd's process, the browser-like timer; bench/media_browser.py: Chromium).
+Xvfb of the bench's (1280x720), moved to core 0 too, as is the thread that paints the moving square; the
+viewers run on core 1 (bench/media_clients.py: counting viewers, the crowd's processes, the browser-like
+timer; bench/media_browser.py: Chromium; bench/media_crowd.py: 100 viewers).
 "Per peer" gives every viewer an identical ladder id of its own: one encoder per viewer, as without
 the fan-out.
 Writes its section of docs/benchmarks.md between the media markers.
@@ -26,6 +27,7 @@ from bench import (
     docsection,
     media_adaptive,
     media_clients,
+    media_crowd,
     media_encode,
     media_recording,
     media_tcp,
@@ -44,6 +46,7 @@ from bench.media_clients import (
     between_paints,
     frames_counted,
     shows,
+    stop_reading,
     viewers,
     ws_url,
 )
@@ -109,7 +112,8 @@ class Server:
 
 
 async def delivery(server: Server, count: int, per_peer: bool, seconds: float = 6.0) -> dict[str, float]:
-    clients = await viewers(server.url, count, per_peer=per_peer)
+    readers: list[asyncio.Task[None]] = []
+    clients = await viewers(server.url, count, per_peer=per_peer, readers=readers)
     try:
         await asyncio.sleep(2.0)
         before = {c: frames_counted(c) for c in clients}
@@ -119,6 +123,7 @@ async def delivery(server: Server, count: int, per_peer: bool, seconds: float = 
         fps = [(frames_counted(c) - before[c]) / seconds for c in clients]
         return {"cores": cores, "fps_min": min(fps), "fps_median": statistics.median(fps), "rss": server.rss_mib()}
     finally:
+        await stop_reading(readers)
         for client in clients:
             await client.close()
 
@@ -235,6 +240,9 @@ class Motion:
             raise RuntimeError("the moving square's window was not mapped")
 
     def _run(self) -> None:
+        # On the server's core, where the desktop's app would run beside its X server: a crowd that
+        # fills the load core does not slow the painting, so the screen changes 25 times a second.
+        os.sched_setaffinity(0, {int(SERVER_CORE)})  # 0: this thread only (Linux)
         screen = self._x.screen()
         window = screen.root.create_window(
             0, 0, 1280, 720, 0, screen.root_depth, override_redirect=True, background_pixel=0x202020
@@ -244,7 +252,10 @@ class Motion:
         self._mapped.set()
         gc = window.create_gc(foreground=0xE0C040)
         step = 0
-        while not self._stop.wait(0.04):
+        started = time.monotonic()
+        # Each step on a fixed clock, not a fixed pause after the last: a late step (a busy core) does
+        # not slow the steps after it below 25 a second.
+        while not self._stop.wait(max(0.0, started + (step + 1) * 0.04 - time.monotonic())):
             window.clear_area(0, 0, 0, 0)
             window.fill_rectangle(gc, (step * 16) % 1040, 240, 240, 240)
             self._x.sync()
@@ -296,6 +307,8 @@ async def run(counts: tuple[int, ...], per_peer_counts: tuple[int, ...]) -> list
         if link_drop:
             lines += ["", *link_drop]
             print("\n".join(link_drop), flush=True)
+        lines += ["", await media_crowd.measure(display)]
+        print(lines[-1], flush=True)
         motion.stop()
         painter = Painter(display)
         server = Server(display, 1)
@@ -402,9 +415,14 @@ def write(lines: list[str], output: Path = DOC) -> None:
         "is (UDP), then with its host's UDP dropped (ICE-TCP), one after the other (bench/media_tcp.py). Between",
         "the two, Chromium on the server's own host plays the page over the WebSocket fallback from the same",
         "server (bench/media_wsmedia.py): decoded is when the page draws a decoded frame on its canvas, on screen",
-        "the next animation frame after that draw.",
+        "the next animation frame after that draw; on a plain http page (no WebCodecs), the page's video element",
+        "plays the socket through Media Source Extensions, timed as the WebRTC video is (handed to the compositor,",
+        "expected on screen).",
         "The link-drop rows: an `auto` viewer on a host of its own, its link shaped to 1 Mbit/s (`tc tbf`) while noise",
         "fills a rung of 2 Mbit/s; target: back to >= 20 fps within 3 s, no keyframe storm (bench/media_adaptive.py).",
+        "The crowd rows (bench/media_crowd.py): 25 then 100 counting viewers in 4 processes of their own on the",
+        "viewers' core, fresh servers; target: every one of 100 viewers >= 24 fps. The fan-out's CPU is the",
+        "server's less its stage's grab and encode (/metrics), per frame sent to one viewer.",
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {os.getloadavg()[0]:.1f}.",
         "",
     ]

@@ -19,12 +19,16 @@ person's browser does, instead of queueing behind the crowd's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
+import shutil
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 from typing import Any
 
+import websockets
 from aiortc import jitterbuffer, rtcrtpreceiver
 
 from tests.media.client import Viewer
@@ -175,9 +179,17 @@ def ws_url(base_url: str) -> str:
 
 
 async def viewers(
-    base_url: str, count: int, *, per_peer: bool = False, decode: int = 0, sound: bool = False
+    base_url: str,
+    count: int,
+    *,
+    per_peer: bool = False,
+    decode: int = 0,
+    sound: bool = False,
+    readers: list[asyncio.Task[None]] | None = None,
 ) -> list[Viewer]:
-    """``count`` logged-in viewers on ladder id p0 (per peer: p0, p1, ... one each), audio off unless ``sound``."""
+    """``count`` logged-in viewers on ladder id p0 (per peer: p0, p1, ... one each), audio off unless ``sound``.
+    With ``readers``, each viewer reads its events from when it watches (``read_events``), the tasks
+    added to the list."""
     out = []
     for i in range(count):
         client = Viewer(base_url, ws_url(base_url))
@@ -187,6 +199,8 @@ async def viewers(
         rung = f"p{i}" if per_peer else "p0"
         await client.watch({"video": {"selector": {"type": "exact", "id": rung}}, "audio": {"disabled": not sound}})
         out.append(client)
+        if readers is not None:
+            readers += read_events([client])
     return out
 
 
@@ -195,6 +209,27 @@ def log_frames(client: Viewer) -> list[Received]:
     log: list[Received] = []
     client.pc.on("track", lambda track: LOGS.__setitem__(id(track._queue), log) if track.kind == "video" else None)
     return log
+
+
+def read_events(clients: list[Viewer]) -> list[asyncio.Task[None]]:
+    """Tasks that read and drop each viewer's events, as a page does. A socket nobody reads fills
+    websockets' queue, which then stops reading it, and so stops answering the server's pings: the
+    server ends the session after its ping timeout, and the session's peer with it. Cancel them
+    before closing the viewers."""
+
+    async def read(client: Viewer) -> None:
+        assert client.ws is not None
+        with contextlib.suppress(websockets.ConnectionClosed):
+            while True:
+                await client.ws.connection.recv()
+
+    return [asyncio.ensure_future(read(client)) for client in clients]
+
+
+async def stop_reading(readers: list[asyncio.Task[None]]) -> None:
+    for reader in readers:
+        reader.cancel()
+    await asyncio.gather(*readers, return_exceptions=True)
 
 
 def frames_counted(client: Viewer) -> int:
@@ -226,27 +261,49 @@ def between_paints(sample: int, frame_interval: float = 0.04) -> float:
 
 
 class Crowd:
-    """``count`` viewers in a child process, on this process's cores, until ``close``."""
+    """``count`` viewers in a child process (on ``core``, else on this process's cores), until ``close``.
 
-    def __init__(self, base_url: str, count: int) -> None:
+    ``wait=False`` returns at once: ``watching()`` then waits for the viewers, so that several crowds
+    join at the same time. ``counted()`` asks the frames each viewer has counted and the process's CPU.
+    """
+
+    def __init__(self, base_url: str, count: int, *, core: str | None = None, wait: bool = True) -> None:
         self._process: subprocess.Popen[str] | None = None
         if count:
             argv = [sys.executable, "-m", "bench.media_clients", base_url, str(count)]
+            if core is not None:
+                argv = ["taskset", "-c", core, *argv] if shutil.which("taskset") else argv
             self._process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-            assert self._process.stdout is not None
-            if self._process.stdout.readline().strip() != "watching":
-                raise RuntimeError("the crowd's viewers did not start watching")
+            if wait:
+                self.watching()
+
+    def watching(self) -> None:
+        assert self._process is not None and self._process.stdout is not None
+        if self._process.stdout.readline().strip() != "watching":
+            raise RuntimeError("the crowd's viewers did not start watching")
+
+    def counted(self) -> tuple[list[int], float]:
+        """The frames each viewer has counted so far, and the CPU seconds the crowd's process has used."""
+        assert self._process is not None and self._process.stdin is not None and self._process.stdout is not None
+        self._process.stdin.write("count\n")
+        self._process.stdin.flush()
+        answer = json.loads(self._process.stdout.readline())
+        return answer["frames"], answer["cpu"]
 
     def close(self) -> None:
         if self._process is not None:
-            self._process.communicate(timeout=30)  # stdin closed: the crowd leaves
+            self._process.communicate(timeout=60)  # stdin closed: the crowd leaves
             self._process = None
 
 
 async def _crowd(base_url: str, count: int) -> None:
-    clients = await viewers(base_url, count)
+    readers: list[asyncio.Task[None]] = []
+    clients = await viewers(base_url, count, readers=readers)
     print("watching", flush=True)
-    await asyncio.to_thread(sys.stdin.read)
+    while await asyncio.to_thread(sys.stdin.readline):  # a line asks for the counts; the end, to leave
+        frames = [frames_counted(client) for client in clients]
+        print(json.dumps({"frames": frames, "cpu": time.process_time()}), flush=True)
+    await stop_reading(readers)
     for client in clients:
         await client.close()
 

@@ -1,16 +1,19 @@
-"""RTP payloaders aiortc lacks: VP9 (RFC 9628) and AV1 (the AOM "RTP Payload Format For AV1").
+"""RTP payloaders: VP9 (RFC 9628) and AV1 (the AOM "RTP Payload Format For AV1"), which aiortc lacks, and
+VP8 (RFC 7741) cut once for every viewer.
 
-Each turns one encoded picture into RTP payloads, as aiortc's own ``Encoder.pack`` does for VP8
-and H264; the sender adds the RTP header and sets the marker bit on the last one. One instance
-serves one sender (its picture ids count that viewer's pictures).
+Each turns one encoded picture into RTP payloads, as aiortc's own ``Encoder.pack`` does for H264;
+the sender adds the RTP header and sets the marker bit on the last one. One instance serves one
+sender (its picture ids count that viewer's pictures).
 """
 
 from __future__ import annotations
 
 import random
+from collections import deque
 from typing import Any
 
 from aiortc.codecs.base import Encoder
+from aiortc.codecs.vpx import Vp8Encoder
 from aiortc.mediastreams import convert_timebase
 
 from .vpx import CLOCK
@@ -23,6 +26,47 @@ class _PackOnly(Encoder):
 
     def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         raise NotImplementedError("shared stages encode; this sender only packetizes")
+
+
+def _timestamp(packet: Any) -> int:
+    time_base = packet.time_base or CLOCK
+    return int(packet.pts) if time_base is CLOCK else convert_timebase(packet.pts, time_base, CLOCK)
+
+
+VP8_PACKET_MAX = 1300  # bytes of payload, descriptor included: aiortc's own VP8 packets
+VP8_DESCRIPTOR = 4  # X, I and a 15-bit picture id (M=1), as aiortc writes it, whatever the id
+SHARED_PICTURES = 8  # pictures whose chunks are kept: a stage's latest for each of a few rungs
+
+
+class Vp8Payloader(Vp8Encoder):
+    """aiortc's VP8 packets (one partition, S on the first), with the picture cut only once for all viewers.
+
+    Every viewer of a stage gets the same picture: the chunks of the last few pictures are kept (by
+    identity, so a picture is never mistaken for another) and each sender puts only its own 4-byte
+    descriptor, with its own picture id (aiortc's ``picture_id``), before each chunk. A picture no
+    longer kept is cut again. Frames to encode (none of ours) go to aiortc's own encoder, unchanged.
+    """
+
+    _shared: deque[tuple[Any, list[bytes]]] = deque(maxlen=SHARED_PICTURES)  # every sender's, on the event loop
+
+    @classmethod
+    def chunks(cls, packet: Any) -> list[bytes]:
+        for picture, chunks in cls._shared:
+            if picture is packet:
+                return chunks
+        data = bytes(packet)
+        room = VP8_PACKET_MAX - VP8_DESCRIPTOR
+        chunks = [data[position : position + room] for position in range(0, len(data), room)]
+        cls._shared.append((packet, chunks))
+        return chunks
+
+    def pack(self, packet: Any) -> tuple[list[bytes], int]:
+        chunks = self.chunks(packet)
+        picture_id = self.picture_id
+        self.picture_id = (picture_id + 1) % (1 << 15)
+        picture = bytes([0x80 | picture_id >> 8, picture_id & 0xFF])
+        first, rest = b"\x90\x80" + picture, b"\x80\x80" + picture
+        return [(rest if index else first) + chunk for index, chunk in enumerate(chunks)], _timestamp(packet)
 
 
 class Vp9Payloader(_PackOnly):

@@ -165,7 +165,7 @@ from aiortc.rtcrtpparameters import (  # noqa: E402
     RTCRtpHeaderExtensionParameters,
 )
 
-from .payloaders import Av1Payloader, Vp9Payloader  # noqa: E402
+from .payloaders import Av1Payloader, Vp8Payloader, Vp9Payloader  # noqa: E402
 
 # --- a transport, its ICE agent and its RTP senders ---
 
@@ -339,6 +339,7 @@ def stun_server(connection: Connection) -> tuple[str, int] | None:
 PLAYOUT_DELAY_URI = "http://www.webrtc.org/experiments/rtp-hdrext/playout-delay"
 PLAYOUT_DELAY_ID = 5  # one id space across audio and video under BUNDLE: aiortc uses 1-3
 PLAYOUT_DELAY_ZERO = b"\x00\x00\x00"  # 12-bit min and max, in 10 ms units: render at once
+ONE_BYTE_PROFILE, ONE_BYTE_MAX_ID = 0xBEDE, 14  # RFC 8285's one-byte header extensions
 SENDER_EXTENSIONS_MAP = "_RTCRtpSender__rtp_header_extensions_map"
 
 
@@ -359,6 +360,13 @@ class PlayoutDelayMap(rtp.HeaderExtensionsMap):
         profile, data = super().set(values)
         if self.playout_delay_id is None:
             return profile, data
+        if profile == ONE_BYTE_PROFILE and self.playout_delay_id <= ONE_BYTE_MAX_ID:
+            # Every packet: the element is appended to aiortc's own, not unpacked and packed again.
+            end = 0
+            while end < len(data) and data[end]:  # the elements, up to aiortc's zero padding
+                end += 2 + (data[end] & 0x0F)
+            body = data[:end] + bytes([self.playout_delay_id << 4 | len(PLAYOUT_DELAY_ZERO) - 1]) + PLAYOUT_DELAY_ZERO
+            return profile, body + bytes(-len(body) % 4)
         extensions = rtp.unpack_header_extensions(profile, data) if data else []
         extensions.append((self.playout_delay_id, PLAYOUT_DELAY_ZERO))
         return rtp.pack_header_extensions(extensions)
@@ -397,6 +405,8 @@ def _install() -> None:
 
     def get_encoder(codec: RTCRtpCodecParameters) -> Any:
         mime = codec.mimeType.lower()
+        if mime == "video/vp8":
+            return Vp8Payloader()  # the stages encode: only aiortc's packing, done once for every viewer
         if mime == "video/vp9":
             return Vp9Payloader()
         if mime == "video/av1":

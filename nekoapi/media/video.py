@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 
 KEYFRAME_INTERVAL = 2.0  # seconds while frames flow: a lost keyframe heals without a PLI even so
 ESTIMATE_LIFETIME = 5.0  # s: receivers send REMB about once a second while they receive
+ESTIMATE_WALK = 1.0  # s: how often the slowest live estimate is looked for again (the rate may rise)
 IDLE_WAIT = 1.0  # s: how long a wait for damage lasts before the loop looks at ``stop`` again
 
 
@@ -56,6 +57,7 @@ class VideoStage(Fanout):
         self._capture_lock = threading.Lock()
         self.bitrate = rung.bitrate * 1000  # bit/s, moved by receivers' feedback
         self._estimates: dict[int, tuple[int, float]] = {}  # id(receiver) -> (REMB bit/s, when)
+        self._walked = float("-inf")  # monotonic: when the estimates were last walked (the first report walks)
         self.frames = 0
         self.keyframes = 0
         self.cpu_seconds = 0.0  # the CPU time this stage's thread spent on its frames: grab, convert, encode
@@ -71,10 +73,19 @@ class VideoStage(Fanout):
 
     def feedback(self, receiver: object, bitrate: int) -> None:
         """A receiver's estimate (REMB). The rung follows its slowest receiver, within the rung's
-        bounds; an estimate not renewed for ``ESTIMATE_LIFETIME`` (a receiver gone) no longer counts."""
+        bounds; an estimate not renewed for ``ESTIMATE_LIFETIME`` (a receiver gone) no longer counts.
+
+        Every receiver reports about once a second, so walking all the estimates at each report would
+        cost N x N a second: an estimate below the rate takes effect at once (it is the new slowest),
+        and the walk that lets the rate rise again runs at most every ``ESTIMATE_WALK``."""
         now = time.monotonic()
         estimates = self._estimates
         estimates[id(receiver)] = (bitrate, now)
+        if bitrate < self.bitrate:
+            self.set_bitrate(bitrate)
+        if now - self._walked < ESTIMATE_WALK:
+            return
+        self._walked = now
         for key in [k for k, (_, at) in estimates.items() if now - at > ESTIMATE_LIFETIME]:
             del estimates[key]
         self.set_bitrate(min(rate for rate, _ in estimates.values()))

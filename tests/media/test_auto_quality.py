@@ -11,6 +11,7 @@ import time
 import pytest
 
 from nekoapi.config import EstimatorConfig, load_config
+from nekoapi.media import video
 from nekoapi.media.adaptive import LinkEstimate, Move, Report, rungs_by_bitrate, step
 from nekoapi.media.pulse import PulseServer
 from nekoapi.media.video import VideoStage
@@ -106,6 +107,26 @@ async def test_a_rung_follows_its_slowest_receiver_within_its_bounds() -> None:
     assert stage.bitrate == 900_000  # the slow one still holds it down
     stage.feedback(slow, 100_000)
     assert stage.bitrate == 500_000  # ... but not below the rung's minimum
+
+
+async def test_a_rung_rises_again_once_its_slowest_receiver_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(video, "ESTIMATE_WALK", 0.2)
+    rung = load_config({}).capture.video.ladder.rungs[0]  # 2000 kbit/s, down to 500
+    stage = VideoStage(rung, "vp8", lambda: None, asyncio.get_running_loop())
+    fast, slow = object(), object()
+    stage.feedback(fast, 1_800_000)
+    stage.feedback(slow, 900_000)
+    await asyncio.sleep(0.3)
+    stage.feedback(slow, 1_200_000)
+    assert stage.bitrate == 1_200_000  # the slowest is faster now
+    stage.feedback(slow, 1_500_000)
+    stage.feedback(fast, 1_700_000)
+    assert stage.bitrate == 1_200_000  # within the walk's interval, only a drop takes effect at once
+    stage.feedback(fast, 1_000_000)
+    assert stage.bitrate == 1_000_000
+    await asyncio.sleep(0.3)
+    stage.feedback(fast, 1_700_000)
+    assert stage.bitrate == 1_500_000
 
 
 async def test_auto_is_kept_when_asked_for_and_dropped_by_a_rung_picked_by_hand(viewer: Viewer) -> None:

@@ -10,12 +10,14 @@ from typing import Any
 import av
 import numpy as np
 import pytest
+from aiortc.codecs.vpx import VpxPayloadDescriptor, vp8_depayload
 
 from nekoapi.config import AudioCaptureConfig, ConfigError, load_config
 from nekoapi.media.audio import AUDIO_CODECS
 from nekoapi.media.encoders import open_encoder
-from nekoapi.media.payloaders import PAYLOAD_MAX, Av1Payloader, Vp9Payloader
+from nekoapi.media.payloaders import PAYLOAD_MAX, VP8_PACKET_MAX, Av1Payloader, Vp8Payloader, Vp9Payloader
 from nekoapi.media.pulse import PulseServer
+from nekoapi.media.vpx import EncodedFrame
 from nekoapi.media.yuv import I420, Converter
 from tests.support.browser import log_in, page_at
 from tests.support.factory import USER_PASSWORD
@@ -85,6 +87,29 @@ def test_the_vp9_picture_id_counts_per_viewer_and_wraps() -> None:
     packet.__class__.__bytes__ = lambda self: b"\x00" * 10
     ids = [vp9_frame(payloader.pack(packet)[0])[1]["picture_id"] for _ in range(2)]
     assert ids == [(1 << 15) - 1, 0]
+
+
+def test_vp8_viewers_get_the_same_picture_each_with_its_own_picture_ids() -> None:
+    """Several viewers of one stage: each depayloads the whole picture, behind its own descriptor."""
+    rng = np.random.default_rng(2)
+    pictures = [
+        EncodedFrame(rng.integers(0, 255, size, np.uint8).tobytes(), 3600 * i, i == 0)
+        for i, size in enumerate((5000, 1296, 1297, 40))
+    ]
+    viewers = [Vp8Payloader(), Vp8Payloader()]
+    viewers[1].picture_id = (1 << 15) - 2  # wraps within the pictures
+    starts = [viewer.picture_id for viewer in viewers]
+    for index, picture in enumerate(pictures):
+        packed = [viewer.pack(picture) for viewer in viewers]
+        for start, (payloads, timestamp) in zip(starts, packed, strict=True):
+            assert timestamp == picture.pts
+            assert all(len(payload) <= VP8_PACKET_MAX for payload in payloads)
+            assert b"".join(vp8_depayload(payload) for payload in payloads) == picture.data
+            descriptors = [VpxPayloadDescriptor.parse(payload)[0] for payload in payloads]
+            assert [d.partition_start for d in descriptors] == [1] + [0] * (len(payloads) - 1)
+            assert {d.picture_id for d in descriptors} == {(start + index) % (1 << 15)}
+        (first, _), (second, _) = packed
+        assert [p[4:] for p in first] == [p[4:] for p in second]  # one cut, two descriptors
 
 
 def test_codec_keys_are_checked() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from aiortc import RTCConfiguration
 from aiortc.rtcrtpparameters import RTCRtpHeaderExtensionParameters, RTCRtpParameters
-from aiortc.rtp import RtpPacket, unpack_header_extensions
+from aiortc.rtp import HeaderExtensions, HeaderExtensionsMap, RtpPacket, unpack_header_extensions
 
 from nekoapi.media.peer import Peer
 from nekoapi.media.pulse import PulseServer
@@ -117,3 +117,27 @@ async def test_the_offer_declares_the_extension_for_video() -> None:
         assert PLAYOUT_DELAY_URI in video and PLAYOUT_DELAY_URI not in audio
     finally:
         await peer.close()
+
+
+def test_the_playout_delay_follows_aiortcs_own_extensions_on_every_packet() -> None:
+    """Whatever aiortc writes (a send time whose bytes end in zeros, mids of any length), the packet carries
+    exactly those elements and the playout delay after them."""
+    uris = {1: "urn:ietf:params:rtp-hdrext:sdes:mid", 3: "http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"}
+    negotiated = RTCRtpParameters(
+        headerExtensions=[
+            *(RTCRtpHeaderExtensionParameters(id=i, uri=uri) for i, uri in uris.items()),
+            RTCRtpHeaderExtensionParameters(id=5, uri=PLAYOUT_DELAY_URI),
+        ]
+    )
+    ours, aiortcs = PlayoutDelayMap(), HeaderExtensionsMap()
+    ours.configure(negotiated)
+    aiortcs.configure(negotiated)
+    for mid in ("0", "video", "a" * 16, None):
+        for send_time in (0, 0x100, 0x10000, 0xFFFFFF, 0x123400, None):
+            values = HeaderExtensions(mid=mid, abs_send_time=send_time)
+            profile, data = ours.set(values)
+            assert len(data) % 4 == 0
+            assert unpack_header_extensions(profile, data) == [
+                *unpack_header_extensions(*aiortcs.set(values)),
+                (5, b"\x00\x00\x00"),
+            ]
