@@ -133,7 +133,7 @@ async def glass_to_glass(
 ) -> list[float]:
     """Paint to decoded frame, with ``others`` viewers watching from the crowd's process."""
     MarkerJitterBuffer.at_marker = at_marker
-    crowd = Crowd(server.url, others)
+    crowd = Crowd(server.url, others, yielding=True)
     timer = (await viewers(server.url, 1, decode=1))[0]
     times = []
     try:
@@ -156,7 +156,7 @@ async def glass_to_glass(
 
 async def browser_with_crowd(server: Server, painter: Painter, others: int) -> tuple[list[float], list[float]]:
     """Chromium's glass-to-glass while ``others`` viewers watch from the crowd's process."""
-    crowd = Crowd(server.url, others)
+    crowd = Crowd(server.url, others, yielding=True)
     try:
         return await browser_glass_to_glass(server.url, PASSWORD, painter)
     finally:
@@ -178,7 +178,7 @@ async def idle_cost(server: Server, painter: Painter, count: int, seconds: float
 
 
 async def input_latency(server: Server, painter: Painter, others: int, samples: int = 200) -> list[float]:
-    crowd = Crowd(server.url, others)
+    crowd = Crowd(server.url, others, yielding=True)
     host = (await viewers(server.url, 1))[0]
     assert host.ws is not None
     await host.ws.send("control/request")
@@ -406,7 +406,9 @@ def write(lines: list[str], output: Path = DOC) -> None:
         "the WebSocket fallback (`/api/room/media`) on screen p50 <= UDP's + 20 ms, and its server CPU with 10",
         "viewers <= 1x that of 10 WebRTC viewers (both with sound, counting; one server, in turn, 2 runs each).",
         "Glass-to-glass and input are timed by one viewer in its own process, the other 9 of '10 viewers'",
-        "watching from a second one; paints and moves land at every phase of the 25 fps frame clock. The aiortc",
+        "watching from a second one at a lower priority (nice 10: on this machine the crowd shares the timed",
+        "viewer's cores, where in a room other viewers' machines would not); paints and moves land at every phase",
+        "of the 25 fps frame clock. The aiortc",
         "timer hands a frame to its decoder at the frame's RTP marker bit, as a browser does; aiortc's own jitter",
         "buffer waits for the next frame's first packet (up to 40 ms more: its row). The Chromium rows are the page",
         "at / in Debian's Chromium, from each frame's own times (requestVideoFrameCallback): last packet received",
