@@ -121,10 +121,13 @@ class ScreenCapture:
             return
         ready, _, _ = select.select([self._conn.get_file_descriptor(), self._wake_r], [], [], max(timeout, 0))
         if self._wake_r in ready:
-            with contextlib.suppress(BlockingIOError):
-                while os.read(self._wake_r, 64):
-                    pass
+            self._drain_wakes()
         self._read_events()
+
+    def _drain_wakes(self) -> None:
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._wake_r, 64):
+                pass
 
     def _read_events(self) -> None:
         while True:
@@ -178,10 +181,14 @@ class ScreenCapture:
         return int(geometry.width), int(geometry.height)
 
     def sleep_until(self, when: float) -> None:
-        """Waits until ``when`` (monotonic clock), or less if ``wake`` is called."""
+        """Waits until ``when`` (monotonic clock), or less if ``wake`` is called. The wake is used up, as
+        ``wait`` uses it: left pending, it would end every later sleep at once, and a screen that keeps
+        changing (so that ``wait`` is not called) would have the frame loop spin on a whole core."""
         delay = when - time.monotonic()
         if delay > 0:
-            select.select([self._wake_r], [], [], delay)
+            ready, _, _ = select.select([self._wake_r], [], [], delay)
+            if ready:
+                self._drain_wakes()
 
     def close(self) -> None:
         with self._closing:

@@ -70,6 +70,22 @@ def test_wake_ends_a_wait_at_once(media_display: str) -> None:
     capture.wake()  # after close: nothing happens (no write into a closed pipe)
 
 
+def test_a_wake_ends_one_sleep_and_not_the_ones_after_it(media_display: str) -> None:
+    # The frame loop sleeps until its next frame while the screen keeps changing: a keyframe asked for
+    # (a wake) cuts one sleep short, and the loop must not then spin through every sleep after it.
+    capture = ScreenCapture(media_display)
+    try:
+        capture.wake()
+        started = time.monotonic()
+        capture.sleep_until(started + REPLY)
+        assert time.monotonic() - started < 5
+        started = time.monotonic()
+        capture.sleep_until(started + 0.2)
+        assert time.monotonic() - started >= 0.15
+    finally:
+        capture.close()
+
+
 def test_without_damage_every_frame_interval_is_a_change(media_display: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(ScreenCapture, "_watch_damage", lambda self: None)
     capture = ScreenCapture(media_display)
