@@ -48,7 +48,10 @@ async def open_page(room: LiveServer) -> AsyncIterator[OpenPage]:
 
 @pytest.fixture
 async def admin_api(room: LiveServer) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(base_url=room.http_url) as client:
+    # A connection for each call: the test's pages take longer than the server's 5 s keep-alive between
+    # two calls, and a POST on a connection the server is closing at that moment is not retried.
+    no_keep_alive = httpx.Limits(max_keepalive_connections=0)
+    async with httpx.AsyncClient(base_url=room.http_url, limits=no_keep_alive) as client:
         login = (await client.post("/api/login", json={"username": "root", "password": USER_PASSWORD})).json()
         client.headers["Authorization"] = f"Bearer {login['token']}"
         yield client

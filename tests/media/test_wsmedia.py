@@ -215,6 +215,16 @@ async def test_private_mode_queues_nothing_and_resumes_at_a_keyframe() -> None:
     stream.stop()
 
 
+async def a_click_moves_the_pointer(page: Any, painter: Painter, screen: str) -> None:
+    """The host's input goes on the media socket: a click on the room's ``screen`` moves the desktop's pointer."""
+    await page.get_by_role("button", name="Request control").click()
+    await page.wait_for_selector(f"{screen}.hosting")
+    box = await page.locator(screen).bounding_box()
+    assert box is not None
+    await page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
+    await pointer_at(painter, (320, 540))
+
+
 async def canvas_shows(page: Any, rgb: tuple[int, int, int]) -> None:
     await browser.canvas_shows(page, rgb, ICE_BOUND + REPLY)
 
@@ -244,13 +254,7 @@ async def test_a_browser_reaching_only_the_http_port_plays_and_controls_over_the
             await expect(path).to_have_text("WebSocket", timeout=REPLY * 1000)
             rtt = page.get_by_role("region", name="Connection details").locator("dd[data-key=rtt]")
             await expect(rtt).to_have_text(re.compile(r"^\d+ ms$"), timeout=REPLY * 1000)  # PING and PONG on the socket
-            # The host's input goes on the same socket: a click moves the desktop's pointer.
-            await page.get_by_role("button", name="Request control").click()
-            await page.wait_for_selector("#screen.hosting")
-            box = await page.locator("#screen").bounding_box()
-            assert box is not None
-            await page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
-            await pointer_at(painter, (320, 540))
+            await a_click_moves_the_pointer(page, painter, "#screen")
             assert not failures, failures
 
 
@@ -284,12 +288,7 @@ async def test_a_plain_http_page_plays_the_websocket_in_its_video_element(
             while await page.evaluate(sound) < first + 0.5:
                 assert time.monotonic() < deadline, "the sound element's clock stands still"
                 await asyncio.sleep(0.1)
-            await page.get_by_role("button", name="Request control").click()
-            await page.wait_for_selector("#video.hosting")
-            box = await page.locator("#video").bounding_box()
-            assert box is not None
-            await page.mouse.click(box["x"] + box["width"] * 0.25, box["y"] + box["height"] * 0.75)
-            await pointer_at(painter, (320, 540))
+            await a_click_moves_the_pointer(page, painter, "#video")
             assert not failures, failures
 
 

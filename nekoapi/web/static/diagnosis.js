@@ -9,7 +9,7 @@ import { state, subscribe, update } from "./store.js";
 import { t } from "./strings.js";
 import { start as socketMedia, usingSocket } from "./wsmedia.js";
 
-const MEDIA_BOUND = 5000; // ms from the server's offer until media must arrive
+const MEDIA_BOUND = 5000; // ms from the server's offer until the peer must be connected (its first packet: twice that)
 const PRIVATE = /^(10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.|fc|fd|fe80)/i;
 let timer = 0;
 let offered = new Set(); // "UDP 10.0.0.1:59000": the server's candidates, from its offer and its trickle
