@@ -23,7 +23,7 @@ from nekoapi.media.pulse import PulseServer
 from tests.desktop.xdnd_target import DropTarget
 from tests.media.conftest import media_display, pulse  # noqa: F401  (fixtures)
 from tests.media.server import media_server as serving
-from tests.support.browser import browser_at, log_in
+from tests.support.browser import browser_at, closed, log_in
 from tests.support.factory import ADMIN_PASSWORD, USER_PASSWORD
 from tests.support.live import LiveServer
 from tests.support.patience import REPLY
@@ -62,7 +62,7 @@ async def open_page(browser: OpenPage) -> AsyncIterator[OpenPage]:
 
     yield opened
     for page in pages:
-        await page.context.close()
+        await closed(page.context.close())
     assert not errors, errors  # the page logged no error and threw nothing
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -23,6 +24,19 @@ ARGS = [
     "--use-fake-ui-for-media-stream",
     "--use-fake-device-for-media-stream",
 ]
+
+
+CLOSE = 20.0  # s a browser or a context gets to close
+
+
+async def closed(closing: Awaitable[None]) -> None:
+    """Waits for a browser or a browser context to close, at most ``CLOSE`` s: on a loaded machine Chromium
+    has been seen never to answer a close (a CI run stood 8 minutes in a teardown). Past that, the test goes
+    on, and leaving ``async_playwright()`` stops the driver, which ends its browsers."""
+    try:
+        await asyncio.wait_for(closing, CLOSE)
+    except TimeoutError:
+        print(f"Chromium did not close within {CLOSE:.0f} s; its driver's exit ends it", file=sys.stderr)
 
 
 async def open_at(tab: Page, url: str, tries: int = 5) -> None:
@@ -49,7 +63,7 @@ async def page_at(base_url: str, width: int = 1600, height: int = 800) -> AsyncI
             await open_at(tab, base_url + "/")
             yield tab
         finally:
-            await browser.close()
+            await closed(browser.close())
 
 
 @contextlib.asynccontextmanager
@@ -82,7 +96,7 @@ async def browser_at(base_url: str) -> AsyncIterator[Callable[..., Awaitable[Pag
         try:
             yield open_page
         finally:
-            await browser.close()
+            await closed(browser.close())
 
 
 CENTRE_RGB = """() => {

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from playwright.async_api import Page, async_playwright
 
-from .browser import ARGS, CHROMIUM, open_at
+from .browser import ARGS, CHROMIUM, closed, open_at
 from .netns import Link
 from .patience import START
 
@@ -48,4 +48,4 @@ async def page_inside(namespace: str, base_url: str, folder: Path, trusting: boo
             await open_at(tab, base_url + "/")
             yield tab
         finally:
-            await browser.close()
+            await closed(browser.close())
