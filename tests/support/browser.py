@@ -112,12 +112,16 @@ CENTRE_RGB = """() => {
 
 async def shows(page: Page, rgb: tuple[int, int, int], timeout: float = REPLY) -> None:
     """Returns once the centre of the page's video shows ``rgb`` (within 16 a channel)."""
+    await _centre_shows(page, CENTRE_RGB, rgb, timeout, "the page")
+
+
+async def _centre_shows(page: Page, script: str, rgb: tuple[int, int, int], timeout: float, where: str) -> None:
     deadline = time.monotonic() + timeout
     while True:
-        seen = await page.evaluate(CENTRE_RGB)
-        if max(abs(a - b) for a, b in zip(seen, rgb, strict=True)) <= 16:
+        seen = await page.evaluate(script)
+        if seen is not None and max(abs(a - b) for a, b in zip(seen, rgb, strict=True)) <= 16:
             return
-        assert time.monotonic() < deadline, f"the page shows {seen}, the desktop {rgb}"
+        assert time.monotonic() < deadline, f"{where} shows {seen}, the desktop {rgb}"
         await asyncio.sleep(0.1)
 
 
@@ -131,13 +135,7 @@ CANVAS_CENTRE_RGB = """() => {
 
 async def canvas_shows(page: Page, rgb: tuple[int, int, int], timeout: float = REPLY) -> None:
     """Returns once the centre of the page's canvas (the media over the WebSocket) shows ``rgb``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        seen = await page.evaluate(CANVAS_CENTRE_RGB)
-        if seen is not None and max(abs(a - b) for a, b in zip(seen, rgb, strict=True)) <= 16:
-            return
-        assert time.monotonic() < deadline, f"the page's canvas shows {seen}, the desktop {rgb}"
-        await asyncio.sleep(0.1)
+    await _centre_shows(page, CANVAS_CENTRE_RGB, rgb, timeout, "the page's canvas")
 
 
 # What the page had loaded, for the message when its script never ran.
